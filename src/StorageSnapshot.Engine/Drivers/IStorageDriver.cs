@@ -1,0 +1,137 @@
+namespace StorageSnapshot.Engine.Drivers;
+
+/// <summary>
+/// A storage driver: the small contract every kind of primary storage implements (after the 2013 design:
+/// create, snapshot, revert, clone, destroy, read, write, changed ranges). A driver is stateless; everything
+/// about one device lives in the <see cref="IDriverBackend"/> it opens from a backend's validated properties.
+/// </summary>
+public interface IStorageDriver
+{
+    /// <summary>Registry name, description, declared capabilities and property schema.</summary>
+    DriverDescriptor Descriptor { get; }
+
+    /// <summary>
+    /// Checks what cannot be checked by the schema alone (the directory exists and is writable, the pool
+    /// answers). Returns one sentence per problem; empty when all is well. Must not change anything.
+    /// </summary>
+    Task<IReadOnlyList<string>> ValidateBackendAsync(IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken);
+
+    /// <summary>Opens a session on one backend. <paramref name="properties"/> have passed validation.</summary>
+    Task<IDriverBackend> OpenBackendAsync(string backendName, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// One backend, opened. Every method is idempotent where it can be (deleting something already gone succeeds;
+/// creating with a key that exists in full returns it) because recovery replays them after a crash.
+/// Methods for capabilities that <see cref="Capabilities"/> does not include throw
+/// <see cref="NotSupportedException"/>; the engine checks first and never calls them.
+/// </summary>
+public interface IDriverBackend : IAsyncDisposable
+{
+    /// <summary>
+    /// What this backend can really do: the driver's declared capabilities narrowed by the device (the
+    /// directory driver's ChangedRanges needs XFS or btrfs, for example).
+    /// </summary>
+    DriverCapabilities Capabilities { get; }
+
+    /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
+    Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a volume. Succeeds if it is already gone.</summary>
+    Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken);
+
+    /// <summary>Lists the volumes the device has (for drift and orphan detection).</summary>
+    Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a snapshot of <paramref name="volume"/>. <paramref name="snapshotKey"/> is the inventory id: the
+    /// driver names the snapshot after it so that recovery can find (and remove) a half-made one.
+    /// </summary>
+    Task<DriverObject> CreateSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken);
+
+    /// <summary>Finds the snapshot made with <paramref name="snapshotKey"/>, or null if there is none.</summary>
+    Task<DriverObject?> FindSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a snapshot. Succeeds if it is already gone.</summary>
+    Task DeleteSnapshotAsync(DriverObject snapshot, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the volume's contents with the snapshot's, atomically: on failure the volume is unchanged.
+    /// </summary>
+    Task RevertVolumeAsync(DriverObject volume, DriverObject snapshot, CancellationToken cancellationToken);
+
+    /// <summary>Creates a new volume whose contents are the snapshot's.</summary>
+    Task<DriverObject> CloneVolumeAsync(DriverObject snapshot, string newVolumeName, CancellationToken cancellationToken);
+
+    /// <summary>Opens a snapshot for random-access reads (capability ReadSnapshot).</summary>
+    Task<IBlockReader> OpenSnapshotReaderAsync(DriverObject snapshot, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The byte ranges whose contents may differ between <paramref name="older"/> and <paramref name="newer"/>
+    /// (two snapshots of one volume), sorted and non-overlapping (capability ChangedRanges). A range may be
+    /// reported changed when it is not; a changed range must never be left out.
+    /// </summary>
+    Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken);
+
+    /// <summary>Opens a volume for random-access writes (capability WriteVolume).</summary>
+    Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// How a driver names one of its objects: its opaque <see cref="Reference"/> (what the engine stores and
+/// hands back), its <see cref="Location"/> (the URI users and hypervisors see), its size and driver facts.
+/// </summary>
+public sealed record DriverObject
+{
+    /// <summary>The driver's handle, stored by the inventory and handed back unchanged.</summary>
+    public required string Reference { get; init; }
+
+    /// <summary>The URI of the data: a path, rbd:pool/image@snap, ....</summary>
+    public required string Location { get; init; }
+
+    /// <summary>Size in bytes.</summary>
+    public long SizeBytes { get; init; }
+
+    /// <summary>Facts worth recording (copyMethod=reflink, ...).</summary>
+    public IReadOnlyDictionary<string, string> Details { get; init; } =
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>A half-open byte range [Offset, Offset + Length).</summary>
+public readonly record struct ByteRange(long Offset, long Length)
+{
+    /// <summary>First byte after the range.</summary>
+    public long End => Offset + Length;
+}
+
+/// <summary>Positional, thread-safe reads of a snapshot's bytes. Reads past the end return 0.</summary>
+public interface IBlockReader : IDisposable
+{
+    /// <summary>Size in bytes.</summary>
+    long Length { get; }
+
+    /// <summary>Reads up to buffer.Length bytes at <paramref name="offset"/>; returns how many were read.</summary>
+    ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Ranges that may hold data (everything else reads as zeros), when the device can tell; null when it
+    /// cannot, in which case the whole length must be read.
+    /// </summary>
+    Task<IReadOnlyList<ByteRange>?> GetAllocatedRangesAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Positional, thread-safe writes to a volume. Nothing is durable until <see cref="FlushAsync"/>.</summary>
+public interface IBlockWriter : IAsyncDisposable
+{
+    /// <summary>Size in bytes.</summary>
+    long Length { get; }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/>.</summary>
+    ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Makes the range read as zeros (a hole where the device can).</summary>
+    ValueTask ZeroAsync(long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>Makes everything written durable.</summary>
+    Task FlushAsync(CancellationToken cancellationToken);
+}

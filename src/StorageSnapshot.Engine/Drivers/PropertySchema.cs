@@ -1,0 +1,158 @@
+using System.Globalization;
+
+namespace StorageSnapshot.Engine.Drivers;
+
+/// <summary>
+/// One property a driver takes. <see cref="Validate"/> checks a value that already has the right type and
+/// returns a sentence describing the problem, or null.
+/// </summary>
+public sealed record PropertyDefinition(
+    string Name,
+    PropertyType Type,
+    string Description,
+    bool Required = false,
+    bool Secret = false,
+    string? DefaultValue = null,
+    Func<string, string?>? Validate = null)
+{
+    /// <summary>The public view.</summary>
+    public PropertyInfo ToInfo() => new()
+    {
+        Name = Name, Type = Type, Required = Required, Secret = Secret, DefaultValue = DefaultValue, Description = Description,
+    };
+}
+
+/// <summary>
+/// A driver's property schema. <see cref="Normalize"/> turns what the user gave (a PowerShell hashtable's
+/// values) into canonical strings and reports every problem at once, one sentence each, so that a user fixes
+/// them all in one go.
+/// </summary>
+public sealed class PropertySchema
+{
+    /// <summary>Creates a schema.</summary>
+    public PropertySchema(params PropertyDefinition[] properties)
+    {
+        Properties = properties;
+    }
+
+    /// <summary>The properties, in display order.</summary>
+    public IReadOnlyList<PropertyDefinition> Properties { get; }
+
+    /// <summary>The schema of a driver that takes no properties.</summary>
+    public static PropertySchema Empty { get; } = new();
+
+    /// <summary>
+    /// Validates and canonicalises <paramref name="given"/> (null means none). With <paramref name="existing"/>,
+    /// the values are an update merged over it (a null value removes an optional property).
+    /// Returns the canonical values, or the problems found (never both).
+    /// </summary>
+    public PropertyValidationResult Normalize(IReadOnlyDictionary<string, object?>? given, IReadOnlyDictionary<string, string>? existing = null)
+    {
+        var problems = new List<string>();
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (existing is not null)
+        {
+            foreach (var (key, value) in existing) result[key] = value;
+        }
+
+        foreach (var (key, raw) in given ?? new Dictionary<string, object?>())
+        {
+            var definition = Properties.FirstOrDefault(p => string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase));
+            if (definition is null)
+            {
+                var known = Properties.Count == 0 ? "it takes none" : "known: " + string.Join(", ", Properties.Select(p => p.Name));
+                problems.Add($"Unknown property '{key}' ({known}).");
+                continue;
+            }
+
+            if (raw is null || (raw is string s && s.Length == 0))
+            {
+                if (definition.Required) problems.Add($"Property '{definition.Name}' is required and cannot be empty.");
+                else result.Remove(definition.Name);
+                continue;
+            }
+
+            var (canonical, typeProblem) = Convert(definition, raw);
+            if (typeProblem is not null)
+            {
+                problems.Add(typeProblem);
+                continue;
+            }
+
+            var ruleProblem = definition.Validate?.Invoke(canonical!);
+            if (ruleProblem is not null)
+            {
+                problems.Add($"Property '{definition.Name}': {ruleProblem}");
+                continue;
+            }
+
+            result[definition.Name] = canonical!;
+        }
+
+        foreach (var definition in Properties)
+        {
+            if (result.ContainsKey(definition.Name)) continue;
+            if (definition.DefaultValue is not null) result[definition.Name] = definition.DefaultValue;
+            else if (definition.Required && !problems.Any(p => p.Contains($"'{definition.Name}'", StringComparison.OrdinalIgnoreCase)))
+                problems.Add($"Property '{definition.Name}' is required: {definition.Description}");
+        }
+
+        return problems.Count > 0 ? PropertyValidationResult.Failed(problems) : PropertyValidationResult.Ok(result);
+    }
+
+    /// <summary>A copy of <paramref name="values"/> with secret properties masked, for display and logs.</summary>
+    public IReadOnlyDictionary<string, string> Redact(IReadOnlyDictionary<string, string> values)
+    {
+        var redacted = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in values)
+        {
+            var secret = Properties.Any(p => p.Secret && string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase));
+            redacted[key] = secret ? "********" : value;
+        }
+        return redacted;
+    }
+
+    private static (string? Value, string? Problem) Convert(PropertyDefinition definition, object raw)
+    {
+        var text = raw switch
+        {
+            string s => s,
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => raw.ToString() ?? string.Empty,
+        };
+
+        switch (definition.Type)
+        {
+            case PropertyType.Integer:
+                return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)
+                    ? (n.ToString(CultureInfo.InvariantCulture), null)
+                    : (null, $"Property '{definition.Name}' must be an integer; got '{text}'.");
+            case PropertyType.Boolean:
+                if (raw is bool b) return (b ? "true" : "false", null);
+                return bool.TryParse(text, out var parsed)
+                    ? (parsed ? "true" : "false", null)
+                    : (null, $"Property '{definition.Name}' must be true or false; got '{text}'.");
+            case PropertyType.Path:
+                if (!System.IO.Path.IsPathFullyQualified(text))
+                    return (null, $"Property '{definition.Name}' must be an absolute path; got '{text}'.");
+                return (System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(text)), null);
+            case PropertyType.Uri:
+                return System.Uri.TryCreate(text, UriKind.Absolute, out var uri)
+                    ? (uri.ToString(), null)
+                    : (null, $"Property '{definition.Name}' must be an absolute URI; got '{text}'.");
+            default:
+                return (text, null);
+        }
+    }
+}
+
+/// <summary>Outcome of <see cref="PropertySchema.Normalize"/>.</summary>
+public sealed record PropertyValidationResult(IReadOnlyDictionary<string, string>? Values, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when there were no problems.</summary>
+    public bool IsValid => Problems.Count == 0;
+
+    internal static PropertyValidationResult Ok(IReadOnlyDictionary<string, string> values) => new(values, Array.Empty<string>());
+
+    internal static PropertyValidationResult Failed(IReadOnlyList<string> problems) => new(null, problems);
+}

@@ -1,0 +1,44 @@
+using StorageSnapshot.Engine.Drivers;
+
+namespace StorageSnapshot.Engine.Facade;
+
+/// <summary>How an engine is opened. <see cref="FromEnvironment"/> gives what the cmdlets use.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>Environment variable naming the home folder (inventory, locks).</summary>
+    public const string HomeVariable = "STORAGESNAPSHOT_HOME";
+
+    /// <summary>
+    /// Folder for the SQLite inventory and the lock files. Must be a local disk: SQLite's locking is not
+    /// reliable on network shares.
+    /// </summary>
+    public required string HomeDirectory { get; init; }
+
+    /// <summary>The inventory database file.</summary>
+    public string InventoryPath => Path.Combine(HomeDirectory, "inventory.db");
+
+    /// <summary>Folder of the per-volume lock files.</summary>
+    public string LockDirectory => Path.Combine(HomeDirectory, "locks");
+
+    /// <summary>How long an operation waits for another one on the same volume before VolumeBusy.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The drivers available to backends.</summary>
+    public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
+
+    /// <summary>
+    /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,
+    /// %LOCALAPPDATA%\StorageSnapshot on Windows).
+    /// </summary>
+    public static EngineOptions FromEnvironment()
+    {
+        var home = Environment.GetEnvironmentVariable(HomeVariable);
+        if (string.IsNullOrWhiteSpace(home))
+        {
+            home = Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
+                "StorageSnapshot");
+        }
+        return new EngineOptions { HomeDirectory = Path.GetFullPath(home) };
+    }
+}

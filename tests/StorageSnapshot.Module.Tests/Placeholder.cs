@@ -1,0 +1,2 @@
+namespace StorageSnapshot.Module.Tests;
+// PLACEHOLDER: metadata tests land with the module work.
