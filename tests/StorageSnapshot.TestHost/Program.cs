@@ -1,0 +1,18 @@
+// Entry point of the test child process. The first argument picks the area whose scenarios run;
+// each area lives in its own file so the orchestration and secondary-storage tests evolve separately.
+using StorageSnapshot.TestHost;
+
+return args.Length == 0
+    ? Usage()
+    : args[0] switch
+    {
+        "orchestration" => await OrchestrationScenarios.RunAsync(args[1..]),
+        "secondary" => await SecondaryScenarios.RunAsync(args[1..]),
+        _ => Usage(),
+    };
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary> <scenario> [arguments]");
+    return 64;
+}
