@@ -1,2 +1,16 @@
-// PLACEHOLDER: benchmarks land with the inventory and secondary-copy work.
-Console.WriteLine("no benchmarks yet");
+// Benchmarks: `dotnet run -c Release --project tests/StorageSnapshot.Benchmarks -- <suite> [options]`.
+// Each suite measures its baseline in the same run and prints a table of figures and ratios; none asserts.
+using StorageSnapshot.Benchmarks;
+
+var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["inventory"] = InventoryBenchmark.RunAsync,
+    ["copy"] = CopyBenchmark.RunAsync,
+};
+
+if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"usage: StorageSnapshot.Benchmarks <{string.Join('|', suites.Keys)}> [options]");
+    return 64;
+}
+return await run(args[1..]);
