@@ -82,6 +82,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task<DriverObject> CreateSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Snapshot);
+        cancellationToken.ThrowIfCancellationRequested();
         var source = layout.ResolveVolume(volume);
         var target = layout.SnapshotPath(DirectoryLayout.VolumeNameOf(source), snapshotKey);
         // Idempotent for recovery: a snapshot exists under its real name only once complete.
@@ -124,6 +125,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task RevertVolumeAsync(DriverObject volume, DriverObject snapshot, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Revert);
+        cancellationToken.ThrowIfCancellationRequested();
         var target = layout.ResolveVolume(volume);
         var source = layout.ResolveSnapshot(snapshot);
         if (!File.Exists(target)) throw new FileNotFoundException($"The volume image '{target}' does not exist.", target);
@@ -149,6 +151,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task<DriverObject> CloneVolumeAsync(DriverObject snapshot, string newVolumeName, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Clone);
+        cancellationToken.ThrowIfCancellationRequested();
         var source = layout.ResolveSnapshot(snapshot);
         var target = layout.VolumePath(newVolumeName);
         EnsureDirectory(layout.VolumesDirectory);
