@@ -24,8 +24,9 @@ public sealed class LoopFilesystem : IDisposable
     /// <summary>Where the filesystem is mounted.</summary>
     public string MountPoint { get; private set; } = "";
 
-    /// <summary>XFS with reflink (the mkfs default since xfsprogs 5.1, stated anyway).</summary>
-    public static LoopFilesystem CreateXfs(long sizeBytes = 2L << 30) => Create("xfs", sizeBytes, "-f", "-q", "-m", "reflink=1");
+    /// <summary>XFS, with reflink (the mkfs default since xfsprogs 5.1, stated anyway) or without.</summary>
+    public static LoopFilesystem CreateXfs(long sizeBytes = 2L << 30, bool reflink = true) =>
+        Create("xfs", sizeBytes, "-f", "-q", "-m", reflink ? "reflink=1" : "reflink=0");
 
     /// <summary>btrfs.</summary>
     public static LoopFilesystem CreateBtrfs(long sizeBytes = 2L << 30) => Create("btrfs", sizeBytes, "-f", "-q");
