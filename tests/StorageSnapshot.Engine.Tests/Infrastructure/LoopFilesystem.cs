@@ -34,7 +34,8 @@ public sealed class LoopFilesystem : IDisposable
     /// <summary>Makes <paramref name="fileSystem"/> (mkfs.&lt;fileSystem&gt;) on a new loop device and mounts it.</summary>
     public static LoopFilesystem Create(string fileSystem, long sizeBytes, params string[] mkfsOptions)
     {
-        var filesystem = new LoopFilesystem(Path.Combine(Path.GetTempPath(), $"storagesnapshot-{fileSystem}-{Guid.NewGuid():N}.img"));
+        // Always /tmp, whatever TMPDIR says: .ci/run detaches leftovers of killed runs by that name.
+        var filesystem = new LoopFilesystem($"/tmp/storagesnapshot-{fileSystem}-{Guid.NewGuid():N}.img");
         try
         {
             using (var image = new FileStream(filesystem.ImagePath, FileMode.CreateNew, FileAccess.Write))

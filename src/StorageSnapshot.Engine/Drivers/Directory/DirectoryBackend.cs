@@ -23,9 +23,6 @@ internal sealed class DirectoryBackend : IDriverBackend
     /// <inheritdoc />
     public DriverCapabilities Capabilities { get; }
 
-    /// <summary>The backend directory.</summary>
-    public string Root => layout.Root;
-
     /// <inheritdoc />
     public async Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken)
     {
