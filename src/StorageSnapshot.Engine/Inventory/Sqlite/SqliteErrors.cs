@@ -9,6 +9,7 @@ internal static class SqliteErrors
     private const int LockedCode = 6;
     private const int NotADatabase = 26;
     private const int Corrupt = 11;
+    private const int Constraint = 19;
     private const int ConstraintForeignKey = 787;
     private const int ConstraintPrimaryKey = 1555;
     private const int ConstraintUnique = 2067;
@@ -18,6 +19,9 @@ internal static class SqliteErrors
 
     /// <summary>The file is not an SQLite database (or is encrypted, or is damaged beyond its header).</summary>
     public static bool IsNotADatabase(this SqliteException e) => e.SqliteErrorCode is NotADatabase or Corrupt;
+
+    /// <summary>A constraint failed (the caller turns it into the error that names the object).</summary>
+    public static bool IsConstraint(this SqliteException e) => e.SqliteErrorCode == Constraint;
 
     /// <summary>A UNIQUE or PRIMARY KEY constraint failed; <paramref name="columns"/> is SQLite's "table.col, table.col".</summary>
     public static bool IsUniqueViolation(this SqliteException e, out string columns)
@@ -31,7 +35,10 @@ internal static class SqliteErrors
     }
 
     /// <summary>A FOREIGN KEY constraint failed (a parent missing on insert, or children left on delete).</summary>
-    public static bool IsForeignKeyViolation(this SqliteException e) => e.SqliteExtendedErrorCode == ConstraintForeignKey;
+    public static bool IsForeignKeyViolation(this SqliteException e) =>
+        e.SqliteExtendedErrorCode == ConstraintForeignKey
+        // A RESTRICT action fires inside the statement and comes back as plain SQLITE_CONSTRAINT.
+        || (e.SqliteErrorCode == Constraint && e.Message.Contains("FOREIGN KEY constraint failed", StringComparison.Ordinal));
 
     /// <summary>The error for a lock held by another process past the busy timeout.</summary>
     public static InventoryUnavailableException Locked(string path, TimeSpan timeout, SqliteException inner) =>

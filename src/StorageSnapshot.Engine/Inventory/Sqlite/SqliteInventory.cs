@@ -78,6 +78,14 @@ public sealed partial class SqliteInventory : SqliteInventoryReader, ISnapshotIn
         }
     }
 
+    /// <summary>The value of a PRAGMA on this instance's connection (tests check the connection settings).</summary>
+    internal Task<string?> ReadPragmaAsync(string name, CancellationToken cancellationToken) =>
+        UseConnectionAsync(async transaction =>
+        {
+            var command = Session.Command($"PRAGMA {name}", transaction);
+            return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }, cancellationToken);
+
     /// <summary>Closes the connection; an open transaction is rolled back.</summary>
     public ValueTask DisposeAsync()
     {

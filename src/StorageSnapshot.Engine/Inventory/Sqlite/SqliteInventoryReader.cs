@@ -29,7 +29,7 @@ public abstract partial class SqliteInventoryReader : IInventoryReader
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(map(reader));
                 return rows;
             }
-            catch (SqliteException e) when (!IsConstraint(e))
+            catch (SqliteException e) when (!e.IsConstraint())
             {
                 throw Translate(e);
             }
@@ -50,7 +50,7 @@ public abstract partial class SqliteInventoryReader : IInventoryReader
             {
                 return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (SqliteException e) when (!IsConstraint(e))
+            catch (SqliteException e) when (!e.IsConstraint())
             {
                 throw Translate(e);
             }
@@ -59,6 +59,4 @@ public abstract partial class SqliteInventoryReader : IInventoryReader
     /// <summary>The error the engine reports for an SQLite failure that is not a constraint of the caller's making.</summary>
     private protected InventoryUnavailableException Translate(SqliteException e) =>
         e.IsBusy() ? SqliteErrors.Locked(Session.Path, Session.BusyTimeout, e) : SqliteErrors.Failed(Session.Path, e);
-
-    private static bool IsConstraint(SqliteException e) => e.SqliteErrorCode == 19;
 }
