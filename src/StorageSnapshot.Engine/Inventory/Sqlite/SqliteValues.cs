@@ -61,13 +61,7 @@ internal static class SqliteValues
         try
         {
             // DateParseHandling.None: a value that looks like a date must come back as the exact text stored.
-            using var reader = new JsonTextReader(new StringReader(json))
-            {
-                DateParseHandling = DateParseHandling.None,
-                // Rented, not allocated: a listing parses two of these per row, and a fresh 2 KB buffer each time
-                // kept the garbage collector busier than the parsing itself.
-                ArrayPool = SharedCharPool.Instance,
-            };
+            using var reader = new JsonTextReader(new StringReader(json)) { DateParseHandling = DateParseHandling.None };
             if (!reader.Read() || reader.TokenType != JsonToken.StartObject) throw new JsonReaderException("not a JSON object");
             while (reader.Read() && reader.TokenType == JsonToken.PropertyName)
             {
@@ -158,19 +152,6 @@ internal static class SqliteValues
     /// <summary>The column's JSON dictionary.</summary>
     public static Dictionary<string, string> GetDictionary(this SqliteDataReader reader, int ordinal, string what) =>
         FromJson(reader.GetString(ordinal), what);
-
-    /// <summary>Newtonsoft's buffers from the shared ArrayPool.</summary>
-    private sealed class SharedCharPool : IArrayPool<char>
-    {
-        public static readonly SharedCharPool Instance = new();
-
-        public char[] Rent(int minimumLength) => System.Buffers.ArrayPool<char>.Shared.Rent(minimumLength);
-
-        public void Return(char[]? array)
-        {
-            if (array is not null) System.Buffers.ArrayPool<char>.Shared.Return(array);
-        }
-    }
 
     /// <summary>Enum members by name and names by member, built once per type.</summary>
     private static class EnumText<TEnum> where TEnum : struct, Enum
