@@ -64,12 +64,32 @@ internal static class SnapshotSql
         return (sql.ToString(), parameters);
     }
 
-    public static Snapshot Read(SqliteDataReader r) => new()
+    /// <summary>
+    /// A row mapper for one query. Rows of one volume share one copy of its id and names: a listing keeps
+    /// thousands of these records alive, and three fewer strings each is less for the garbage collector to move.
+    /// </summary>
+    public static Func<SqliteDataReader, Snapshot> NewReader()
+    {
+        string volumeId = "", volume = "", backend = "";
+        return r =>
+        {
+            var rowVolumeId = r.GetString(1);
+            if (rowVolumeId != volumeId)
+            {
+                volumeId = rowVolumeId;
+                volume = r.GetString(2);
+                backend = r.GetString(3);
+            }
+            return Read(r, volumeId, volume, backend);
+        };
+    }
+
+    private static Snapshot Read(SqliteDataReader r, string volumeId, string volume, string backend) => new()
     {
         Id = r.GetString(0),
-        VolumeId = r.GetString(1),
-        Volume = r.GetString(2),
-        Backend = r.GetString(3),
+        VolumeId = volumeId,
+        Volume = volume,
+        Backend = backend,
         Name = r.GetString(4),
         CreatedUtc = r.GetUtc(5),
         SizeBytes = r.GetInt64(6),
