@@ -36,15 +36,15 @@ internal sealed class VolumeLock : IDisposable
     public static string KeyFor(string backend, string volume) => $"{backend}/{volume}".ToLowerInvariant();
 
     /// <summary>
-    /// The lock file's name for <paramref name="key"/>: a readable part (characters outside [a-z0-9._-]
-    /// replaced) plus a hash of the whole key, so that distinct keys never share a file and no key can name a
+    /// The lock file's name for <paramref name="key"/>: a readable part (characters outside [a-z0-9_-]
+    /// replaced by '_') plus a hash of the whole key, so that distinct keys never share a file and no key can name a
     /// path outside the lock directory.
     /// </summary>
     public static string FileNameFor(string key)
     {
         var readable = new StringBuilder(Math.Min(key.Length, 80));
         foreach (var c in key.ToLowerInvariant().Take(80))
-            readable.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-' ? c : '_');
+            readable.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' ? c : '_');
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToLowerInvariant())), 0, 8).ToLowerInvariant();
         return $"volume-{readable}-{hash}.lock";
     }
