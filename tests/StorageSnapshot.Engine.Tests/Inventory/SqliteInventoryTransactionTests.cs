@@ -157,4 +157,47 @@ public sealed class SqliteInventoryTransactionTests : IDisposable
         // Readers are never blocked by a writer (WAL).
         Assert.Empty(await waiter.ListBackendsAsync(None));
     }
+    [Fact]
+    public async Task AFlowOfTheSameInstanceWaitingPastTheBusyTimeoutGetsInventoryUnavailable()
+    {
+        await using var inventory = await SqliteInventory.OpenAsync(_folder.DatabasePath, SqliteMigrations.All, TimeSpan.FromMilliseconds(300), None);
+        using var go = new SemaphoreSlim(0);
+        var otherFlow = Task.Run(async () =>
+        {
+            await go.WaitAsync();
+            return await inventory.BeginAsync(None);
+        });
+        await using var held = await inventory.BeginAsync(None);
+        go.Release();
+
+        var error = await Assert.ThrowsAsync<InventoryUnavailableException>(() => otherFlow);
+        Assert.Contains("another transaction in this process", error.Message);
+    }
+
+    [Fact]
+    public async Task CancellationWhileWaitingGivesNothingAwayAndHoldsNothing()
+    {
+        await using var inventory = await _folder.OpenAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inventory.BeginAsync(cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => inventory.ListBackendsAsync(cancelled.Token));
+
+        // Nothing is held: a transaction can still begin at once.
+        await inventory.WriteAsync(tx => tx.InsertBackendAsync(Backend("lab"), None)).WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task DisposingTheInventoryUnderAnOpenTransactionRollsItBack()
+    {
+        var inventory = await _folder.OpenAsync();
+        var tx = await inventory.BeginAsync(None);
+        await tx.InsertBackendAsync(Backend("lab"), None);
+        await inventory.DisposeAsync();
+        await tx.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => inventory.ListBackendsAsync(None));
+
+        await using var reopened = await _folder.OpenAsync();
+        Assert.Empty(await reopened.ListBackendsAsync(None));
+    }
 }
