@@ -60,7 +60,7 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
         {
             if (nameWasGiven)
                 throw EngineErrors.AlreadyExists($"{TargetNames.Volume(current)} already has a snapshot named '{name}'.", name);
-            name = SnapshotNames.WithSuffix(snapshot.Name, n);
+            name = SnapshotNames.WithSuffix(SnapshotNames.Default(current.Name, snapshot.CreatedUtc), n);
         }
 
         snapshot = snapshot with

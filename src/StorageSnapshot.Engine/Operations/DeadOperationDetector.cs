@@ -18,7 +18,8 @@ internal static class DeadOperationDetector
         var marked = new List<Operation>();
         foreach (var candidate in running)
         {
-            if (candidate.Volume is null) continue;
+            // The lock is host-local: an entry another host runs (a shared inventory) cannot be judged from here.
+            if (candidate.Volume is null || !OperationOwner.IsThisHost(candidate.Owner)) continue;
             using var volumeLock = VolumeLock.TryAcquire(lockDirectory, VolumeLock.KeyFor(candidate.Backend, candidate.Volume));
             if (volumeLock is null) continue; // its owner (or a newer operation) is alive and working
 

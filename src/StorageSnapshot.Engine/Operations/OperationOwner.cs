@@ -19,4 +19,13 @@ internal static class OperationOwner
 
     /// <summary>This process, for example "host1/4242/2026-11-22T03:00:00.123Z".</summary>
     public static string Current => CurrentValue.Value;
+
+    /// <summary>True when <paramref name="owner"/> (as recorded by <see cref="Current"/>) names this host, or names nothing.</summary>
+    public static bool IsThisHost(string? owner)
+    {
+        if (string.IsNullOrEmpty(owner)) return true;
+        var slash = owner.IndexOf('/');
+        var host = slash < 0 ? owner : owner[..slash];
+        return string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -99,6 +99,11 @@ public sealed class FailureAndCancellationTests : IAsyncLifetime
         var clone = (await bed.Engine.GetVolumesAsync(new VolumeFilter(Names: new[] { "copy" }), new RecordingContext())).Single();
         Assert.Equal(VolumeState.Error, clone.State);
         Assert.Contains("clone interrupted", clone.ErrorMessage, StringComparison.Ordinal);
+
+        // The Error volume (which never got a driver reference) can be removed.
+        bed.Driver.After = null;
+        Assert.True(await bed.Engine.RemoveVolumeAsync(new RemoveVolumeRequest(VolumeSelector.Of(clone)), new RecordingContext()));
+        Assert.Empty(await bed.Engine.GetVolumesAsync(new VolumeFilter(Names: new[] { "copy*" }), new RecordingContext()));
     }
 
     [Fact]
