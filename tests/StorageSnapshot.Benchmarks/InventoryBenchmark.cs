@@ -95,7 +95,6 @@ internal static class InventoryBenchmark
         await using var inventory = await SqliteInventory.OpenAsync(path, cancellation);
         var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var seed = new Seed([], "", [], []);
-        var tags = new Dictionary<string, string> { ["app"] = "db", ["tier"] = "gold" };
         var details = new Dictionary<string, string> { ["copyMethod"] = "reflink" };
 
         async Task AddVolumeAsync(IInventoryTransaction tx, string name, int snapshots, List<string> volumeIds)
@@ -106,6 +105,8 @@ internal static class InventoryBenchmark
                 Location = $"/srv/bench/{name}.img", CreatedUtc = start,
             };
             await tx.InsertVolumeAsync(volume, cancellation);
+            // Tags per volume (as a schedule or policy sets them), the same driver details everywhere.
+            var tags = new Dictionary<string, string> { ["app"] = name, ["tier"] = "gold", ["schedule"] = "nightly" };
             volumeIds.Add(volume.Id);
             string? parent = null;
             for (var i = 0; i < snapshots; i++)

@@ -127,6 +127,27 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task DictionariesReadFromTheInventoryAreReadOnly()
+    {
+        var volume = Volume("lab", "db01");
+        await using var inventory = await _folder.OpenAsync();
+        await inventory.WriteAsync(async tx =>
+        {
+            await tx.InsertBackendAsync(Backend("lab"), None);
+            await tx.InsertVolumeAsync(volume, None);
+            await tx.InsertSnapshotAsync(Snapshot(volume, "s1", Utc(2026, 11, 22)), None);
+            await tx.InsertSnapshotAsync(Snapshot(volume, "s2", Utc(2026, 11, 23)), None);
+        });
+
+        // Rows with the same tags may share one dictionary, so none of them can be changed in place.
+        var listed = await inventory.ListSnapshotsAsync(new SnapshotQuery(), None);
+        Assert.All(listed, s => Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)s.Tags)["app"] = "changed"));
+        Assert.All(listed, s => Assert.Equal("db", s.Tags["APP"]));
+        var backend = await inventory.GetBackendAsync("lab", None);
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)backend!.Properties).Clear());
+    }
+
+    [Fact]
     public async Task SnapshotUpdateReplacesEveryFieldButVolume()
     {
         await using var inventory = await _folder.OpenAsync();

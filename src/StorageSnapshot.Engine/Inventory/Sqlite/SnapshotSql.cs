@@ -64,24 +64,46 @@ internal static class SnapshotSql
         return (sql.ToString(), parameters);
     }
 
-    public static Snapshot Read(SqliteDataReader r) => new()
+    /// <summary>
+    /// A row mapper for one query. Rows of one volume share one copy of its id and names, and rows with the same
+    /// tags or details share one read-only dictionary: a listing keeps thousands of these records alive, and
+    /// fewer objects each is less for the garbage collector to move.
+    /// </summary>
+    public static Func<SqliteDataReader, Snapshot> NewReader()
+    {
+        string volumeId = "", volume = "", backend = "";
+        var dictionaries = new SharedDictionaries();
+        return r =>
+        {
+            var rowVolumeId = r.GetString(1);
+            if (rowVolumeId != volumeId)
+            {
+                volumeId = rowVolumeId;
+                volume = r.GetString(2);
+                backend = r.GetString(3);
+            }
+            return Read(r, volumeId, volume, backend, dictionaries);
+        };
+    }
+
+    private static Snapshot Read(SqliteDataReader r, string volumeId, string volume, string backend, SharedDictionaries dictionaries) => new()
     {
         Id = r.GetString(0),
-        VolumeId = r.GetString(1),
-        Volume = r.GetString(2),
-        Backend = r.GetString(3),
+        VolumeId = volumeId,
+        Volume = volume,
+        Backend = backend,
         Name = r.GetString(4),
         CreatedUtc = r.GetUtc(5),
         SizeBytes = r.GetInt64(6),
         State = r.GetEnum<SnapshotState>(7),
         Description = r.GetNullableString(8),
-        Tags = r.GetDictionary(9, "snapshot tags"),
+        Tags = dictionaries.Read(r, 9, "snapshot tags"),
         ExpiresUtc = r.GetNullableUtc(10),
         ClientToken = r.GetNullableString(11),
         ParentId = r.GetNullableString(12),
         DriverReference = r.GetNullableString(13),
         Location = r.GetNullableString(14),
-        Details = r.GetDictionary(15, "snapshot details"),
+        Details = dictionaries.Read(r, 15, "snapshot details"),
         ErrorMessage = r.GetNullableString(16),
     };
 }

@@ -6,7 +6,7 @@ public abstract partial class SqliteInventoryReader
 {
     /// <inheritdoc />
     public Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
-        QuerySingleAsync(SnapshotSql.ById, p => p.Set("$id", id), SnapshotSql.Read, cancellationToken);
+        QuerySingleAsync(SnapshotSql.ById, p => p.Set("$id", id), SnapshotSql.NewReader(), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
@@ -15,7 +15,7 @@ public abstract partial class SqliteInventoryReader
             {
                 p.Set("$volume", volumeId);
                 p.Set("$name", name);
-            }, SnapshotSql.Read, cancellationToken);
+            }, SnapshotSql.NewReader(), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
@@ -24,7 +24,7 @@ public abstract partial class SqliteInventoryReader
             {
                 p.Set("$volume", volumeId);
                 p.Set("$token", clientToken);
-            }, SnapshotSql.Read, cancellationToken);
+            }, SnapshotSql.NewReader(), cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(SnapshotQuery query, CancellationToken cancellationToken)
@@ -34,6 +34,6 @@ public abstract partial class SqliteInventoryReader
             p =>
             {
                 foreach (var (name, value) in parameters) p.Set(name, value);
-            }, SnapshotSql.Read, cancellationToken).ConfigureAwait(false);
+            }, SnapshotSql.NewReader(), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Newtonsoft.Json;
@@ -149,9 +150,9 @@ internal static class SqliteValues
     public static TEnum GetEnum<TEnum>(this SqliteDataReader reader, int ordinal) where TEnum : struct, Enum =>
         ParseEnum<TEnum>(reader.GetString(ordinal));
 
-    /// <summary>The column's JSON dictionary.</summary>
-    public static Dictionary<string, string> GetDictionary(this SqliteDataReader reader, int ordinal, string what) =>
-        FromJson(reader.GetString(ordinal), what);
+    /// <summary>The column's JSON dictionary, read-only (records read from the inventory may share one).</summary>
+    public static IReadOnlyDictionary<string, string> GetDictionary(this SqliteDataReader reader, int ordinal, string what) =>
+        new ReadOnlyDictionary<string, string>(FromJson(reader.GetString(ordinal), what));
 
     /// <summary>Enum members by name and names by member, built once per type.</summary>
     private static class EnumText<TEnum> where TEnum : struct, Enum
