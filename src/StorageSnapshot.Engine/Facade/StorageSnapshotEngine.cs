@@ -10,7 +10,9 @@ namespace StorageSnapshot.Engine.Facade;
 /// tests) call only this. Methods that change something validate all input, then call ShouldProcess once per
 /// item before any change; when it answers no they return null/false and nothing — neither storage nor
 /// inventory — changes. Errors are <see cref="StorageSnapshotException"/>s with stable ids; anything else
-/// escaping is a bug.
+/// escaping is a bug, with one exception: cancellation before anything was changed (during look-ups and
+/// validation) surfaces as the plain <see cref="OperationCanceledException"/>; once the volume lock is being
+/// waited for or an operation has started, it is OperationCancelled, raised after compensation.
 ///
 /// Open one per command (cheap: a SQLite open and a schema check) and dispose it when the command ends.
 /// The class is split by concern into partial files: Backends, Volumes, Snapshots, Journal, Resolution
