@@ -17,7 +17,7 @@ using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 var context = new OperationContext(new ConsoleOutput(verbose), (target, action) =>
 {
-    Console.WriteLine($"  ShouldProcess → {action} on {target}");
+    Console.WriteLine($"  Confirm: Performing the operation \"{action}\" on target \"{target}\".");
     return true;
 }, cancel.Token);
 
