@@ -33,7 +33,9 @@ internal static class AboutTopicWriter
                 }
                 else
                 {
-                    text.AppendLine().AppendLine(heading.ToUpperInvariant());
+                    // Sections are separated by one blank line, whether or not the markdown already had one.
+                    if (!text.ToString().EndsWith("\n\n", StringComparison.Ordinal)) text.AppendLine();
+                    text.AppendLine(heading.ToUpperInvariant());
                 }
             }
             else if (line.Length == 0)
