@@ -23,6 +23,9 @@ public static class BuiltModule
     /// <summary>The cmdlet assembly, loaded for inspection.</summary>
     public static Assembly CmdletAssembly => Metadata.Value.LoadFromAssemblyPath(Path.Combine(Directory, "StorageSnapshot.dll"));
 
+    /// <summary>An assembly the cmdlet assembly references, loaded for inspection.</summary>
+    public static Assembly LoadReferenced(AssemblyName name) => Metadata.Value.LoadFromAssemblyName(name);
+
     /// <summary>Every cmdlet class in the built assembly.</summary>
     public static IReadOnlyList<CmdletClass> Cmdlets =>
         CmdletAssembly.GetTypes().Select(CmdletClass.TryRead).OfType<CmdletClass>().OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
