@@ -60,6 +60,52 @@ public sealed class IsolationTests
     }
 
     [Fact]
+    public async Task The_isolated_engine_keeps_an_inventory_and_snapshots_a_volume()
+    {
+        // The whole path the cmdlets take, minus PowerShell: open the engine (SQLite through the isolated
+        // context's native library), register a directory backend, create a volume, snapshot it, list it.
+        var engineContext = EngineContext();
+        var work = Directory.CreateTempSubdirectory("storagesnapshot-module-tests-");
+        try
+        {
+            var facade = engineContext.Assemblies.Single(a => a.GetName().Name == "StorageSnapshot.Engine");
+            var optionsType = facade.GetType("StorageSnapshot.Engine.Facade.EngineOptions", throwOnError: true)!;
+            var options = Activator.CreateInstance(optionsType)!;
+            optionsType.GetProperty("HomeDirectory")!.SetValue(options, Path.Combine(work.FullName, "home"));
+            var engineType = facade.GetType("StorageSnapshot.Engine.Facade.StorageSnapshotEngine", throwOnError: true)!;
+            var engine = await Call(engineType.GetMethod("OpenAsync")!.Invoke(null, [options, CancellationToken.None]));
+            try
+            {
+                var context = facade.GetType("StorageSnapshot.Engine.Facade.OperationContext")!.GetMethod("Unattended")!.Invoke(null, [CancellationToken.None])!;
+                object Request(string name, params object?[] arguments) =>
+                    Activator.CreateInstance(facade.GetType("StorageSnapshot.Engine.Facade." + name, throwOnError: true)!, arguments)!;
+                Task<object?> Use(string method, object request) => Call(engineType.GetMethod(method)!.Invoke(engine, [request, context]));
+
+                var volumes = Directory.CreateDirectory(Path.Combine(work.FullName, "volumes")).FullName;
+                var properties = new Dictionary<string, object?> { ["Path"] = volumes };
+                await Use("RegisterBackendAsync", Request("RegisterBackendRequest", "lab", "directory", properties));
+                var volume = await Use("NewVolumeAsync", Request("NewVolumeRequest", "lab", "v1", 1L << 20));
+                var selector = facade.GetType("StorageSnapshot.Engine.Facade.VolumeSelector")!.GetMethod("Of")!.Invoke(null, [volume]);
+                var snapshot = await Use("NewSnapshotAsync", Request("NewSnapshotRequest", selector));
+
+                Assert.Equal("Ready", snapshot!.GetType().GetProperty("State")!.GetValue(snapshot)!.ToString());
+                Assert.True(File.Exists((string)volume!.GetType().GetProperty("Location")!.GetValue(volume)!));
+                Assert.True(File.Exists(Path.Combine(work.FullName, "home", "inventory.db")));
+                // The engine's Snapshot type is the one the cmdlets see: loaded once, in the default context.
+                Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(snapshot.GetType().Assembly));
+            }
+            finally
+            {
+                await ((IAsyncDisposable)engine!).DisposeAsync();
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Native_library_probe_prefers_the_running_platform()
     {
         var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(BuiltModule.Directory, "StorageSnapshot.dll"));
@@ -69,6 +115,33 @@ public sealed class IsolationTests
         Assert.NotNull(found);
         Assert.Contains(Path.Combine("runtimes", OperatingSystem.IsLinux() ? "linux-" : ""), found);
         Assert.True(File.Exists(found));
+    }
+
+    /// <summary>The engine's isolated context, set up by the module's resolver as PowerShell's import would.</summary>
+    private static AssemblyLoadContext EngineContext()
+    {
+        lock (Gate)
+        {
+            var cmdlets = AssemblyLoadContext.Default.LoadFromAssemblyPath(Path.Combine(BuiltModule.Directory, "StorageSnapshot.dll"));
+            var resolver = cmdlets.GetType("StorageSnapshot.Commands.Loading.EngineAssemblyResolver", throwOnError: true)!;
+            Invoke(resolver, "Register", BuiltModule.Directory);
+            try
+            {
+                var engine = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("StorageSnapshot.Engine"));
+                return AssemblyLoadContext.GetLoadContext(engine)!;
+            }
+            finally
+            {
+                Invoke(resolver, "Unregister");
+            }
+        }
+    }
+
+    /// <summary>Awaits a Task or Task&lt;T&gt; returned through reflection and gives its result.</summary>
+    private static async Task<object?> Call(object? task)
+    {
+        await (Task)task!;
+        return task.GetType().GetProperty("Result")?.GetValue(task);
     }
 
     private static void Invoke(Type type, string method, params object[] arguments) =>

@@ -75,8 +75,18 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         return ShouldProcess(target, action);
     }
 
-    /// <summary>Cancels the engine call in progress (Ctrl+C).</summary>
-    protected override void StopProcessing() => stopping.Cancel();
+    /// <summary>Cancels the engine call in progress (Ctrl+C). Called by PowerShell on another thread.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already finished and was disposed: nothing left to stop.
+        }
+    }
 
     /// <summary>Closes the engine at the end of the command.</summary>
     protected override void EndProcessing()

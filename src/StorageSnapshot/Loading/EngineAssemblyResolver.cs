@@ -55,7 +55,7 @@ internal static class EngineAssemblyResolver
         if (string.Equals(name.Name, EngineAssemblyName, StringComparison.OrdinalIgnoreCase))
         {
             EngineLoadContext engine;
-            lock (Gate) engine = engineContext ??= new EngineLoadContext(Path.Combine(directory, "dependencies"));
+            lock (Gate) engine = engineContext ??= new EngineLoadContext(directory);
             return engine.LoadFromAssemblyName(name);
         }
         if (string.Equals(name.Name, EngineLoadContext.SharedAssemblyName, StringComparison.OrdinalIgnoreCase))

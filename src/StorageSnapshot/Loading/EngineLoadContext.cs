@@ -16,22 +16,32 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
     /// <summary>Assemblies both sides must share: resolved by the default context, never loaded twice.</summary>
     internal const string SharedAssemblyName = "StorageSnapshot.Abstractions";
 
+    private readonly string moduleDirectory;
     private readonly string dependencyDirectory;
 
-    public EngineLoadContext(string dependencyDirectory)
+    public EngineLoadContext(string moduleDirectory)
         : base("StorageSnapshot.Engine", isCollectible: false)
     {
-        this.dependencyDirectory = dependencyDirectory;
+        this.moduleDirectory = moduleDirectory;
+        dependencyDirectory = Path.Combine(moduleDirectory, "dependencies");
     }
 
     /// <inheritdoc />
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        if (string.Equals(assemblyName.Name, SharedAssemblyName, StringComparison.OrdinalIgnoreCase)) return null;
+        if (string.Equals(assemblyName.Name, SharedAssemblyName, StringComparison.OrdinalIgnoreCase)) return SharedAssembly();
         var path = Path.Combine(dependencyDirectory, assemblyName.Name + ".dll");
         // Anything not shipped in dependencies/ (System.*, the framework) comes from the default context.
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
+
+    /// <summary>
+    /// The object model, from the default context: the copy already loaded there (by the cmdlet assembly), or the
+    /// module's own file loaded into it, so that there is exactly one Snapshot type whoever asks first.
+    /// </summary>
+    private Assembly SharedAssembly() =>
+        Default.Assemblies.FirstOrDefault(a => string.Equals(a.GetName().Name, SharedAssemblyName, StringComparison.OrdinalIgnoreCase))
+        ?? Default.LoadFromAssemblyPath(Path.Combine(moduleDirectory, SharedAssemblyName + ".dll"));
 
     /// <summary>
     /// PowerShell's RID probing does not apply inside a custom context, so native libraries are found here.
