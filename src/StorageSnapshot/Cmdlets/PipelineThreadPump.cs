@@ -66,12 +66,24 @@ internal sealed class PipelineThreadPump
         return work.GetAwaiter().GetResult();
     }
 
+    // A question asked after Ctrl+C (or after the pipeline failed) is answered "no" at once: nothing may change
+    // any more, and no prompt may appear for a command that is stopping. The engine sees the cancellation at its
+    // next check.
     private static bool Ask(BlockingCollection<IPumpRequest> queue, string target, string action, CancellationToken token)
     {
+        if (token.IsCancellationRequested) return false;
         var question = new ShouldProcessRequest(target, action);
         if (!TryAdd(queue, question)) return false;
-        question.WaitForAnswer(token);
-        return question.Answer;
+        try
+        {
+            question.WaitForAnswer(token);
+            return question.Answer;
+        }
+        catch (OperationCanceledException)
+        {
+            question.Withdraw();
+            return false;
+        }
     }
 
     private static bool TryAdd(BlockingCollection<IPumpRequest> queue, IPumpRequest request)
@@ -113,6 +125,7 @@ internal sealed class PipelineThreadPump
     private sealed class ShouldProcessRequest(string target, string action) : IPumpRequest
     {
         private readonly ManualResetEventSlim answered = new(false);
+        private volatile bool withdrawn;
 
         public bool Answer { get; private set; }
 
@@ -120,7 +133,8 @@ internal sealed class PipelineThreadPump
         {
             try
             {
-                Answer = shouldProcess(target, action);
+                // Nobody waits for the answer to a withdrawn question: do not prompt for it.
+                if (!withdrawn) Answer = shouldProcess(target, action);
             }
             finally
             {
@@ -137,6 +151,8 @@ internal sealed class PipelineThreadPump
         // The engine's ShouldProcessCallback is synchronous by contract, so the worker thread waits here for the
         // pipeline thread's answer; Ctrl+C releases it with OperationCanceledException.
         public void WaitForAnswer(CancellationToken token) => answered.Wait(token);
+
+        public void Withdraw() => withdrawn = true;
     }
 }
 
