@@ -26,6 +26,8 @@ internal static class ProgressRecords
     {
         var status = string.IsNullOrWhiteSpace(progress.Status) ? "Working" : progress.Status;
         if (progress.BytesTotal <= 0 && progress.BytesDone <= 0) return status;
+        // Some reports already say it in words ("1.2 GiB of 4 GiB, 620 MB/s"); the figures are added only once.
+        if (status.Contains("/s", StringComparison.Ordinal) || status.Contains(ByteSize.Format(progress.BytesDone), StringComparison.Ordinal)) return status;
         var bytes = progress.BytesTotal > 0
             ? $"{ByteSize.Format(progress.BytesDone)} of {ByteSize.Format(progress.BytesTotal)}"
             : ByteSize.Format(progress.BytesDone);
