@@ -60,9 +60,13 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
         };
     }
 
-    private async Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
+    /// <summary>Opens the inventory (only if it exists) and lists the names.</summary>
+    private protected virtual async Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
     {
-        await using var engine = await StorageSnapshotEngine.OpenAsync(EngineOptions.FromEnvironment(), cancellationToken).ConfigureAwait(false);
+        // Opening the engine creates the inventory; pressing Tab must not, so no inventory means no names.
+        var options = EngineOptions.FromEnvironment();
+        if (!File.Exists(options.InventoryPath)) return [];
+        await using var engine = await StorageSnapshotEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
         return await ListNamesAsync(engine, boundParameters, OperationContext.Unattended(cancellationToken)).ConfigureAwait(false);
     }
 
@@ -102,9 +106,12 @@ public sealed class SnapshotNameCompleter : InventoryNameCompleter
     }
 }
 
-/// <summary>Completes driver names.</summary>
+/// <summary>Completes driver names (from the engine's driver registry: no inventory needed).</summary>
 public sealed class DriverNameCompleter : InventoryNameCompleter
 {
+    private protected override Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken) =>
+        Task.FromResult(EngineOptions.FromEnvironment().Drivers.All.Select(d => d.Descriptor.Name));
+
     private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
         OperationContext context) =>
         Task.FromResult(engine.GetDrivers(null, context).Select(d => d.Name));
