@@ -82,7 +82,8 @@ function Invoke-Package {
   </metadata>
 </package>
 "@
-    Set-Content -LiteralPath (Join-Path $staging 'StorageSnapshot.nuspec') -Value $nuspec -Encoding utf8NoBOM
+    $nuspecPath = Join-Path $root 'artifacts/StorageSnapshot.nuspec'
+    Set-Content -LiteralPath $nuspecPath -Value $nuspec -Encoding utf8NoBOM
 
     # dotnet pack needs a project; a throwaway one that only packs the staged files, no build output.
     $project = Join-Path $root 'artifacts/package-staging.csproj'
@@ -92,14 +93,14 @@ function Invoke-Package {
     <TargetFramework>net8.0</TargetFramework>
     <NoBuild>true</NoBuild>
     <IncludeBuildOutput>false</IncludeBuildOutput>
-    <NuspecFile>$staging/StorageSnapshot.nuspec</NuspecFile>
+    <NuspecFile>$nuspecPath</NuspecFile>
     <NuspecBasePath>$staging</NuspecBasePath>
   </PropertyGroup>
 </Project>
 "@ | Set-Content -LiteralPath $project -Encoding utf8NoBOM
     # The nuspec has no <files>: NuGet then packs everything under NuspecBasePath, keeping the folder layout.
     Invoke-Native dotnet @('pack', $project, '-o', $output, '-nologo', '-p:NoWarn=NU5100%3BNU5110%3BNU5111')
-    Remove-Item -LiteralPath $project
+    Remove-Item -LiteralPath $project, $nuspecPath
     Get-ChildItem -LiteralPath $output -Filter "StorageSnapshot.$version.nupkg"
 }
 
