@@ -49,6 +49,29 @@ public sealed class FormatTests
     }
 
     [Fact]
+    public void Every_property_a_view_shows_exists_on_the_object_or_in_the_type_data()
+    {
+        var abstractions = System.Reflection.Assembly.LoadFile(Path.Combine(BuiltModule.Directory, "StorageSnapshot.Abstractions.dll"));
+        var problems = new List<string>();
+        foreach (var view in Format.Descendants("View"))
+        {
+            var typeName = view.Element("ViewSelectedBy")!.Element("TypeName")!.Value;
+            var clr = abstractions.GetType(typeName)?.GetProperties().Select(p => p.Name) ?? [];
+            var ets = Types.Root!.Elements("Type").Where(t => t.Element("Name")!.Value == typeName)
+                .SelectMany(t => t.Element("Members")!.Elements()).Select(m => m.Element("Name")!.Value);
+            var known = clr.Concat(ets).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            problems.AddRange(view.Descendants("PropertyName").Select(p => p.Value).Where(p => !known.Contains(p))
+                .Select(p => $"{view.Element("Name")!.Value}: {p}"));
+            // Script blocks read $_.<Property>; those must exist too.
+            problems.AddRange(view.Descendants("ScriptBlock")
+                .SelectMany(b => System.Text.RegularExpressions.Regex.Matches(b.Value, @"\$_\.(\w+)").Select(m => m.Groups[1].Value))
+                .Where(p => !known.Contains(p) && p is not ("Key" or "Value" or "Name" or "Type" or "Required" or "Secret"))
+                .Select(p => $"{view.Element("Name")!.Value}: $_.{p}"));
+        }
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public void Every_type_the_format_views_select_exists_in_the_object_model()
     {
         var abstractions = System.Reflection.Assembly.LoadFile(Path.Combine(BuiltModule.Directory, "StorageSnapshot.Abstractions.dll"));
