@@ -232,7 +232,7 @@ Describe 'Formatting' {
     }
 
     It 'shows volumes with their Location' {
-        Get-StorageVolume db01 | Format-List | Out-String | Should -Match ([regex]::Escape($script:VolumeFolder))
+        Get-StorageVolume db01 | Format-List | Out-String -Width 500 | Should -Match ([regex]::Escape($script:VolumeFolder))
     }
 
     It 'gives backends a Backend alias and volumes a Volume alias for pipeline binding' {
