@@ -10,7 +10,8 @@ namespace StorageSnapshot.TestHost;
 /// Scenarios for the secondary-storage tests (copies killed at random points).
 /// <c>secondary copy &lt;repository&gt; &lt;image file&gt; &lt;snapshot id&gt; [parallelism]</c>: copies the image into
 /// the (existing) repository. Prints "copying" just before the copy starts and "committed &lt;copy id&gt; &lt;ms&gt;" when
-/// it is committed, so a test can aim its SIGKILL at the copy and not at process start-up.
+/// it is committed, so a test can aim its SIGKILL at the copy and not at process start-up; on a refusal it
+/// prints "error &lt;error id&gt; &lt;kind&gt;: &lt;message&gt;" and exits with 1.
 /// </summary>
 internal static class SecondaryScenarios
 {
@@ -27,7 +28,17 @@ internal static class SecondaryScenarios
 
     private static async Task<int> CopyAsync(string repository, string image, string snapshotId, int parallelism)
     {
-        await using var store = await FileSystemChunkStore.OpenAsync(repository, CancellationToken.None);
+        FileSystemChunkStore store;
+        try
+        {
+            store = await FileSystemChunkStore.OpenAsync(repository, CancellationToken.None);
+        }
+        catch (StorageSnapshotException e)
+        {
+            Console.Out.WriteLine($"error {e.ErrorId} {e.Kind}: {e.Message}");
+            return 1;
+        }
+        await using var _ = store;
         using var reader = new FileBlockReader(image);
         var copier = new SnapshotCopier(store, new TransferOptions { Parallelism = parallelism });
         var request = new CopyRequest
@@ -38,9 +49,17 @@ internal static class SecondaryScenarios
         Console.Out.WriteLine("copying");
         Console.Out.Flush();
         var clock = Stopwatch.StartNew();
-        var result = await copier.CopyAsync(request, new ConsoleOutput(), CancellationToken.None);
-        Console.Out.WriteLine($"committed {result.Manifest.CopyId} {clock.ElapsedMilliseconds}");
-        return 0;
+        try
+        {
+            var result = await copier.CopyAsync(request, new ConsoleOutput(), CancellationToken.None);
+            Console.Out.WriteLine($"committed {result.Manifest.CopyId} {clock.ElapsedMilliseconds}");
+            return 0;
+        }
+        catch (StorageSnapshotException e)
+        {
+            Console.Out.WriteLine($"error {e.ErrorId} {e.Kind}: {e.Message}");
+            return 1;
+        }
     }
 
     private sealed class ConsoleOutput : IOperationOutput

@@ -20,16 +20,18 @@ internal static partial class PosixFiles
     private const int LockNonBlocking = 4;
     private const int EWouldBlock = 11;
     private const int EIntr = 4;
+    private const int EAcces = 13;
+    private const int EPerm = 1;
 
     /// <summary>Flushes a directory's entries (renames, creations) to stable storage.</summary>
     public static void FsyncDirectory(string path)
     {
         if (!OperatingSystem.IsLinux()) return;
         var fd = open(path, ORdOnly | ODirectory | OCloexec, 0);
-        if (fd < 0) throw new IOException($"Cannot open directory '{path}' to flush it: {new Win32Exception(Marshal.GetLastWin32Error()).Message}");
+        if (fd < 0) throw Error(Marshal.GetLastWin32Error(), $"Cannot open directory '{path}' to flush it");
         try
         {
-            if (fsync(fd) != 0) throw new IOException($"Cannot flush directory '{path}': {new Win32Exception(Marshal.GetLastWin32Error()).Message}");
+            if (fsync(fd) != 0) throw Error(Marshal.GetLastWin32Error(), $"Cannot flush directory '{path}'");
         }
         finally
         {
@@ -45,7 +47,7 @@ internal static partial class PosixFiles
     public static int TryLockFile(string path, bool exclusive)
     {
         var fd = open(path, ORdWr | OCreat | OCloexec, Convert.ToInt32("644", 8));
-        if (fd < 0) throw new IOException($"Cannot open lock file '{path}': {new Win32Exception(Marshal.GetLastWin32Error()).Message}");
+        if (fd < 0) throw Error(Marshal.GetLastWin32Error(), $"Cannot open lock file '{path}'");
         while (true)
         {
             if (flock(fd, (exclusive ? LockExclusive : LockShared) | LockNonBlocking) == 0) return fd;
@@ -53,8 +55,15 @@ internal static partial class PosixFiles
             if (errno == EIntr) continue;
             close(fd);
             if (errno == EWouldBlock) return -1;
-            throw new IOException($"Cannot lock '{path}': {new Win32Exception(errno).Message}");
+            throw Error(errno, $"Cannot lock '{path}'");
         }
+    }
+
+    /// <summary>The exception .NET itself would raise for <paramref name="errno"/>, its HResult the errno.</summary>
+    private static Exception Error(int errno, string what)
+    {
+        var message = $"{what}: {new Win32Exception(errno).Message}";
+        return errno is EAcces or EPerm ? new UnauthorizedAccessException(message) : new IOException(message, errno);
     }
 
     /// <summary>Releases a lock taken by <see cref="TryLockFile"/>.</summary>

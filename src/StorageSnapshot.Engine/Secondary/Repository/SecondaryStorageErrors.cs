@@ -7,6 +7,7 @@ internal static class SecondaryStorageErrors
     private const int EDQUOT = 122;
     private const int ESTALE = 116;
     private const int EIO = 5;
+    private const int EROFS = 30;
 
     /// <summary>True for exceptions this class translates.</summary>
     public static bool IsStorageFailure(Exception e) =>
@@ -21,7 +22,16 @@ internal static class SecondaryStorageErrors
                 $"Permission denied on secondary storage '{root}' while {what}: {e.Message}", root, e)
             { RecommendedAction = "Give this user write access to the repository directory." };
         }
-        if (e.HResult is ENOSPC or EDQUOT || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+        if (e.HResult == EROFS || e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        {
+            return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.PermissionDenied,
+                $"Secondary storage '{root}' is read-only (while {what}). Nothing was committed.", root, e)
+            { RecommendedAction = "Mount the share read-write." };
+        }
+        // .NET reports ENOSPC as its errno in HResult, except when preallocating ("... because the disk was full").
+        if (e.HResult is ENOSPC or EDQUOT
+            || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+            || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase))
         {
             return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.WriteError,
                 $"Secondary storage '{root}' is full (no space left while {what}). Nothing was committed.", root, e)
