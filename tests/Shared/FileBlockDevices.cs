@@ -8,7 +8,7 @@ using StorageSnapshot.Engine.Drivers;
 namespace StorageSnapshot.Testing;
 
 /// <summary>Reads an image file.</summary>
-public sealed class FileBlockReader : IBlockReader
+internal sealed class FileBlockReader : IBlockReader
 {
     private readonly SafeFileHandle _handle;
 
@@ -51,7 +51,7 @@ public sealed class FileBlockReader : IBlockReader
 }
 
 /// <summary>Writes an image file of fixed length.</summary>
-public sealed class FileBlockWriter : IBlockWriter
+internal sealed class FileBlockWriter : IBlockWriter
 {
     private readonly SafeFileHandle _handle;
 

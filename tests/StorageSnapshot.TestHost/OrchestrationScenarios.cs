@@ -1,11 +1,77 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Drivers.Directory;
+using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Operations;
+
 namespace StorageSnapshot.TestHost;
 
-/// <summary>Scenarios for the orchestration tests (volume locks across processes, crash recovery).</summary>
+/// <summary>
+/// Scenarios for the orchestration tests (volume locks across processes, crash recovery). Each prints READY on
+/// its own line once it holds what the parent test races against, so the test knows when to race or to kill.
+/// <list type="bullet">
+/// <item><c>hold-lock &lt;home&gt; &lt;backend&gt; &lt;volume&gt; &lt;ms&gt;</c>: New-StorageSnapshot (named "held") on the
+/// volume through the engine, with the directory driver's CreateSnapshot paused for ms milliseconds; READY is
+/// printed inside the driver call (the volume lock held, the journal entry Running). Then DONE &lt;snapshot id&gt;.</item>
+/// <item><c>lock-file &lt;lock directory&gt; &lt;key&gt; &lt;ms&gt;</c>: takes the raw volume lock and holds it for ms
+/// milliseconds: READY, or BUSY (exit code 3) when someone else holds it.</item>
+/// </list>
+/// </summary>
 internal static class OrchestrationScenarios
 {
-    public static Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
-        Console.Error.WriteLine($"unknown orchestration scenario: {string.Join(' ', args)}");
-        return Task.FromResult(64);
+        switch (args)
+        {
+            case ["hold-lock", var home, var backend, var volume, var ms]:
+                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)));
+            case ["lock-file", var directory, var key, var ms]:
+                return await LockFileAsync(directory, key, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)));
+            default:
+                Console.Error.WriteLine($"unknown orchestration scenario: {string.Join(' ', args)}");
+                return 64;
+        }
+    }
+
+    private static async Task<int> HoldLockAsync(string home, string backend, string volume, TimeSpan pause)
+    {
+        var driver = new HookedDriver(new DirectoryDriver())
+        {
+            Before = async (method, cancellationToken) =>
+            {
+                if (method != "CreateSnapshot") return;
+                Console.Out.WriteLine("READY");
+                Console.Out.Flush();
+                await Task.Delay(pause, cancellationToken);
+            },
+        };
+        var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
+        try
+        {
+            await using var engine = await StorageSnapshotEngine.OpenAsync(options, CancellationToken.None);
+            var snapshot = await engine.NewSnapshotAsync(
+                new NewSnapshotRequest(new VolumeSelector(Backend: backend, Name: volume)) { Name = "held" },
+                OperationContext.Unattended());
+            Console.Out.WriteLine($"DONE {snapshot!.Id}");
+            return 0;
+        }
+        catch (StorageSnapshotException ex)
+        {
+            Console.Out.WriteLine($"ERROR {ex.ErrorId} {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<int> LockFileAsync(string directory, string key, TimeSpan hold)
+    {
+        using var volumeLock = VolumeLock.TryAcquire(directory, key);
+        if (volumeLock is null)
+        {
+            Console.Out.WriteLine("BUSY");
+            return 3;
+        }
+        Console.Out.WriteLine("READY");
+        Console.Out.Flush();
+        await Task.Delay(hold);
+        return 0;
     }
 }

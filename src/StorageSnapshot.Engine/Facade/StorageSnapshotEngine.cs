@@ -1,23 +1,30 @@
 using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Inventory.Sqlite;
+using StorageSnapshot.Engine.Operations;
 
 namespace StorageSnapshot.Engine.Facade;
 
 /// <summary>
 /// The engine's front door: one method per use case, each taking an <see cref="OperationContext"/> (output
 /// sink, ShouldProcess callback, cancellation) and returning typed results. Front ends (the cmdlets, the demo,
-/// tests) call only this. Methods that change something call ShouldProcess once per item before any change;
-/// when it answers no they return null/false and nothing — neither storage nor inventory — changes.
-/// Errors are <see cref="StorageSnapshotException"/>s with stable ids; anything else escaping is a bug.
+/// tests) call only this. Methods that change something validate all input, then call ShouldProcess once per
+/// item before any change; when it answers no they return null/false and nothing — neither storage nor
+/// inventory — changes. Errors are <see cref="StorageSnapshotException"/>s with stable ids; anything else
+/// escaping is a bug.
 ///
 /// Open one per command (cheap: a SQLite open and a schema check) and dispose it when the command ends.
-/// The class is split by concern into partial files: Backends, Volumes, Snapshots, Journal, Secondary.
+/// The class is split by concern into partial files: Backends, Volumes, Snapshots, Journal, Resolution
+/// (shared look-ups), Secondary.
 /// </summary>
 public sealed partial class StorageSnapshotEngine : IAsyncDisposable
 {
+    private readonly OperationRunner runner;
+
     private StorageSnapshotEngine(EngineOptions options, ISnapshotInventory inventory)
     {
         Options = options;
         Inventory = inventory;
+        runner = new OperationRunner(options, inventory);
     }
 
     /// <summary>How it was opened.</summary>
@@ -25,6 +32,29 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
 
     /// <summary>The inventory (exposed for tools and tests; front ends use the use-case methods).</summary>
     internal ISnapshotInventory Inventory { get; }
+
+    /// <summary>
+    /// Opens the inventory at <see cref="EngineOptions.InventoryPath"/> (creating and migrating it), then marks
+    /// operations left Running by processes that died as NeedsRecovery: an entry whose volume lock is free has
+    /// no live owner (see <see cref="DeadOperationDetector"/>). Their targets keep the state they had (never
+    /// Ready) until the repair command — not written yet — finishes or undoes the work.
+    /// </summary>
+    public static async Task<StorageSnapshotEngine> OpenAsync(EngineOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        System.IO.Directory.CreateDirectory(options.HomeDirectory);
+        var inventory = await SqliteInventory.OpenAsync(options.InventoryPath, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await DeadOperationDetector.MarkAsync(inventory, options.LockDirectory, cancellationToken).ConfigureAwait(false);
+            return new StorageSnapshotEngine(options, inventory);
+        }
+        catch
+        {
+            await inventory.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => Inventory.DisposeAsync();

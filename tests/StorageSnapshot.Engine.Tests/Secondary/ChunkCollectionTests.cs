@@ -2,6 +2,7 @@ using StorageSnapshot.Engine.Secondary.Maintenance;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Verify;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 

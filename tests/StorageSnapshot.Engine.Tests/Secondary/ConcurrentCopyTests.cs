@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Verify;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 

@@ -3,6 +3,7 @@ using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Verify;
 using StorageSnapshot.Testing;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 

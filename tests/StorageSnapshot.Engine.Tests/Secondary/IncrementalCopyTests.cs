@@ -1,5 +1,6 @@
 using StorageSnapshot.Engine.Drivers;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 

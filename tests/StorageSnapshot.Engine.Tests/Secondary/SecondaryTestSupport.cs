@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
 using StorageSnapshot.Testing;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 
@@ -70,22 +70,8 @@ public sealed class SecondaryScratch : IDisposable
     }
 }
 
-/// <summary>An output sink that records everything (thread-safe).</summary>
-public sealed class RecordingOutput : IOperationOutput
-{
-    public ConcurrentQueue<string> Verbose { get; } = new();
-    public ConcurrentQueue<string> Warnings { get; } = new();
-    public ConcurrentQueue<ProgressInfo> Progress { get; } = new();
-    public ConcurrentQueue<StorageSnapshotException> Errors { get; } = new();
-
-    public void WriteVerbose(string message) => Verbose.Enqueue(message);
-    public void WriteWarning(string message) => Warnings.Enqueue(message);
-    public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
-    public void WriteError(StorageSnapshotException error) => Errors.Enqueue(error);
-}
-
 /// <summary>Copy and restore in one line each, over image files.</summary>
-public static class SecondaryOps
+internal static class SecondaryOps
 {
     public static CopySource Identity(string snapshotId, string volume = "vol1", DateTime? created = null) => new()
     {

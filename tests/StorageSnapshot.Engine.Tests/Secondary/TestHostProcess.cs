@@ -2,15 +2,15 @@ using System.Diagnostics;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 
-/// <summary>Starts StorageSnapshot.TestHost (built beside this test project) as a child process.</summary>
+/// <summary>Starts StorageSnapshot.TestHost (copied next to the tests by the project reference) with plain redirected output.</summary>
 public static class TestHostProcess
 {
-    /// <summary>The test host's assembly, from the same configuration as this test run.</summary>
-    public static string AssemblyPath { get; } = Locate();
+    /// <summary>The test host's assembly.</summary>
+    public static string AssemblyPath { get; } = Path.Combine(AppContext.BaseDirectory, "StorageSnapshot.TestHost.dll");
 
     public static Process Start(params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -19,16 +19,5 @@ public static class TestHostProcess
         info.ArgumentList.Add(AssemblyPath);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         return Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-    }
-
-    private static string Locate()
-    {
-        // bin/<Configuration>/<tfm>/ of this project → the same of the test host.
-        var tfmDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = tfmDirectory.Parent!.Name;
-        var testsDirectory = tfmDirectory.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(testsDirectory, "StorageSnapshot.TestHost", "bin", configuration, tfmDirectory.Name, "StorageSnapshot.TestHost.dll");
-        if (!File.Exists(path)) throw new FileNotFoundException($"The test host is not built: {path}");
-        return path;
     }
 }

@@ -1,0 +1,236 @@
+using StorageSnapshot.Engine.Platform.Linux;
+
+namespace StorageSnapshot.Engine.Drivers.Directory;
+
+/// <summary>
+/// One directory backend, opened. Every change is made under a '.'-prefixed temporary name, fsynced, renamed
+/// into place and made durable by fsyncing the directory, so a crash leaves either the old state or the new one
+/// plus an unlisted temporary file — never a half-written volume or snapshot under its real name.
+/// </summary>
+internal sealed class DirectoryBackend : IDriverBackend
+{
+    private readonly DirectoryLayout layout;
+    private readonly ImageCloner cloner;
+
+    /// <summary>Opens the backend in <paramref name="directory"/>.</summary>
+    public DirectoryBackend(string directory, DriverCapabilities capabilities, ImageCloner cloner)
+    {
+        layout = new DirectoryLayout(directory);
+        Capabilities = capabilities;
+        this.cloner = cloner;
+    }
+
+    /// <inheritdoc />
+    public DriverCapabilities Capabilities { get; }
+
+    /// <summary>The backend directory.</summary>
+    public string Root => layout.Root;
+
+    /// <inheritdoc />
+    public async Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.CreateVolume);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sizeBytes);
+        cancellationToken.ThrowIfCancellationRequested();
+        var target = layout.VolumePath(volumeName);
+        EnsureDirectory(layout.VolumesDirectory);
+        if (File.Exists(target)) throw AlreadyExists(volumeName, target);
+
+        var temporary = DirectoryLayout.TemporaryPathBeside(target);
+        try
+        {
+            await using (var image = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+            {
+                image.SetLength(sizeBytes); // a hole of the full size: no blocks allocated
+                image.Flush(flushToDisk: true);
+            }
+            if (!DurableFileSystem.TryRenameNoReplace(temporary, target)) throw AlreadyExists(volumeName, target);
+        }
+        catch
+        {
+            ImageCloner.TryDelete(temporary);
+            throw;
+        }
+        DurableFileSystem.SyncDirectory(layout.VolumesDirectory);
+        return ImageObject(target, method: null);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.Delete);
+        cancellationToken.ThrowIfCancellationRequested();
+        DeleteDurably(layout.ResolveVolume(volume));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<DriverObject> volumes = !System.IO.Directory.Exists(layout.VolumesDirectory)
+            ? Array.Empty<DriverObject>()
+            : System.IO.Directory.EnumerateFiles(layout.VolumesDirectory, "*" + DirectoryLayout.ImageExtension)
+                .Where(path => !DirectoryLayout.IsTemporary(path))
+                .Order(StringComparer.Ordinal)
+                .Select(path => ImageObject(path, method: null))
+                .ToArray();
+        return Task.FromResult(volumes);
+    }
+
+    /// <inheritdoc />
+    public async Task<DriverObject> CreateSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.Snapshot);
+        var source = layout.ResolveVolume(volume);
+        var target = layout.SnapshotPath(DirectoryLayout.VolumeNameOf(source), snapshotKey);
+        // Idempotent for recovery: a snapshot exists under its real name only once complete.
+        if (File.Exists(target)) return ImageObject(target, method: null);
+        if (!File.Exists(source)) throw new FileNotFoundException($"The volume image '{source}' does not exist.", source);
+
+        var folder = Path.GetDirectoryName(target)!;
+        EnsureDirectory(layout.SnapshotsDirectory);
+        EnsureDirectory(folder);
+        var temporary = DirectoryLayout.TemporaryPathBeside(target);
+        var method = await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
+        if (!DurableFileSystem.TryRenameNoReplace(temporary, target))
+        {
+            // Made meanwhile by a replay of this same create: that one is complete, keep it.
+            ImageCloner.TryDelete(temporary);
+            return ImageObject(target, method: null);
+        }
+        DurableFileSystem.SyncDirectory(folder);
+        return ImageObject(target, method);
+    }
+
+    /// <inheritdoc />
+    public Task<DriverObject?> FindSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = layout.SnapshotPath(DirectoryLayout.VolumeNameOf(layout.ResolveVolume(volume)), snapshotKey);
+        return Task.FromResult(File.Exists(path) ? ImageObject(path, method: null) : null);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteSnapshotAsync(DriverObject snapshot, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.Delete);
+        cancellationToken.ThrowIfCancellationRequested();
+        DeleteDurably(layout.ResolveSnapshot(snapshot));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task RevertVolumeAsync(DriverObject volume, DriverObject snapshot, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.Revert);
+        var target = layout.ResolveVolume(volume);
+        var source = layout.ResolveSnapshot(snapshot);
+        if (!File.Exists(target)) throw new FileNotFoundException($"The volume image '{target}' does not exist.", target);
+
+        // The snapshot's contents go to a temporary file beside the volume; only the final rename(2) replaces the
+        // volume, atomically. Until then the volume is untouched, and on any failure the temporary file goes.
+        var temporary = DirectoryLayout.TemporaryPathBeside(target);
+        await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            ImageCloner.TryDelete(temporary);
+            throw;
+        }
+        DurableFileSystem.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    /// <inheritdoc />
+    public async Task<DriverObject> CloneVolumeAsync(DriverObject snapshot, string newVolumeName, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.Clone);
+        var source = layout.ResolveSnapshot(snapshot);
+        var target = layout.VolumePath(newVolumeName);
+        EnsureDirectory(layout.VolumesDirectory);
+        if (File.Exists(target)) throw AlreadyExists(newVolumeName, target);
+
+        var temporary = DirectoryLayout.TemporaryPathBeside(target);
+        var method = await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
+        if (!DurableFileSystem.TryRenameNoReplace(temporary, target))
+        {
+            ImageCloner.TryDelete(temporary);
+            throw AlreadyExists(newVolumeName, target);
+        }
+        DurableFileSystem.SyncDirectory(layout.VolumesDirectory);
+        return ImageObject(target, method);
+    }
+
+    /// <inheritdoc />
+    public Task<IBlockReader> OpenSnapshotReaderAsync(DriverObject snapshot, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.ReadSnapshot);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IBlockReader>(new FileBlockReader(layout.ResolveSnapshot(snapshot)));
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.ChangedRanges);
+        var olderPath = layout.ResolveSnapshot(older);
+        var newerPath = layout.ResolveSnapshot(newer);
+        using var olderFile = File.OpenHandle(olderPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var newerFile = File.OpenHandle(newerPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var olderExtents = FileExtentMap.Read(olderFile, olderPath, cancellationToken);
+        var newerExtents = FileExtentMap.Read(newerFile, newerPath, cancellationToken);
+        return Task.FromResult(ExtentComparison.ChangedRanges(
+            olderExtents, RandomAccess.GetLength(olderFile), newerExtents, RandomAccess.GetLength(newerFile)));
+    }
+
+    /// <inheritdoc />
+    public Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        Require(DriverCapabilities.WriteVolume);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IBlockWriter>(new FileBlockWriter(layout.ResolveVolume(volume)));
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private void Require(DriverCapabilities capability)
+    {
+        if (!Capabilities.HasFlag(capability))
+            throw new NotSupportedException($"The directory backend at '{layout.Root}' does not support {capability}.");
+    }
+
+    private DriverObject ImageObject(string path, CopyMethod? method)
+    {
+        var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (method is { } m) details[CopyMethodDetails.Key] = m.ToDetail();
+        return new DriverObject
+        {
+            Reference = layout.ReferenceOf(path),
+            Location = path,
+            SizeBytes = new FileInfo(path).Length,
+            Details = details,
+        };
+    }
+
+    private static void DeleteDurably(string path)
+    {
+        if (!File.Exists(path)) return; // already gone: success (recovery replays deletes)
+        File.Delete(path);
+        DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    private static void EnsureDirectory(string directory)
+    {
+        if (System.IO.Directory.Exists(directory)) return;
+        System.IO.Directory.CreateDirectory(directory);
+        DurableFileSystem.SyncDirectory(Path.GetDirectoryName(directory)!);
+    }
+
+    private static ConflictException AlreadyExists(string volumeName, string path) =>
+        new(ErrorIds.AlreadyExists, $"A volume named '{volumeName}' already exists ('{path}').", volumeName, ErrorKind.ResourceExists);
+}

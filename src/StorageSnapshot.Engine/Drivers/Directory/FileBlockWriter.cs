@@ -1,0 +1,69 @@
+using StorageSnapshot.Engine.Platform.Linux;
+
+namespace StorageSnapshot.Engine.Drivers.Directory;
+
+/// <summary>
+/// Positional writes to a volume image (pwrite: safe from many threads). Zeroing punches holes where the
+/// filesystem can, so restoring a sparse image keeps it sparse.
+/// </summary>
+internal sealed class FileBlockWriter : IBlockWriter
+{
+    private const int ZeroBlockSize = 1 << 20;
+    private readonly FileStream file;
+    private readonly string path;
+
+    /// <summary>Opens the existing image <paramref name="path"/> for writing.</summary>
+    public FileBlockWriter(string path)
+    {
+        this.path = path;
+        // bufferSize 0: no FileStream buffer; the stream is kept only for Flush(flushToDisk: true), i.e. fsync.
+        file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0, FileOptions.Asynchronous);
+        Length = file.Length;
+    }
+
+    /// <inheritdoc />
+    public long Length { get; }
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        CheckRange(offset, data.Length);
+        return RandomAccess.WriteAsync(file.SafeFileHandle, data, offset, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ZeroAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        CheckRange(offset, length);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (length == 0 || SparseRegions.TryPunchHole(file.SafeFileHandle, offset, length, path)) return;
+
+        var zeros = new byte[(int)Math.Min(ZeroBlockSize, length)];
+        for (var position = offset; position < offset + length;)
+        {
+            var count = (int)Math.Min(zeros.Length, offset + length - position);
+            await RandomAccess.WriteAsync(file.SafeFileHandle, zeros.AsMemory(0, count), position, cancellationToken).ConfigureAwait(false);
+            position += count;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task FlushAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        file.Flush(flushToDisk: true);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => file.DisposeAsync();
+
+    private void CheckRange(long offset, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (offset + length > Length)
+            throw new ArgumentOutOfRangeException(nameof(length),
+                $"Writing {length} bytes at {offset} would go past the end of the {Length}-byte volume '{path}'.");
+    }
+}

@@ -1,0 +1,37 @@
+using StorageSnapshot.Engine.Platform.Linux;
+
+namespace StorageSnapshot.Engine.Drivers.Directory;
+
+/// <summary>
+/// Whether changed ranges can be computed in a backend directory: it must be on XFS or btrfs (whose FIEMAP
+/// reports shared extents at their shared address) and reflinks must really work there (XFS without
+/// reflink=1 refuses them). Probed once per open with two tiny dot-files that are removed again.
+/// </summary>
+internal static class ReflinkProbe
+{
+    /// <summary>True when the directory is on XFS or btrfs and FICLONE succeeds there.</summary>
+    public static bool SupportsExtentComparison(string directory)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        var type = FilesystemType.Of(directory);
+        if (type is not (FilesystemType.Xfs or FilesystemType.Btrfs)) return false;
+
+        var source = Path.Combine(directory, $".reflink-probe.{Guid.NewGuid():N}.tmp");
+        var clone = Path.Combine(directory, $".reflink-probe.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(source, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                stream.Write(new byte[4096]);
+            }
+            using var sourceHandle = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
+            using var cloneStream = new FileStream(clone, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            return Reflink.TryClone(cloneStream.SafeFileHandle, sourceHandle, clone);
+        }
+        finally
+        {
+            ImageCloner.TryDelete(source);
+            ImageCloner.TryDelete(clone);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Naming;
+using StorageSnapshot.Engine.Operations;
+
+namespace StorageSnapshot.Engine.Facade;
+
+// Drivers and backends: Get-StorageDriver, Register-/Get-/Set-/Unregister-StorageBackend. Backends live in
+// the inventory only: registering or unregistering one never touches its storage.
+public sealed partial class StorageSnapshotEngine
+{
+    /// <summary>Get-StorageDriver: drivers by name pattern (all when null). A plain name that matches nothing → DriverNotFound via the sink.</summary>
+    public IReadOnlyList<DriverInfo> GetDrivers(IReadOnlyList<string>? names, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return MatchByName(Options.Drivers.All, names, d => d.Descriptor.Name,
+                name => new ObjectNotFoundException(ErrorIds.DriverNotFound,
+                    $"No storage driver named '{name}'. Known drivers: {string.Join(", ", Options.Drivers.All.Select(d => d.Descriptor.Name))}.", name),
+                context)
+            .Select(d => d.Descriptor.ToInfo())
+            .ToList();
+    }
+
+    /// <summary>
+    /// Register-StorageBackend. Validates the name, the driver and the properties (the driver's schema, then
+    /// the driver's own checks: every problem in one PropertyValidationFailed error, one line each) before
+    /// asking ShouldProcess. Returns the backend with secret properties masked, or null when ShouldProcess said no.
+    /// </summary>
+    public async Task<Backend?> RegisterBackendAsync(RegisterBackendRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var name = NameRules.Require("backend", request.Name);
+        var driver = Options.Drivers.Get(request.Driver ?? string.Empty);
+        if (await Inventory.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
+            throw EngineErrors.AlreadyExists($"A backend named '{existing.Name}' is already registered (driver '{existing.Driver}').", name);
+
+        var properties = await ValidatePropertiesAsync(driver, name, request.Properties, null, cancellationToken).ConfigureAwait(false);
+        var backend = new Backend
+        {
+            Name = name,
+            Driver = driver.Descriptor.Name,
+            Properties = properties,
+            RegisteredUtc = DateTime.UtcNow,
+        };
+
+        var shown = Redacted(driver, backend);
+        if (!context.ShouldProcess(TargetNames.Backend(name), $"Register storage backend (driver '{backend.Driver}'{DescribeProperties(shown.Properties)})"))
+            return null;
+
+        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await transaction.InsertBackendAsync(backend, cancellationToken).ConfigureAwait(false);
+            await transaction.AppendEventAsync(BackendEvent("backend.registered", name, $"Registered backend '{name}' (driver '{backend.Driver}')."), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Verbose(context, $"Registered {TargetNames.Backend(name)} with driver '{backend.Driver}'.");
+        return shown;
+    }
+
+    /// <summary>Get-StorageBackend: by name pattern (all when null); a plain name that matches nothing → BackendNotFound via the sink.</summary>
+    public async Task<IReadOnlyList<Backend>> GetBackendsAsync(IReadOnlyList<string>? names, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var all = await Inventory.ListBackendsAsync(context.CancellationToken).ConfigureAwait(false);
+        return MatchByName(all, names, b => b.Name, EngineErrors.BackendNotFound, context)
+            .Select(RedactedIfKnown)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Set-StorageBackend: merges properties over the existing ones (validated like at registration), switches
+    /// maintenance mode on or off (with a reason). Works while the backend is in maintenance; operations already
+    /// running finish. Returns the backend, or null when ShouldProcess said no.
+    /// </summary>
+    public async Task<Backend?> SetBackendAsync(SetBackendRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var backend = await RequireBackendAsync(request.Name, cancellationToken).ConfigureAwait(false);
+        var driver = DriverOf(backend);
+
+        var problems = new List<string>();
+        InputRules.Text("maintenance reason", request.Reason, problems);
+        var maintenance = request.MaintenanceMode ?? backend.MaintenanceMode;
+        if (request.Reason is not null && !maintenance)
+            problems.Add("-Reason applies only to a backend in maintenance mode; add -MaintenanceMode $true.");
+        InputRules.ThrowIfAny(problems, backend.Name);
+
+        var properties = request.Properties is null
+            ? backend.Properties
+            : await ValidatePropertiesAsync(driver, backend.Name, request.Properties, backend.Properties, cancellationToken).ConfigureAwait(false);
+        var updated = backend with
+        {
+            Properties = properties,
+            MaintenanceMode = maintenance,
+            MaintenanceReason = maintenance ? request.Reason ?? backend.MaintenanceReason : null,
+        };
+
+        var changes = DescribeChanges(driver, backend, updated);
+        if (!context.ShouldProcess(TargetNames.Backend(backend.Name), changes.Count == 0 ? "Set storage backend (no change)" : "Set storage backend: " + string.Join("; ", changes)))
+            return null;
+        if (changes.Count == 0)
+        {
+            Verbose(context, $"Nothing to change on {TargetNames.Backend(backend.Name)}.");
+            return Redacted(driver, backend);
+        }
+
+        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var current = await transaction.GetBackendAsync(backend.Name, cancellationToken).ConfigureAwait(false)
+                          ?? throw EngineErrors.BackendNotFound(backend.Name);
+            updated = current with { Properties = updated.Properties, MaintenanceMode = updated.MaintenanceMode, MaintenanceReason = updated.MaintenanceReason };
+            await transaction.UpdateBackendAsync(updated, cancellationToken).ConfigureAwait(false);
+            if (current.MaintenanceMode != updated.MaintenanceMode)
+            {
+                await transaction.AppendEventAsync(BackendEvent(updated.MaintenanceMode ? "backend.maintenance-on" : "backend.maintenance-off", backend.Name,
+                    updated.MaintenanceMode ? $"Backend '{backend.Name}' entered maintenance mode: {updated.MaintenanceReason ?? "no reason given"}." : $"Backend '{backend.Name}' left maintenance mode."),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            await transaction.AppendEventAsync(BackendEvent("backend.updated", backend.Name, $"Backend '{backend.Name}': {string.Join("; ", changes)}."), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var change in changes) Verbose(context, $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))}: {change}.");
+        if (updated.MaintenanceMode && !backend.MaintenanceMode)
+            Verbose(context, "New operations on it are refused with BackendInMaintenance; operations already running finish.");
+        return Redacted(driver, updated);
+    }
+
+    /// <summary>
+    /// Unregister-StorageBackend: forgets the backend (never touches its data). Refuses with BackendHasVolumes
+    /// while the inventory has volumes on it. Returns false when ShouldProcess said no.
+    /// </summary>
+    public async Task<bool> UnregisterBackendAsync(string name, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var backend = await RequireBackendAsync(name, cancellationToken).ConfigureAwait(false);
+        await RequireNoVolumesAsync(Inventory, backend, cancellationToken).ConfigureAwait(false);
+
+        if (!context.ShouldProcess(TargetNames.Backend(backend.Name), "Unregister storage backend (its storage and data are not touched)"))
+            return false;
+
+        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await RequireNoVolumesAsync(transaction, backend, cancellationToken).ConfigureAwait(false);
+            await transaction.DeleteBackendAsync(backend.Name, cancellationToken).ConfigureAwait(false);
+            await transaction.AppendEventAsync(BackendEvent("backend.unregistered", backend.Name, $"Unregistered backend '{backend.Name}'."), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        Verbose(context, $"Unregistered {TargetNames.Backend(backend.Name)}; its storage was not touched.");
+        return true;
+    }
+
+    private static async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
+    {
+        var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
+        if (volumes.Count > 0)
+        {
+            throw new ConflictException(ErrorIds.BackendHasVolumes,
+                $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))} still has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Remove them first.",
+                backend);
+        }
+    }
+
+    /// <summary>The driver's schema, then the driver's own checks; every problem in one PropertyValidationFailed error.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> ValidatePropertiesAsync(IStorageDriver driver, string backend,
+        IReadOnlyDictionary<string, object?>? given, IReadOnlyDictionary<string, string>? existing, CancellationToken cancellationToken)
+    {
+        var normalized = driver.Descriptor.Schema.Normalize(given, existing);
+        if (!normalized.IsValid) throw PropertiesInvalid(backend, driver, normalized.Problems);
+
+        var problems = await driver.ValidateBackendAsync(normalized.Values!, cancellationToken).ConfigureAwait(false);
+        if (problems.Count > 0) throw PropertiesInvalid(backend, driver, problems);
+        return normalized.Values!;
+    }
+
+    private static ValidationException PropertiesInvalid(string backend, IStorageDriver driver, IReadOnlyList<string> problems) =>
+        new(ErrorIds.PropertyValidationFailed, problems, backend)
+        {
+            RecommendedAction = $"Fix the properties of backend '{backend}' (Get-StorageDriver {driver.Descriptor.Name} lists what the driver takes).",
+        };
+
+    private static List<string> DescribeChanges(IStorageDriver driver, Backend before, Backend after)
+    {
+        var changes = new List<string>();
+        if (before.MaintenanceMode != after.MaintenanceMode)
+            changes.Add(after.MaintenanceMode ? $"maintenance mode on ({after.MaintenanceReason ?? "no reason given"})" : "maintenance mode off");
+        else if (after.MaintenanceMode && before.MaintenanceReason != after.MaintenanceReason)
+            changes.Add($"maintenance reason '{after.MaintenanceReason}'");
+
+        var shownBefore = driver.Descriptor.Schema.Redact(before.Properties);
+        var shownAfter = driver.Descriptor.Schema.Redact(after.Properties);
+        foreach (var key in shownBefore.Keys.Union(shownAfter.Keys, StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
+        {
+            var had = before.Properties.TryGetValue(key, out var old);
+            var has = after.Properties.TryGetValue(key, out var now);
+            if (had && has && old == now) continue;
+            changes.Add(!has ? $"remove property {key}" : $"property {key} = {shownAfter[key]}");
+        }
+        return changes;
+    }
+
+    private static string DescribeProperties(IReadOnlyDictionary<string, string> shown) =>
+        shown.Count == 0 ? "" : ", " + string.Join(", ", shown.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Select(p => $"{p.Key} = {p.Value}"));
+
+    private static Backend Redacted(IStorageDriver driver, Backend backend) =>
+        backend with { Properties = driver.Descriptor.Schema.Redact(backend.Properties) };
+
+    private Backend RedactedIfKnown(Backend backend)
+    {
+        var driver = Options.Drivers.All.FirstOrDefault(d => string.Equals(d.Descriptor.Name, backend.Driver, StringComparison.OrdinalIgnoreCase));
+        return driver is null ? backend : Redacted(driver, backend);
+    }
+
+    private static StorageEvent BackendEvent(string kind, string backend, string message) => new()
+    {
+        TimeUtc = DateTime.UtcNow,
+        Kind = kind,
+        Backend = backend,
+        TargetType = "Backend",
+        TargetId = backend,
+        Message = message,
+    };
+}

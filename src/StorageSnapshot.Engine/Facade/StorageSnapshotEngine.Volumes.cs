@@ -1,0 +1,149 @@
+using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Naming;
+using StorageSnapshot.Engine.Operations;
+
+namespace StorageSnapshot.Engine.Facade;
+
+// Volumes: Get-/New-/Remove-StorageVolume and New-StorageVolume -FromSnapshot.
+public sealed partial class StorageSnapshotEngine
+{
+    /// <summary>
+    /// Get-StorageVolume: volumes matching every given filter (name patterns, backend names or patterns, ids).
+    /// A plain name, backend or id that matches nothing is reported through the sink (VolumeNotFound,
+    /// BackendNotFound) and the rest is returned.
+    /// </summary>
+    public async Task<IReadOnlyList<Volume>> GetVolumesAsync(VolumeFilter filter, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+
+        IReadOnlyCollection<string>? backends = null;
+        if (filter.Backends is { Count: > 0 })
+        {
+            var all = await Inventory.ListBackendsAsync(cancellationToken).ConfigureAwait(false);
+            backends = MatchByName(all, filter.Backends, b => b.Name, EngineErrors.BackendNotFound, context).Select(b => b.Name).ToList();
+            if (backends.Count == 0) return Array.Empty<Volume>();
+        }
+
+        IEnumerable<Volume> volumes = await Inventory.ListVolumesAsync(backends, cancellationToken).ConfigureAwait(false);
+        if (filter.Ids is { Count: > 0 } ids)
+        {
+            var list = volumes.ToList();
+            foreach (var missing in ids.Where(id => !list.Any(v => string.Equals(v.Id, id, StringComparison.OrdinalIgnoreCase))))
+                context.Output.WriteError(EngineErrors.VolumeNotFound($"with id '{missing}'", missing));
+            volumes = list.Where(v => ids.Contains(v.Id, StringComparer.OrdinalIgnoreCase));
+        }
+        return MatchByName(volumes, filter.Names, v => v.Name, name => EngineErrors.VolumeNotFound($"named '{name}'", name), context);
+    }
+
+    /// <summary>New-StorageVolume: an empty volume. Returns it Available, or null when ShouldProcess said no.</summary>
+    public async Task<Volume?> NewVolumeAsync(NewVolumeRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var name = NameRules.Require("volume", request.Name);
+        var problems = new List<string>();
+        InputRules.Size(request.SizeBytes, problems);
+        InputRules.ThrowIfAny(problems, name);
+
+        var backend = await RequireBackendAsync(request.Backend, cancellationToken).ConfigureAwait(false);
+        var target = TargetNames.Volume(backend.Name, name);
+        RequireNotInMaintenance(backend, target);
+        RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", target);
+        if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
+            throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+
+        if (!context.ShouldProcess(target, $"Create a {InputRules.HumanSize(request.SizeBytes)} volume"))
+            return null;
+
+        var now = DateTime.UtcNow;
+        var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = request.SizeBytes, CreatedUtc = now };
+        Verbose(context, $"Creating {target} ({InputRules.HumanSize(request.SizeBytes)}).");
+        return await runner.RunAsync(CreateVolumeOperation.Empty(planned), context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// New-StorageVolume -FromSnapshot: a new volume on the snapshot's backend whose contents are the
+    /// snapshot's. Returns it Available, or null when ShouldProcess said no.
+    /// </summary>
+    public async Task<Volume?> CloneVolumeAsync(CloneVolumeRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var name = NameRules.Require("volume", request.Name);
+        var (source, sourceVolume) = await RequireSnapshotAsync(request.Source, cancellationToken).ConfigureAwait(false);
+        var backend = await RequireBackendAsync(source.Backend, cancellationToken).ConfigureAwait(false);
+        var target = TargetNames.Volume(backend.Name, name);
+        RequireNotInMaintenance(backend, target);
+        RequireCapability(backend, DriverCapabilities.Clone, "clone volumes from snapshots", target);
+        if (source.State != SnapshotState.Ready)
+            throw EngineErrors.InvalidState($"Cannot clone {TargetNames.Snapshot(source)}: it is {source.State}, not Ready.", source);
+        if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
+            throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+
+        if (!context.ShouldProcess(target, $"Create a volume as a clone of {TargetNames.Snapshot(source)}"))
+            return null;
+
+        var now = DateTime.UtcNow;
+        var planned = new Volume
+        {
+            Id = Ids.New(now),
+            Name = name,
+            Backend = backend.Name,
+            SizeBytes = source.SizeBytes,
+            CreatedUtc = now,
+            CreatedFromSnapshotId = source.Id,
+        };
+        Verbose(context, $"Cloning {TargetNames.Snapshot(source)} into {target}.");
+        return await runner.RunAsync(CreateVolumeOperation.Clone(planned, source), context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Remove-StorageVolume. Refuses with VolumeHasSnapshots while the volume has snapshots, unless
+    /// <see cref="RemoveVolumeRequest.IncludeSnapshots"/>: then they are deleted first, newest first, each as its own
+    /// operation (and SnapshotHasDependents, checked for all of them before anything is deleted, refuses the whole
+    /// removal). ShouldProcess is asked once, for the volume, naming the snapshots. Returns false when it said no.
+    /// </summary>
+    public async Task<bool> RemoveVolumeAsync(RemoveVolumeRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var volume = await RequireVolumeAsync(request.Volume, cancellationToken).ConfigureAwait(false);
+        var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
+        var target = TargetNames.Volume(volume);
+        RequireNotInMaintenance(backend, target);
+        RequireCapability(backend, DriverCapabilities.Delete, "delete volumes", target);
+        if (volume.State is not (VolumeState.Available or VolumeState.Error))
+            throw EngineErrors.InvalidState($"Cannot delete {target}: it is {volume.State}; only Available or Error volumes can be deleted.", volume);
+
+        var snapshots = await Inventory.ListSnapshotsAsync(new SnapshotQuery { VolumeIds = new[] { volume.Id } }, cancellationToken).ConfigureAwait(false);
+        if (snapshots.Count > 0 && !request.IncludeSnapshots) throw DeleteVolumeOperation.VolumeHasSnapshots(volume, snapshots);
+
+        var capabilities = DriverOf(backend).Descriptor.Capabilities;
+        foreach (var snapshot in snapshots)
+        {
+            var plan = await ImpactPlanner.PlanRemoveAsync(Inventory, snapshot, volume, capabilities, backend.Driver, cancellationToken).ConfigureAwait(false);
+            if (plan.Refusal is not null) throw plan.Refusal;
+        }
+
+        var action = snapshots.Count == 0
+            ? "Delete the volume and its data"
+            : $"Delete the volume, its data and its {snapshots.Count} snapshot(s) {TargetNames.List(snapshots.Select(s => s.Name))}";
+        if (!context.ShouldProcess(target, action)) return false;
+
+        // Newest first, so each delete finds no children to re-parent.
+        foreach (var snapshot in snapshots.OrderByDescending(s => s.CreatedUtc).ThenByDescending(s => s.Id, StringComparer.Ordinal))
+        {
+            Verbose(context, $"Deleting {TargetNames.Snapshot(snapshot)} before its volume.");
+            await runner.RunAsync(new DeleteSnapshotOperation(snapshot, volume, capabilities.HasFlag(DriverCapabilities.ClonesDependOnSnapshot)), context).ConfigureAwait(false);
+        }
+
+        var current = await Inventory.GetVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false) ?? volume;
+        Verbose(context, $"Deleting {target}.");
+        return await runner.RunAsync(new DeleteVolumeOperation(current), context).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,109 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Inventory;
+
+namespace StorageSnapshot.Engine.Operations;
+
+/// <summary>
+/// New-StorageVolume, and with a source snapshot New-StorageVolume -FromSnapshot (a clone). Phase one reserves
+/// the name with a Creating row; a failure removes whatever the driver made and leaves the row in Error.
+/// A clone holds the lock of its source snapshot's volume, which keeps the snapshot from being deleted or
+/// reverted to while it is read.
+/// </summary>
+internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
+{
+    private readonly Snapshot? source;
+    private Volume volume;
+    private DriverObject? made;
+
+    private CreateVolumeOperation(Volume planned, Snapshot? source, string lockedVolume)
+        : base(planned.Backend, lockedVolume)
+    {
+        volume = planned;
+        this.source = source;
+    }
+
+    /// <summary>An empty volume.</summary>
+    public static CreateVolumeOperation Empty(Volume planned) => new(planned, null, planned.Name);
+
+    /// <summary>A clone of <paramref name="source"/> (the volume lands on the snapshot's backend).</summary>
+    public static CreateVolumeOperation Clone(Volume planned, Snapshot source) => new(planned, source, source.Volume);
+
+    public override OperationKind Kind => source is null ? OperationKind.CreateVolume : OperationKind.CloneVolume;
+    public override string TargetType => "Volume";
+    public override string TargetId => volume.Id;
+    public override string TargetDescription => TargetNames.Volume(volume);
+    public override string Verb => source is null ? "create the volume" : $"clone snapshot '{source.Name}' of volume '{source.Volume}' into a new volume";
+    public override DriverCapabilities RequiredCapability => source is null ? DriverCapabilities.CreateVolume : DriverCapabilities.Clone;
+    public override string EventPrefix => "volume";
+
+    public override IReadOnlyDictionary<string, string> Details
+    {
+        get
+        {
+            var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["volumeName"] = volume.Name };
+            if (source is not null)
+            {
+                details["sourceSnapshotId"] = source.Id;
+                details["sourceSnapshotReference"] = source.DriverReference ?? string.Empty;
+            }
+            return details;
+        }
+    }
+
+    public override async Task<PhaseOneOutcome<Volume>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
+    {
+        if (source is not null)
+        {
+            var currentSource = await transaction.GetSnapshotAsync(source.Id, cancellationToken).ConfigureAwait(false)
+                                ?? throw EngineErrors.SnapshotNotFound($"with id '{source.Id}'", source.Id);
+            if (currentSource.State != SnapshotState.Ready)
+                throw EngineErrors.InvalidState($"Cannot clone {TargetNames.Snapshot(currentSource)}: it is {currentSource.State}, not Ready.", currentSource);
+        }
+
+        if (await transaction.FindVolumeAsync(volume.Backend, volume.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+            throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(TargetNames.Volume(existing))} already exists.", volume.Name);
+
+        volume = volume with { State = VolumeState.Creating, CreatedUtc = DateTime.UtcNow };
+        await transaction.InsertVolumeAsync(volume, cancellationToken).ConfigureAwait(false);
+        return PhaseOneOutcome<Volume>.Continue;
+    }
+
+    public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
+    {
+        made = source is null
+            ? await driver.CreateVolumeAsync(volume.Name, volume.SizeBytes, cancellationToken).ConfigureAwait(false)
+            : await driver.CloneVolumeAsync(DriverObjects.Of(source), volume.Name, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<(Volume Result, string Message, long? Bytes)> CompleteAsync(IInventoryTransaction transaction, string operationId, CancellationToken cancellationToken)
+    {
+        var available = volume with
+        {
+            State = VolumeState.Available,
+            DriverReference = made!.Reference,
+            Location = made.Location,
+            SizeBytes = made.SizeBytes > 0 ? made.SizeBytes : volume.SizeBytes,
+        };
+        await transaction.UpdateVolumeAsync(available, cancellationToken).ConfigureAwait(false);
+        var message = source is null
+            ? $"Created {TargetNames.Volume(available)} ({available.SizeBytes} bytes)."
+            : $"Created {TargetNames.Volume(available)} as a clone of {TargetNames.Snapshot(source)}.";
+        return (available, message, available.SizeBytes);
+    }
+
+    public override async Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken)
+    {
+        var halfMade = made ?? await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false);
+        if (halfMade is not null) await driver.DeleteVolumeAsync(halfMade, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken)
+    {
+        if (failure.Cancelled && failure.Compensated)
+        {
+            await transaction.DeleteVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await transaction.UpdateVolumeAsync(volume with { State = VolumeState.Error, ErrorMessage = failure.Message }, cancellationToken).ConfigureAwait(false);
+    }
+}

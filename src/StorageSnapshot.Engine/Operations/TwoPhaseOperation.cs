@@ -1,0 +1,88 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Inventory;
+
+namespace StorageSnapshot.Engine.Operations;
+
+/// <summary>
+/// One change that calls a driver, split into the steps <see cref="OperationRunner"/> drives: checks and new
+/// target state (phase one, committed before the driver is called), the driver call, and the outcome (phase
+/// two) — success, or compensation plus the failure state. An instance is used once; it keeps what the driver
+/// returned between the steps.
+/// </summary>
+/// <typeparam name="TResult">What the use case returns.</typeparam>
+internal abstract class TwoPhaseOperation<TResult>
+{
+    protected TwoPhaseOperation(string backend, string volume)
+    {
+        Backend = backend;
+        Volume = volume;
+    }
+
+    /// <summary>Backend whose maintenance mode gates the operation.</summary>
+    public string Backend { get; }
+
+    /// <summary>Name of the volume whose lock the operation holds.</summary>
+    public string Volume { get; }
+
+    /// <summary>Journal kind.</summary>
+    public abstract OperationKind Kind { get; }
+
+    /// <summary>"Volume" or "Snapshot".</summary>
+    public abstract string TargetType { get; }
+
+    /// <summary>Inventory id of the target (known before phase one: ids are made by the engine).</summary>
+    public abstract string TargetId { get; }
+
+    /// <summary>The target in words, for messages ("snapshot 'a' of volume 'v' on backend 'b'").</summary>
+    public abstract string TargetDescription { get; }
+
+    /// <summary>What is done, in words fit for "failed to ..." ("create the snapshot").</summary>
+    public abstract string Verb { get; }
+
+    /// <summary>The capability the driver call needs.</summary>
+    public abstract DriverCapabilities RequiredCapability { get; }
+
+    /// <summary>Dotted event name prefix ("snapshot", "volume").</summary>
+    public abstract string EventPrefix { get; }
+
+    /// <summary>Facts recorded in the journal entry for recovery (driver keys, the source snapshot, ...).</summary>
+    public virtual IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Phase one, inside the transaction and under the volume lock: re-reads what the checks depend on (another
+    /// process may have changed it since the caller looked), refuses with a typed error, and writes the target's
+    /// new state. Returns a result to finish without calling the driver (an idempotent replay), else default.
+    /// </summary>
+    public abstract Task<PhaseOneOutcome<TResult>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken);
+
+    /// <summary>The driver call.</summary>
+    public abstract Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken);
+
+    /// <summary>Phase two after success: the target's final state. Returns the result and the event message and bytes.</summary>
+    public abstract Task<(TResult Result, string Message, long? Bytes)> CompleteAsync(IInventoryTransaction transaction, string operationId, CancellationToken cancellationToken);
+
+    /// <summary>Undoes what a failed or cancelled driver call may have left on the storage. Throws when it cannot.</summary>
+    public abstract Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Phase two after failure: the target's state once compensation ran (or failed: <paramref name="compensated"/>
+    /// false). Never Ready/Available unless the driver call is known to have changed nothing.
+    /// </summary>
+    public abstract Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken);
+}
+
+/// <summary>What phase one decided: go on (write done) or finish at once with <see cref="Result"/>.</summary>
+internal readonly record struct PhaseOneOutcome<TResult>(bool Proceed, TResult? Result)
+{
+    /// <summary>Go on to the driver call.</summary>
+    public static PhaseOneOutcome<TResult> Continue => new(true, default);
+
+    /// <summary>Stop here and return <paramref name="result"/>; phase one's transaction is rolled back.</summary>
+    public static PhaseOneOutcome<TResult> Finish(TResult result) => new(false, result);
+}
+
+/// <summary>How a driver call ended badly.</summary>
+/// <param name="Message">The error's message, as stored on the target and the journal entry.</param>
+/// <param name="Cancelled">True when the caller cancelled.</param>
+/// <param name="Compensated">True when compensation ran to the end (the storage holds nothing half-made).</param>
+internal sealed record FailureOutcome(string Message, bool Cancelled, bool Compensated);

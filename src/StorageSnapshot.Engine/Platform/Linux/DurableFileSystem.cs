@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+
+namespace StorageSnapshot.Engine.Platform.Linux;
+
+/// <summary>
+/// Directory-level durability and atomic no-overwrite renames. A rename or unlink is durable only once the
+/// directory holding it is fsynced; .NET has no call for either.
+/// </summary>
+internal static class DurableFileSystem
+{
+    /// <summary>fsyncs a directory so that renames, creations and unlinks inside it survive a power cut.</summary>
+    public static void SyncDirectory(string directory)
+    {
+        // Windows and macOS: no portable way to fsync a directory from .NET; NTFS/APFS journal metadata anyway.
+        if (!OperatingSystem.IsLinux()) return;
+        var fd = LibC.Open(directory, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
+        if (fd < 0) throw LinuxIOException.FromLastError("open directory for fsync", directory);
+        try
+        {
+            if (LibC.FSync(fd) != 0) throw LinuxIOException.FromLastError("fsync directory", directory);
+        }
+        finally
+        {
+            LibC.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="source"/> to <paramref name="target"/> atomically unless the target exists.
+    /// Returns false (and leaves the source in place) when it does.
+    /// </summary>
+    public static bool TryRenameNoReplace(string source, string target)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            // .NET on Unix links then unlinks (atomic refusal); on Windows MoveFileEx without REPLACE_EXISTING.
+            try
+            {
+                File.Move(source, target, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(target))
+            {
+                return false;
+            }
+        }
+
+        if (LibC.RenameAt2(LibC.AtCurrentDirectory, source, LibC.AtCurrentDirectory, target, LibC.RenameNoReplace) == 0) return true;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST) return false;
+        if (errno is not (Errno.EINVAL or Errno.ENOSYS)) throw LinuxIOException.FromErrno(errno, $"rename to '{target}'", source);
+
+        // The filesystem does not support RENAME_NOREPLACE: link(2) refuses an existing target just as atomically.
+        if (LibC.Link(source, target) != 0)
+        {
+            var linkErrno = Marshal.GetLastPInvokeError();
+            if (linkErrno == Errno.EEXIST) return false;
+            throw LinuxIOException.FromErrno(linkErrno, $"link to '{target}'", source);
+        }
+        File.Delete(source);
+        return true;
+    }
+}

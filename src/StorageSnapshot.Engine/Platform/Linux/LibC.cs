@@ -1,0 +1,63 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace StorageSnapshot.Engine.Platform.Linux;
+
+/// <summary>
+/// The few Linux system calls .NET has no API for. Every caller guards with <see cref="OperatingSystem.IsLinux"/>;
+/// the wrappers in this folder turn a failed call into an <see cref="LinuxIOException"/> carrying the OS's text.
+/// SafeFileHandle parameters keep the descriptor alive (AddRef/Release) for the length of the call.
+/// </summary>
+internal static unsafe partial class LibC
+{
+    private const string Library = "libc";
+
+    /// <summary>ioctl(FICLONE) for reflinks and ioctl(FS_IOC_FIEMAP) for extent maps: neither has a .NET API.</summary>
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(SafeFileHandle fd, nuint request, nint argument);
+
+    /// <summary>The pointer form of ioctl, for requests that fill a caller's buffer (FIEMAP).</summary>
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(SafeFileHandle fd, nuint request, void* argument);
+
+    /// <summary>lseek(SEEK_DATA/SEEK_HOLE): .NET can only seek to absolute positions, not find data extents.</summary>
+    [LibraryImport(Library, EntryPoint = "lseek", SetLastError = true)]
+    internal static partial long LSeek(SafeFileHandle fd, long offset, int whence);
+
+    /// <summary>fallocate(PUNCH_HOLE): the only way to deallocate a range; .NET cannot punch holes.</summary>
+    [LibraryImport(Library, EntryPoint = "fallocate", SetLastError = true)]
+    internal static partial int FAllocate(SafeFileHandle fd, int mode, long offset, long length);
+
+    /// <summary>open(2) of a directory: .NET refuses to open directories as file handles, and fsync needs one.</summary>
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
+    /// <summary>fsync(2) of a raw descriptor (a directory, after a rename or an unlink inside it).</summary>
+    [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int FSync(int fd);
+
+    /// <summary>close(2) of a raw descriptor opened by <see cref="Open"/>.</summary>
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    /// <summary>renameat2(RENAME_NOREPLACE): File.Move cannot refuse atomically when the target exists.</summary>
+    [LibraryImport(Library, EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int RenameAt2(int oldDirectory, string oldPath, int newDirectory, string newPath, uint flags);
+
+    /// <summary>link(2): the no-overwrite fallback where renameat2's flag is not supported by the filesystem.</summary>
+    [LibraryImport(Library, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Link(string existingPath, string newPath);
+
+    /// <summary>statfs(2): the filesystem's magic number (XFS, btrfs), which .NET's DriveInfo does not expose.</summary>
+    [LibraryImport(Library, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int StatFs(string path, byte* buffer);
+
+    internal const int AtCurrentDirectory = -100;
+    internal const uint RenameNoReplace = 1;
+    internal const int OpenReadOnly = 0;
+    internal const int OpenCloseOnExec = 0x80000;
+    internal const int SeekData = 3;
+    internal const int SeekHole = 4;
+    internal const int FallocKeepSize = 0x01;
+    internal const int FallocPunchHole = 0x02;
+}

@@ -1,0 +1,88 @@
+using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Tests.Infrastructure;
+
+namespace StorageSnapshot.Engine.Tests.Orchestration;
+
+/// <summary>
+/// Two processes on one volume: a TestHost child takes a snapshot whose driver call is paused (it holds the
+/// volume lock and its journal entry is Running), and this process's engine races it — or the child is killed
+/// with SIGKILL inside the driver call and the next open finds its operation.
+/// </summary>
+public sealed class CrossProcessTests : IAsyncLifetime
+{
+    private EngineTestBed bed = null!;
+
+    public async Task InitializeAsync()
+    {
+        bed = await EngineTestBed.CreateAsync();
+        await bed.NewVolumeAsync("db01");
+    }
+
+    public async Task DisposeAsync() => await bed.DisposeAsync();
+
+    [Fact]
+    public async Task A_second_process_gets_VolumeBusy_naming_the_holders_operation()
+    {
+        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "20000");
+        await holder.WaitForLineAsync("READY");
+        var running = Assert.Single(await bed.Engine.GetOperationsAsync(new[] { OperationState.Running }, new RecordingContext()));
+        Assert.Equal(OperationKind.CreateSnapshot, running.Kind);
+        Assert.Contains($"/{holder.Id}/", running.Owner, StringComparison.Ordinal);
+
+        var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromMilliseconds(300));
+        var before = await bed.CaptureAsync();
+        var busy = await Assert.ThrowsAsync<VolumeBusyException>(() => engine.NewSnapshotAsync(
+            new NewSnapshotRequest(new VolumeSelector(Name: "db01")) { Name = "racer" }, new RecordingContext()));
+        Assert.Equal(ErrorIds.VolumeBusy, busy.ErrorId);
+        Assert.Equal(running.Id, busy.HolderOperationId);
+        Assert.Contains(running.Id, busy.Message, StringComparison.Ordinal);
+        Assert.Contains("CreateSnapshot", busy.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await bed.CaptureAsync());
+
+        // The reopen above did not mistake the live holder's entry for a dead one.
+        Assert.Equal(OperationState.Running, (await engine.Inventory.GetOperationAsync(running.Id, CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task With_a_long_timeout_the_second_process_waits_and_succeeds_after_the_holder()
+    {
+        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "1500");
+        await holder.WaitForLineAsync("READY");
+
+        var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromSeconds(60));
+        var context = new RecordingContext();
+        var mine = await engine.NewSnapshotAsync(new NewSnapshotRequest(new VolumeSelector(Name: "db01")) { Name = "after" }, context);
+        Assert.Contains(context.Output.Verbose, m => m.StartsWith("Waiting up to 60 s", StringComparison.Ordinal));
+
+        Assert.Equal(0, await holder.WaitForExitAsync());
+        var held = (await holder.WaitForLineAsync("DONE ")).Split(' ')[1];
+        Assert.Equal(SnapshotState.Ready, mine!.State);
+        Assert.Equal(held, mine.ParentId); // serialised: mine was taken after the holder's and descends from it
+    }
+
+    [Fact]
+    public async Task A_process_killed_inside_the_driver_call_leaves_an_operation_marked_NeedsRecovery_on_the_next_open()
+    {
+        await using (var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "600000"))
+        {
+            await holder.WaitForLineAsync("READY");
+            await holder.KillAsync();
+        }
+
+        var engine = await bed.ReopenAsync();
+        var operation = Assert.Single(await engine.GetOperationsAsync(new[] { OperationState.NeedsRecovery }, new RecordingContext()));
+        Assert.Equal(OperationKind.CreateSnapshot, operation.Kind);
+        Assert.Contains("ended while the operation was running", operation.Error, StringComparison.Ordinal);
+        Assert.Empty(await engine.GetOperationsAsync(new[] { OperationState.Running }, new RecordingContext()));
+
+        var snapshot = (await engine.Inventory.GetSnapshotAsync(operation.TargetId!, CancellationToken.None))!;
+        Assert.Equal("held", snapshot.Name);
+        Assert.Equal(SnapshotState.Creating, snapshot.State); // never Ready
+        Assert.Empty(await engine.GetSnapshotsAsync(new SnapshotFilter { States = new[] { SnapshotState.Ready } }, new RecordingContext()));
+        Assert.Contains(await engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == "operation.needs-recovery" && e.OperationId == operation.Id);
+
+        // The volume is usable again: its lock died with the process.
+        var next = await bed.NewSnapshotAsync("db01", "next");
+        Assert.Equal(SnapshotState.Ready, next.State);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Drivers.Directory;
+using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.TestHost;
+
+namespace StorageSnapshot.Engine.Tests.Orchestration;
+
+/// <summary>
+/// A real engine on the ordinary filesystem: a temporary home (SQLite inventory, lock files) and a backend
+/// directory under /tmp/storagesnapshot-orchestration-*, the real directory driver registered as "directory"
+/// (wrapped in a <see cref="HookedDriver"/> so a test can slow it down or make it fail), and variants under
+/// other names with capabilities added or removed. Deleted on dispose.
+/// </summary>
+public sealed class EngineTestBed : IAsyncDisposable
+{
+    public const string Backend = "lab";
+
+    private EngineTestBed(string root)
+    {
+        Root = root;
+        Home = Path.Combine(root, "home");
+        BackendPath = Path.Combine(root, "backend");
+        Directory.CreateDirectory(BackendPath);
+        Driver = new HookedDriver(new DirectoryDriver());
+        DependentClonesDriver = new HookedDriver(new DirectoryDriver(), "directory-dependent",
+            add: DriverCapabilities.ClonesDependOnSnapshot | DriverCapabilities.RevertDestroysNewerSnapshots);
+        NoRevertDriver = new HookedDriver(new DirectoryDriver(), "directory-norevert", remove: DriverCapabilities.Revert);
+        Drivers = new DriverRegistry().Add(Driver).Add(DependentClonesDriver).Add(NoRevertDriver);
+    }
+
+    public string Root { get; }
+    public string Home { get; }
+    public string BackendPath { get; }
+    public HookedDriver Driver { get; }
+    public HookedDriver DependentClonesDriver { get; }
+    public HookedDriver NoRevertDriver { get; }
+    public DriverRegistry Drivers { get; }
+    public StorageSnapshotEngine Engine { get; private set; } = null!;
+
+    public EngineOptions Options(TimeSpan? lockTimeout = null) =>
+        new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5) };
+
+    /// <summary>A bed with the engine open and, unless <paramref name="register"/> is false, backend "lab" registered.</summary>
+    public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null)
+    {
+        var bed = new EngineTestBed(Path.Combine(Path.GetTempPath(), $"storagesnapshot-orchestration-{Guid.NewGuid():N}"));
+        bed.Engine = await StorageSnapshotEngine.OpenAsync(bed.Options(lockTimeout), CancellationToken.None);
+        if (register)
+        {
+            await bed.Engine.RegisterBackendAsync(
+                new RegisterBackendRequest(Backend, driver, new Dictionary<string, object?> { ["Path"] = bed.BackendPath }),
+                OperationContext.Unattended());
+        }
+        return bed;
+    }
+
+    /// <summary>Closes the engine and opens a new one on the same home (what the next command does).</summary>
+    public async Task<StorageSnapshotEngine> ReopenAsync(TimeSpan? lockTimeout = null)
+    {
+        await Engine.DisposeAsync();
+        Engine = await StorageSnapshotEngine.OpenAsync(Options(lockTimeout), CancellationToken.None);
+        return Engine;
+    }
+
+    public async Task<Volume> NewVolumeAsync(string name, long sizeBytes = 1 << 20)
+    {
+        var volume = await Engine.NewVolumeAsync(new NewVolumeRequest(Backend, name, sizeBytes), OperationContext.Unattended());
+        return volume!;
+    }
+
+    public async Task<Snapshot> NewSnapshotAsync(string volume, string? name = null, IReadOnlyDictionary<string, string>? tags = null)
+    {
+        var snapshot = await Engine.NewSnapshotAsync(
+            new NewSnapshotRequest(new VolumeSelector(Backend: Backend, Name: volume)) { Name = name, Tags = tags },
+            OperationContext.Unattended());
+        return snapshot!;
+    }
+
+    /// <summary>Writes bytes into a volume through its Location (the driver's path), as a hypervisor would.</summary>
+    public static void Write(Volume volume, long offset, byte[] data)
+    {
+        using var file = new FileStream(volume.Location!, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        file.Position = offset;
+        file.Write(data);
+        file.Flush(flushToDisk: true);
+    }
+
+    public static byte[] Read(string location, long offset, int length)
+    {
+        using var file = new FileStream(location, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.Position = offset;
+        var buffer = new byte[length];
+        file.ReadExactly(buffer);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Everything a change could touch, as one string: every inventory row (backends, volumes, snapshots,
+    /// operations, events) and every file in the backend directory with its size and SHA-256. Two equal captures
+    /// mean nothing changed.
+    /// </summary>
+    public async Task<string> CaptureAsync()
+    {
+        var inventory = Engine.Inventory;
+        var ct = CancellationToken.None;
+        var text = new StringBuilder();
+        var json = new JsonSerializerOptions { WriteIndented = false };
+        text.AppendLine(JsonSerializer.Serialize(await inventory.ListBackendsAsync(ct), json));
+        text.AppendLine(JsonSerializer.Serialize(await inventory.ListVolumesAsync(null, ct), json));
+        text.AppendLine(JsonSerializer.Serialize(await inventory.ListSnapshotsAsync(new Engine.Inventory.SnapshotQuery(), ct), json));
+        text.AppendLine(JsonSerializer.Serialize(await inventory.ListOperationsAsync(null, null, null, ct), json));
+        text.AppendLine(JsonSerializer.Serialize(await inventory.ListEventsAsync(0, int.MaxValue, ct), json));
+        foreach (var file in Directory.EnumerateFiles(BackendPath, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file)));
+            text.AppendLine($"{Path.GetRelativePath(BackendPath, file)} {new FileInfo(file).Length} {hash}");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The files under the backend directory, relative, sorted.</summary>
+    public IReadOnlyList<string> BackendFiles() =>
+        Directory.EnumerateFiles(BackendPath, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(BackendPath, f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Engine is not null) await Engine.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
