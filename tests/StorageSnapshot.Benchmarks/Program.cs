@@ -6,6 +6,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
 {
     ["inventory"] = InventoryBenchmark.RunAsync,
     ["copy"] = CopyBenchmark.RunAsync,
+    ["driver"] = DriverBenchmark.RunAsync,
 };
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))

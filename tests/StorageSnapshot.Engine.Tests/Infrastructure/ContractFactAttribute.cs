@@ -28,6 +28,9 @@ public sealed class IntegrationRequirementsAttribute(bool needsRoot, params stri
     /// <summary>Why the class's tests must skip here, or null.</summary>
     public string? SkipReason { get; } = new IntegrationFactAttribute(needsRoot, tools).Skip;
 
+    /// <summary>The prerequisites in words, for messages.</summary>
+    public string Description { get; } = string.Join(" and ", new[] { needsRoot ? "root" : null, tools.Length > 0 ? string.Join(", ", tools) + " on PATH" : null }.OfType<string>());
+
     /// <summary>Whether the prerequisites are really present (inside a test: with Integration.Require).</summary>
     public bool Available { get; } = (!needsRoot || Integration.IsRoot) && tools.All(Integration.HasTool);
 }

@@ -24,8 +24,9 @@ public sealed class LoopFilesystem : IDisposable
     /// <summary>Where the filesystem is mounted.</summary>
     public string MountPoint { get; private set; } = "";
 
-    /// <summary>XFS with reflink (the mkfs default since xfsprogs 5.1, stated anyway).</summary>
-    public static LoopFilesystem CreateXfs(long sizeBytes = 2L << 30) => Create("xfs", sizeBytes, "-f", "-q", "-m", "reflink=1");
+    /// <summary>XFS, with reflink (the mkfs default since xfsprogs 5.1, stated anyway) or without.</summary>
+    public static LoopFilesystem CreateXfs(long sizeBytes = 2L << 30, bool reflink = true) =>
+        Create("xfs", sizeBytes, "-f", "-q", "-m", reflink ? "reflink=1" : "reflink=0");
 
     /// <summary>btrfs.</summary>
     public static LoopFilesystem CreateBtrfs(long sizeBytes = 2L << 30) => Create("btrfs", sizeBytes, "-f", "-q");
@@ -33,7 +34,8 @@ public sealed class LoopFilesystem : IDisposable
     /// <summary>Makes <paramref name="fileSystem"/> (mkfs.&lt;fileSystem&gt;) on a new loop device and mounts it.</summary>
     public static LoopFilesystem Create(string fileSystem, long sizeBytes, params string[] mkfsOptions)
     {
-        var filesystem = new LoopFilesystem(Path.Combine(Path.GetTempPath(), $"storagesnapshot-{fileSystem}-{Guid.NewGuid():N}.img"));
+        // Always /tmp, whatever TMPDIR says: .ci/run detaches leftovers of killed runs by that name.
+        var filesystem = new LoopFilesystem($"/tmp/storagesnapshot-{fileSystem}-{Guid.NewGuid():N}.img");
         try
         {
             using (var image = new FileStream(filesystem.ImagePath, FileMode.CreateNew, FileAccess.Write))

@@ -35,5 +35,8 @@ public abstract class LoopFilesystemFixture : IDisposable
 /// <summary>XFS with reflink=1 on a loop device.</summary>
 public sealed class XfsLoopFixture() : LoopFilesystemFixture("mkfs.xfs", () => LoopFilesystem.CreateXfs());
 
+/// <summary>XFS made with reflink=0 on a loop device: FICLONE fails there with EOPNOTSUPP.</summary>
+public sealed class XfsWithoutReflinkLoopFixture() : LoopFilesystemFixture("mkfs.xfs", () => LoopFilesystem.CreateXfs(reflink: false));
+
 /// <summary>btrfs on a loop device.</summary>
 public sealed class BtrfsLoopFixture() : LoopFilesystemFixture("mkfs.btrfs", () => LoopFilesystem.CreateBtrfs());

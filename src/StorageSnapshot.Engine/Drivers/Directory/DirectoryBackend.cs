@@ -23,9 +23,6 @@ internal sealed class DirectoryBackend : IDriverBackend
     /// <inheritdoc />
     public DriverCapabilities Capabilities { get; }
 
-    /// <summary>The backend directory.</summary>
-    public string Root => layout.Root;
-
     /// <inheritdoc />
     public async Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken)
     {
@@ -82,6 +79,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task<DriverObject> CreateSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Snapshot);
+        cancellationToken.ThrowIfCancellationRequested();
         var source = layout.ResolveVolume(volume);
         var target = layout.SnapshotPath(DirectoryLayout.VolumeNameOf(source), snapshotKey);
         // Idempotent for recovery: a snapshot exists under its real name only once complete.
@@ -124,6 +122,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task RevertVolumeAsync(DriverObject volume, DriverObject snapshot, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Revert);
+        cancellationToken.ThrowIfCancellationRequested();
         var target = layout.ResolveVolume(volume);
         var source = layout.ResolveSnapshot(snapshot);
         if (!File.Exists(target)) throw new FileNotFoundException($"The volume image '{target}' does not exist.", target);
@@ -149,6 +148,7 @@ internal sealed class DirectoryBackend : IDriverBackend
     public async Task<DriverObject> CloneVolumeAsync(DriverObject snapshot, string newVolumeName, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.Clone);
+        cancellationToken.ThrowIfCancellationRequested();
         var source = layout.ResolveSnapshot(snapshot);
         var target = layout.VolumePath(newVolumeName);
         EnsureDirectory(layout.VolumesDirectory);

@@ -28,6 +28,11 @@ internal static class ReflinkProbe
             using var cloneStream = new FileStream(clone, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
             return Reflink.TryClone(cloneStream.SafeFileHandle, sourceHandle, clone);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only backend can still be opened to read snapshots; it just offers no changed ranges.
+            return false;
+        }
         finally
         {
             ImageCloner.TryDelete(source);

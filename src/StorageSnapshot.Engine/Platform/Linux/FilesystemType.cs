@@ -18,15 +18,4 @@ internal static unsafe class FilesystemType
         if (LibC.StatFs(path, buffer) != 0) throw LinuxIOException.FromLastError("statfs", path);
         return *(long*)buffer;
     }
-
-    /// <summary>A readable name for the magic numbers this project cares about.</summary>
-    public static string Describe(long? magic) => magic switch
-    {
-        Xfs => "xfs",
-        Btrfs => "btrfs",
-        0xEF53 => "ext4",
-        0x01021994 => "tmpfs",
-        null => "unknown",
-        _ => $"0x{magic:x}",
-    };
 }

@@ -44,7 +44,13 @@ public abstract class DriverContractTests : IAsyncLifetime
     }
 
     /// <inheritdoc />
-    public async Task InitializeAsync() => backend = await CreateBackendAsync();
+    public async Task InitializeAsync()
+    {
+        // Reaching here with the class's prerequisites missing means STORAGESNAPSHOT_INTEGRATION=required: fail, don't skip.
+        foreach (var requirements in GetType().GetCustomAttributes(typeof(IntegrationRequirementsAttribute), inherit: true).Cast<IntegrationRequirementsAttribute>())
+            Integration.Require(requirements.Available, $"{GetType().Name} needs {requirements.Description}");
+        backend = await CreateBackendAsync();
+    }
 
     /// <inheritdoc />
     public async Task DisposeAsync()

@@ -36,6 +36,24 @@ public sealed class DirectoryDriverOnXfsTests(XfsLoopFixture xfs) : DirectoryDri
     protected override bool ExpectsChangedRanges => true;
 }
 
+/// <summary>
+/// On XFS made without reflink: the right filesystem type but FICLONE refused, so the driver must fall back to
+/// sparse copies and must not offer changed ranges (the open-time probe, not the filesystem type, decides).
+/// </summary>
+[IntegrationRequirements(needsRoot: true, "mkfs.xfs", "losetup", "mount", "chattr")]
+public sealed class DirectoryDriverOnXfsWithoutReflinkTests(XfsWithoutReflinkLoopFixture xfs)
+    : DirectoryDriverTests, IClassFixture<XfsWithoutReflinkLoopFixture>
+{
+    /// <inheritdoc />
+    protected override string CreateFreshDirectory() => xfs.Filesystem.CreateDirectory("backend");
+
+    /// <inheritdoc />
+    protected override string ExpectedCopyMethod => "sparse-copy";
+
+    /// <inheritdoc />
+    protected override bool ExpectsChangedRanges => false;
+}
+
 /// <summary>On btrfs on a loop device: reflink snapshots and exact changed ranges.</summary>
 [IntegrationRequirements(needsRoot: true, "mkfs.btrfs", "losetup", "mount", "chattr")]
 public sealed class DirectoryDriverOnBtrfsTests(BtrfsLoopFixture btrfs) : DirectoryDriverTests, IClassFixture<BtrfsLoopFixture>
