@@ -1,0 +1,20 @@
+namespace StorageSnapshot.Commands.Cmdlets;
+
+/// <summary>Parameter-set names shared by the cmdlets (they show in Get-Command -Syntax and in help).</summary>
+internal static class ParameterSets
+{
+    /// <summary>Objects selected by name (wildcards on Get cmdlets).</summary>
+    public const string ByName = "ByName";
+
+    /// <summary>Objects selected by inventory id.</summary>
+    public const string ById = "ById";
+
+    /// <summary>Objects piped in (or passed to -InputObject).</summary>
+    public const string ByInputObject = "ByInputObject";
+
+    /// <summary>New-StorageVolume: an empty volume of a given size.</summary>
+    public const string Empty = "Empty";
+
+    /// <summary>New-StorageVolume -FromSnapshot: a clone.</summary>
+    public const string FromSnapshot = "FromSnapshot";
+}

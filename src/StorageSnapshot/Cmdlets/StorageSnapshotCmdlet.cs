@@ -1,0 +1,155 @@
+using System.Management.Automation;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands.Cmdlets;
+
+/// <summary>
+/// Base of every StorageSnapshot cmdlet: opens the engine on first use and closes it when the command ends,
+/// owns the command's cancellation (Ctrl+C → <see cref="StopProcessing"/> → the engine's token), runs engine
+/// calls through the <see cref="PipelineThreadPump"/>, and turns engine errors into error records.
+/// </summary>
+public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource stopping = new();
+    private PipelineThreadPump? pump;
+    private StorageSnapshotEngine? engine;
+    private object? currentTarget;
+    private bool disposed;
+
+    private PipelineThreadPump Pump => pump ??= new PipelineThreadPump(new CmdletHost(this), stopping);
+
+    /// <summary>
+    /// Runs one engine call for one item. On success returns true with the call's result; an engine error about
+    /// the item is written as a non-terminating error (the pipeline goes on with the next item) and false is
+    /// returned. Only an unusable inventory stops the command, since then nothing else can proceed.
+    /// </summary>
+    /// <param name="call">The engine use case.</param>
+    /// <param name="target">The item being processed (the error record's target when the engine names none).</param>
+    /// <param name="result">The call's result.</param>
+    /// <param name="shouldProcess">Whom the engine asks before a change; plain ShouldProcess when null.</param>
+    private protected bool TryRun<T>(Func<StorageSnapshotEngine, OperationContext, Task<T>> call, object? target, out T result,
+        ShouldProcessCallback? shouldProcess = null)
+    {
+        currentTarget = target;
+        try
+        {
+            var opened = OpenEngine();
+            result = Pump.Run(context => call(opened, context), shouldProcess ?? ShouldProcess);
+            return true;
+        }
+        catch (InventoryUnavailableException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e, target));
+        }
+        catch (StorageSnapshotException e) when (e.ErrorId == ErrorIds.OperationCancelled && stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (StorageSnapshotException e)
+        {
+            WriteError(ErrorRecords.From(e, target));
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        finally
+        {
+            currentTarget = null;
+        }
+        result = default!;
+        return false;
+    }
+
+    /// <summary>
+    /// ShouldProcess for the cmdlets with -Force (ConfirmImpact High): -Force skips the confirmation prompt, but
+    /// -WhatIf (the switch or $WhatIfPreference) still only reports, and an explicit -Confirm still asks.
+    /// </summary>
+    private protected bool ShouldProcessUnlessForced(string target, string action, bool force)
+    {
+        if (force && !IsRequested("WhatIf", "WhatIfPreference") && !IsExplicitlyRequested("Confirm"))
+        {
+            WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force: not confirmed).");
+            return true;
+        }
+        return ShouldProcess(target, action);
+    }
+
+    /// <summary>Cancels the engine call in progress (Ctrl+C). Called by PowerShell on another thread.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The command already finished and was disposed: nothing left to stop.
+        }
+    }
+
+    /// <summary>Closes the engine at the end of the command.</summary>
+    protected override void EndProcessing()
+    {
+        if (engine is null) return;
+        var closing = engine;
+        engine = null;
+        Pump.Run(async _ =>
+        {
+            await closing.DisposeAsync().ConfigureAwait(false);
+            return true;
+        }, static (_, _) => false);
+    }
+
+    /// <summary>Closes the engine when the command ended without <see cref="EndProcessing"/> (error, Ctrl+C).</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        if (engine is not null)
+        {
+            // Dispose is synchronous by contract and may run on any thread; closing the inventory is short.
+            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            engine = null;
+        }
+        stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private StorageSnapshotEngine OpenEngine()
+    {
+        if (engine is not null) return engine;
+        try
+        {
+            engine = Pump.Run(context => StorageSnapshotEngine.OpenAsync(EngineOptions.FromEnvironment(), context.CancellationToken),
+                static (_, _) => false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InventoryUnavailableException($"The StorageSnapshot inventory could not be opened: {e.Message}", e)
+            {
+                RecommendedAction = $"Check that ${EngineOptions.HomeVariable} (or the per-user data folder) is a writable local folder.",
+            };
+        }
+        return engine;
+    }
+
+    private bool IsRequested(string parameter, string preferenceVariable) =>
+        MyInvocation.BoundParameters.TryGetValue(parameter, out var bound)
+            ? IsTrue(bound)
+            : LanguagePrimitives.IsTrue(GetVariableValue(preferenceVariable));
+
+    private bool IsExplicitlyRequested(string parameter) =>
+        MyInvocation.BoundParameters.TryGetValue(parameter, out var bound) && IsTrue(bound);
+
+    private static bool IsTrue(object? value) => value is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(value);
+
+    /// <summary>What the pump writes to: this cmdlet, on the pipeline thread.</summary>
+    private sealed class CmdletHost(StorageSnapshotCmdlet cmdlet) : IPipelineHost
+    {
+        public void WriteVerbose(string message) => cmdlet.WriteVerbose(message);
+        public void WriteWarning(string message) => cmdlet.WriteWarning(message);
+        public void WriteProgress(ProgressInfo progress) => cmdlet.WriteProgress(ProgressRecords.From(progress));
+        public void WriteError(StorageSnapshotException error) => cmdlet.WriteError(ErrorRecords.From(error, cmdlet.currentTarget));
+    }
+}

@@ -1,0 +1,58 @@
+using System.Management.Automation;
+using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands;
+
+/// <summary>New-StorageVolume: creates an empty volume, or clones one from a snapshot (-FromSnapshot).</summary>
+/// <remarks>
+/// <c>Get-StorageSnapshot x | New-StorageVolume -Name c1</c>: the snapshot binds -FromSnapshot by value in the
+/// first binding step (exact type, no conversion), which selects the FromSnapshot set; -Backend, which exists
+/// only in the Empty set, then no longer takes part. -Name is never bound from the pipeline, so a piped
+/// object's own Name cannot become the new volume's name.
+/// </remarks>
+[Cmdlet(VerbsCommon.New, "StorageVolume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
+    DefaultParameterSetName = ParameterSets.Empty)]
+[OutputType(typeof(Volume))]
+public sealed class NewStorageVolumeCommand : StorageSnapshotCmdlet
+{
+    /// <summary>The backend to create the volume on. Binds piped backend names, and backends by property name.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.Empty)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackendNameCompleter))]
+    public string Backend { get; set; } = "";
+
+    /// <summary>The new volume's name (unique per backend).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>The new volume's size in bytes (PowerShell's 10GB notation works).</summary>
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = ParameterSets.Empty)]
+    [ValidateRange(1, long.MaxValue)]
+    public long SizeBytes { get; set; }
+
+    /// <summary>The snapshot to clone the new volume from (the clone lands on the snapshot's backend).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.FromSnapshot)]
+    [ValidateNotNull]
+    public Snapshot? FromSnapshot { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        Volume? volume;
+        bool done;
+        if (ParameterSetName == ParameterSets.FromSnapshot)
+        {
+            var request = new CloneVolumeRequest(Name, SnapshotSelector.Of(FromSnapshot!));
+            done = TryRun((engine, context) => engine.CloneVolumeAsync(request, context), FromSnapshot, out volume);
+        }
+        else
+        {
+            var request = new NewVolumeRequest(Backend, Name, SizeBytes);
+            done = TryRun((engine, context) => engine.NewVolumeAsync(request, context), Name, out volume);
+        }
+        if (done && volume is not null) WriteObject(volume);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Management.Automation;
+using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands;
+
+/// <summary>
+/// Remove-StorageVolume: deletes a volume and its data. Refuses (VolumeHasSnapshots) while it has snapshots,
+/// unless -IncludeSnapshots.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "StorageVolume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
+[OutputType(typeof(void))]
+public sealed class RemoveStorageVolumeCommand : StorageSnapshotCmdlet
+{
+    /// <summary>A volume object from Get-StorageVolume (piped).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
+    [ValidateNotNull]
+    public Volume? InputObject { get; set; }
+
+    /// <summary>
+    /// The volume's name. Binds piped strings, never by property name (a piped snapshot's Name is not a volume name).
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>The volume's backend, when the name exists on several.</summary>
+    [Parameter(ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BackendNameCompleter))]
+    public string? Backend { get; set; }
+
+    /// <summary>Deletes the volume's snapshots first instead of refusing.</summary>
+    [Parameter]
+    public SwitchParameter IncludeSnapshots { get; set; }
+
+    /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var selector = InputObject is not null ? VolumeSelector.Of(InputObject) : new VolumeSelector(Backend: Backend, Name: Name);
+        var request = new RemoveVolumeRequest(selector, IncludeSnapshots);
+        TryRun((engine, context) => engine.RemoveVolumeAsync(request, context), (object?)InputObject ?? selector.ToString(), out _,
+            (target, action) => ShouldProcessUnlessForced(target, action, Force));
+    }
+}

@@ -1,0 +1,50 @@
+using System.Management.Automation;
+using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands;
+
+/// <summary>
+/// Restore-StorageSnapshot: reverts the snapshot's volume to it. The volume's current data is replaced; the
+/// confirmation (and -WhatIf) names what would be lost, as the engine's revert plan describes it.
+/// </summary>
+/// <remarks>
+/// <c>Get-StorageSnapshot -Volume db01 | Select-Object -Last 1 | Restore-StorageSnapshot</c>: the snapshot binds
+/// -InputObject by value in the first binding step (exact type), which rules out the ById set, so its Id is not
+/// bound a second time by property name.
+/// </remarks>
+[Cmdlet(VerbsData.Restore, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
+[OutputType(typeof(Snapshot))]
+public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
+{
+    /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
+    [ValidateNotNull]
+    public Snapshot? InputObject { get; set; }
+
+    /// <summary>The snapshot's id. Binds piped strings and, by property name, the Id of piped objects.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    [ValidateNotNullOrEmpty]
+    public string Id { get; set; } = "";
+
+    /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Writes the snapshot after the revert.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var selector = InputObject is not null ? SnapshotSelector.Of(InputObject) : new SnapshotSelector(Id: Id);
+        if (TryRun((engine, context) => engine.RevertSnapshotAsync(selector, context), (object?)InputObject ?? Id, out var snapshot,
+                (target, action) => ShouldProcessUnlessForced(target, action, Force))
+            && snapshot is not null && PassThru)
+        {
+            WriteObject(snapshot);
+        }
+    }
+}

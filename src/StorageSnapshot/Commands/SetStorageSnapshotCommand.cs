@@ -1,0 +1,76 @@
+using System.Collections;
+using System.Management.Automation;
+using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Parameters;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands;
+
+/// <summary>Set-StorageSnapshot: renames a snapshot or changes its description, tags or expiry (inventory only).</summary>
+[Cmdlet(VerbsCommon.Set, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
+    DefaultParameterSetName = ParameterSets.ByInputObject)]
+[OutputType(typeof(Snapshot))]
+public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
+{
+    /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
+    [ValidateNotNull]
+    public Snapshot? InputObject { get; set; }
+
+    /// <summary>Snapshot ids. Binds piped strings and, by property name, the Id of piped objects.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    [ValidateNotNullOrEmpty]
+    public string[] Id { get; set; } = [];
+
+    /// <summary>A new name (unique per volume).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NewName { get; set; }
+
+    /// <summary>A new description.</summary>
+    [Parameter]
+    public string? Description { get; set; }
+
+    /// <summary>Tags to add or replace; a $null value removes the tag.</summary>
+    [Parameter]
+    public Hashtable? Tag { get; set; }
+
+    /// <summary>A new expiry (must be in the future).</summary>
+    [Parameter]
+    public DateTime? ExpiresAt { get; set; }
+
+    /// <summary>Removes the expiry.</summary>
+    [Parameter]
+    public SwitchParameter ClearExpiry { get; set; }
+
+    /// <summary>Writes the changed snapshot.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (ClearExpiry && ExpiresAt is not null)
+        {
+            WriteError(ErrorRecords.InvalidArgument("-ExpiresAt and -ClearExpiry cannot be used together.", (object?)InputObject ?? Id));
+            return;
+        }
+        var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)] : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
+        foreach (var selector in selectors)
+        {
+            var request = new SetSnapshotRequest(selector)
+            {
+                NewName = NewName,
+                Description = Description,
+                Tags = Tag is null ? null : Hashtables.ToNullableStrings(Tag),
+                ExpiresAt = ExpiresAt,
+                ClearExpiry = ClearExpiry,
+            };
+            if (TryRun((engine, context) => engine.SetSnapshotAsync(request, context), (object?)InputObject ?? selector.Id, out var snapshot)
+                && snapshot is not null && PassThru)
+            {
+                WriteObject(snapshot);
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands.Completion;
+
+/// <summary>
+/// Tab completion of names from the inventory. Completion must never fail the user's keystroke: every error
+/// (no inventory yet, a locked database, a slow disk past the time limit) yields no suggestions.
+/// </summary>
+public abstract class InventoryNameCompleter : IArgumentCompleter
+{
+    private static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(3);
+
+    /// <inheritdoc />
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        try
+        {
+            var prefix = (wordToComplete ?? "").Trim('\'', '"');
+            using var timeout = new CancellationTokenSource(TimeLimit);
+            var lookup = Task.Run(() => ListNamesAsync(fakeBoundParameters, timeout.Token), timeout.Token);
+            // IArgumentCompleter is synchronous: the completion thread has to wait here, bounded by the time limit.
+            if (!lookup.Wait(TimeLimit)) return [];
+            return lookup.Result
+                .Where(name => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .Order(StringComparer.OrdinalIgnoreCase)
+                .Select(name => new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name))
+                .ToArray();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>The names to offer.</summary>
+    private protected abstract Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context);
+
+    /// <summary>The string values of an already typed parameter (for narrowing: volumes of -Backend lab).</summary>
+    private protected static IReadOnlyList<string>? Bound(IDictionary boundParameters, string name)
+    {
+        if (!boundParameters.Contains(name)) return null;
+        var value = boundParameters[name];
+        if (value is PSObject wrapped) value = wrapped.BaseObject;
+        return value switch
+        {
+            null => null,
+            string s => [s],
+            Backend b => [b.Name],
+            Volume v => [v.Name],
+            IEnumerable many => many.Cast<object?>().Select(o => o is PSObject p ? p.BaseObject : o)
+                .Select(o => o switch { Backend b => b.Name, Volume v => v.Name, _ => o?.ToString() })
+                .OfType<string>().ToArray(),
+            _ => [value.ToString() ?? ""],
+        };
+    }
+
+    /// <summary>Opens the inventory (only if it exists) and lists the names.</summary>
+    private protected virtual async Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
+    {
+        // Opening the engine creates the inventory; pressing Tab must not, so no inventory means no names.
+        var options = EngineOptions.FromEnvironment();
+        if (!File.Exists(options.InventoryPath)) return [];
+        await using var engine = await StorageSnapshotEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
+        return await ListNamesAsync(engine, boundParameters, OperationContext.Unattended(cancellationToken)).ConfigureAwait(false);
+    }
+
+    // Names follow NameRules (letters, digits, '.', '_', '-') so quoting is rarely needed; it is still done
+    // when a name would otherwise be parsed as something else.
+    private static string Quote(string name) =>
+        name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-') && !name.StartsWith('-')
+            ? name
+            : "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>Completes backend names.</summary>
+public sealed class BackendNameCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await engine.GetBackendsAsync(null, context).ConfigureAwait(false)).Select(b => b.Name);
+}
+
+/// <summary>Completes volume names (only on the backends already given with -Backend, if any).</summary>
+public sealed class VolumeNameCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await engine.GetVolumesAsync(new VolumeFilter(Backends: Bound(boundParameters, "Backend")), context).ConfigureAwait(false))
+            .Select(v => v.Name);
+}
+
+/// <summary>Completes snapshot names (narrowed by -Volume and -Backend when they are already typed).</summary>
+public sealed class SnapshotNameCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context)
+    {
+        var filter = new SnapshotFilter { Volumes = Bound(boundParameters, "Volume"), Backends = Bound(boundParameters, "Backend") };
+        return (await engine.GetSnapshotsAsync(filter, context).ConfigureAwait(false)).Select(s => s.Name);
+    }
+}
+
+/// <summary>Completes driver names (from the engine's driver registry: no inventory needed).</summary>
+public sealed class DriverNameCompleter : InventoryNameCompleter
+{
+    private protected override Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken) =>
+        Task.FromResult(EngineOptions.FromEnvironment().Drivers.All.Select(d => d.Descriptor.Name));
+
+    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        Task.FromResult(engine.GetDrivers(null, context).Select(d => d.Name));
+}

@@ -1,2 +1,0 @@
-namespace StorageSnapshot.Module.Tests;
-// PLACEHOLDER: metadata tests land with the module work.

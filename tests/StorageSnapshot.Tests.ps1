@@ -1,0 +1,255 @@
+#Requires -Version 7.4
+<#
+    The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
+    does), keep the inventory in TestDrive:, and drive a `directory` backend that lives in TestDrive: too.
+#>
+
+BeforeDiscovery {
+    # An assembly of Newtonsoft.Json older than the module's (13.0.x) that some installed module ships, if any.
+    $script:OlderNewtonsoft = $env:PSModulePath -split [IO.Path]::PathSeparator |
+        Where-Object { $_ -and (Test-Path -LiteralPath $_) } |
+        ForEach-Object { Get-ChildItem -LiteralPath $_ -Recurse -Filter 'Newtonsoft.Json.dll' -ErrorAction SilentlyContinue } |
+        Where-Object { [Reflection.AssemblyName]::GetAssemblyName($_.FullName).Version -lt [version]'13.0.0.0' } |
+        Select-Object -First 1 -ExpandProperty FullName
+}
+
+BeforeAll {
+    $script:Manifest = Join-Path (Resolve-Path "$PSScriptRoot/..") 'StorageSnapshot.psd1'
+    $script:SavedHome = $env:STORAGESNAPSHOT_HOME
+    $env:STORAGESNAPSHOT_HOME = Join-Path $TestDrive 'inventory'
+    Import-Module $script:Manifest -Force
+
+    $script:VolumeFolder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'volumes')).FullName
+    Register-StorageBackend -Name lab -Driver directory -Property @{ Path = $script:VolumeFolder }
+    foreach ($name in 'v1', 'v2', 'db01') {
+        $null = New-StorageVolume -Backend lab -Name $name -SizeBytes 1MB
+    }
+
+    function Set-VolumeText([string] $Volume, [string] $Text) {
+        $path = (Get-StorageVolume $Volume -Backend lab).Location
+        $bytes = [Text.Encoding]::UTF8.GetBytes($Text.PadRight(64))
+        $stream = [IO.File]::Open($path, 'Open', 'Write')
+        try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+    }
+
+    function Get-VolumeText([string] $Volume) {
+        $path = (Get-StorageVolume $Volume -Backend lab).Location
+        $stream = [IO.File]::OpenRead($path)
+        try {
+            $buffer = [byte[]]::new(64)
+            $null = $stream.Read($buffer, 0, 64)
+            [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
+        }
+        finally { $stream.Dispose() }
+    }
+
+    # Runs a command in a fresh pwsh (same inventory) and returns everything it printed, host output included.
+    function Invoke-InNewSession([string] $Command) {
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$script:Manifest'; $Command" 2>&1 | Out-String
+    }
+}
+
+AfterAll {
+    Remove-Module StorageSnapshot -Force -ErrorAction SilentlyContinue
+    $env:STORAGESNAPSHOT_HOME = $script:SavedHome
+}
+
+Describe 'Importing the module' {
+    It 'exports exactly the contract cmdlets and nothing else' {
+        $expected = 'Get-StorageBackend', 'Get-StorageDriver', 'Get-StorageSnapshot', 'Get-StorageVolume', 'New-StorageSnapshot',
+            'New-StorageVolume', 'Register-StorageBackend', 'Remove-StorageSnapshot', 'Remove-StorageVolume', 'Restore-StorageSnapshot',
+            'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend'
+        $module = Get-Module StorageSnapshot
+        @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
+        $module.ExportedFunctions.Count | Should -Be 0
+        $module.ExportedAliases.Count | Should -Be 0
+    }
+
+    It 'lists the directory driver with its capabilities' {
+        $driver = Get-StorageDriver directory
+        $driver.Name | Should -Be 'directory'
+        $driver.Capabilities.HasFlag([StorageSnapshot.DriverCapabilities]::Snapshot) | Should -BeTrue
+        $driver.Properties.Name | Should -Contain 'Path'
+    }
+
+    It 'has full help for <_>' -ForEach @('New-StorageSnapshot', 'Restore-StorageSnapshot', 'Get-StorageVolume') {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match '^\s*\S+ \[' # not the syntax PowerShell shows when it has no help
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        @($help.Parameters.Parameter).Count | Should -BeGreaterThan 0
+    }
+
+    It 'has the about topic' {
+        Get-Help about_StorageSnapshot | Out-String | Should -Match 'STORAGESNAPSHOT_HOME'
+    }
+
+    It 'imports in a session where Newtonsoft.Json is already loaded (PowerShell''s own)' {
+        $output = Invoke-InNewSession "Add-Type -AssemblyName Newtonsoft.Json; [void][Newtonsoft.Json.JsonConvert]::SerializeObject(1); (Get-StorageDriver directory).Name"
+        $output | Should -Match 'directory'
+    }
+
+    # The path found at discovery is handed to the test as data: discovery-time variables do not survive into the run.
+    It 'imports in a session where another module loaded an older Newtonsoft.Json' -ForEach @(@{ Older = $script:OlderNewtonsoft }) -Skip:(-not $script:OlderNewtonsoft) {
+        # Skipped when no installed module ships a Newtonsoft.Json older than 13.0: nothing to conflict with here.
+        # PowerShell's own Newtonsoft may win the name in the default context; either way the module must work.
+        $output = Invoke-InNewSession "try { Add-Type -LiteralPath '$Older' } catch { }; (Get-StorageBackend lab).Name"
+        $output | Should -Match 'lab'
+    }
+}
+
+Describe 'Pipelines' {
+    It 'Get-StorageBackend lab | Get-StorageVolume lists the backend''s volumes' {
+        $names = Get-StorageBackend lab | Get-StorageVolume | ForEach-Object Name
+        $names | Should -Contain 'v1'
+        $names | Should -Contain 'db01'
+    }
+
+    It 'Get-StorageVolume -Backend lab | New-StorageSnapshot snapshots every volume' {
+        $snapshots = Get-StorageVolume -Backend lab | New-StorageSnapshot -Tag @{ app = 'db' }
+        @($snapshots).Count | Should -Be @(Get-StorageVolume -Backend lab).Count
+        $snapshots | ForEach-Object { $_.Tags['app'] | Should -Be 'db' }
+        $snapshots | ForEach-Object { $_.State | Should -Be 'Ready' }
+    }
+
+    It '''v1'',''v2'' | New-StorageSnapshot -Backend lab takes strings as volume names' {
+        $snapshots = 'v1', 'v2' | New-StorageSnapshot -Backend lab
+        $snapshots.Volume | Should -Be @('v1', 'v2')
+    }
+
+    It 'Get-StorageVolume db01 | Get-StorageSnapshot lists that volume''s snapshots' {
+        $snapshots = Get-StorageVolume db01 | Get-StorageSnapshot
+        $snapshots | Should -Not -BeNullOrEmpty
+        $snapshots.Volume | Select-Object -Unique | Should -Be 'db01'
+    }
+
+    It 'Get-StorageSnapshot -Volume db01 | Select-Object -Last 1 | Restore-StorageSnapshot brings the data back' {
+        Set-VolumeText db01 'before'
+        $null = New-StorageSnapshot -Volume db01 -Backend lab -Name keep-before
+        Set-VolumeText db01 'after'
+        Get-StorageSnapshot -Volume db01 | Select-Object -Last 1 | Restore-StorageSnapshot -Force
+        Get-VolumeText db01 | Should -Be 'before'
+    }
+
+    It 'Get-StorageSnapshot x | New-StorageVolume -Name c1 clones the snapshot' {
+        $clone = Get-StorageSnapshot keep-before -Volume db01 | New-StorageVolume -Name c1
+        $clone.Name | Should -Be 'c1'
+        $clone.CreatedFromSnapshotId | Should -Be (Get-StorageSnapshot keep-before -Volume db01).Id
+        Get-VolumeText c1 | Should -Be 'before'
+    }
+
+    It 'Get-StorageSnapshot -Volume v1 | Remove-StorageSnapshot -Force removes them all' {
+        Get-StorageSnapshot -Volume v1 | Should -Not -BeNullOrEmpty
+        Get-StorageSnapshot -Volume v1 | Remove-StorageSnapshot -Force
+        Get-StorageSnapshot -Volume v1 | Should -BeNullOrEmpty
+    }
+
+    It 'Set-StorageSnapshot -PassThru changes tags and returns the snapshot' {
+        $changed = Get-StorageSnapshot keep-before -Volume db01 | Set-StorageSnapshot -Tag @{ keep = 'yes' } -PassThru
+        $changed.Tags['keep'] | Should -Be 'yes'
+        @(Get-StorageSnapshot -Tag @{ keep = 'yes' }).Name | Should -Be 'keep-before'
+    }
+
+    It 'Get-StorageBackend | Set-StorageBackend -PassThru switches maintenance on and off' {
+        $backend = Get-StorageBackend lab | Set-StorageBackend -MaintenanceMode $true -Reason 'test' -PassThru
+        $backend.MaintenanceMode | Should -BeTrue
+        { New-StorageSnapshot -Volume v2 -Backend lab -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BackendInMaintenance,StorageSnapshot.Commands.NewStorageSnapshotCommand'
+        (Set-StorageBackend lab -MaintenanceMode $false -PassThru).MaintenanceMode | Should -BeFalse
+    }
+}
+
+Describe '-WhatIf changes nothing' {
+    It 'New-StorageSnapshot -WhatIf makes no snapshot' {
+        $before = @(Get-StorageSnapshot -Volume v2).Count
+        New-StorageSnapshot -Volume v2 -Backend lab -WhatIf
+        @(Get-StorageSnapshot -Volume v2).Count | Should -Be $before
+    }
+
+    It 'Remove-StorageSnapshot -WhatIf -Force deletes nothing' {
+        $before = @(Get-StorageSnapshot -Volume v2).Count
+        Get-StorageSnapshot -Volume v2 | Remove-StorageSnapshot -WhatIf -Force
+        @(Get-StorageSnapshot -Volume v2).Count | Should -Be $before
+    }
+
+    It 'Remove-StorageVolume -WhatIf keeps the volume and its file' {
+        $volume = Get-StorageVolume v2
+        $volume | Remove-StorageVolume -IncludeSnapshots -WhatIf
+        Get-StorageVolume v2 | Should -Not -BeNullOrEmpty
+        Test-Path -LiteralPath $volume.Location | Should -BeTrue
+    }
+
+    It 'Restore-StorageSnapshot -WhatIf keeps the data and says what would be lost' {
+        Set-VolumeText db01 'current'
+        $id = (Get-StorageSnapshot keep-before -Volume db01).Id
+        $output = Invoke-InNewSession "Restore-StorageSnapshot -Id '$id' -WhatIf"
+        $output | Should -Match 'What if:'
+        $output | Should -Match 'keep-before'
+        $output | Should -Match 'discarded'
+        Get-VolumeText db01 | Should -Be 'current'
+    }
+}
+
+Describe 'Errors' {
+    It '<Command> reports <ErrorId>' -ForEach @(
+        @{ Command = { Get-StorageSnapshot -Name nosuch -ErrorAction Stop }; ErrorId = 'SnapshotNotFound,StorageSnapshot.Commands.GetStorageSnapshotCommand' }
+        @{ Command = { Get-StorageVolume -Name nosuch -ErrorAction Stop }; ErrorId = 'VolumeNotFound,StorageSnapshot.Commands.GetStorageVolumeCommand' }
+        @{ Command = { Get-StorageBackend -Name nosuch -ErrorAction Stop }; ErrorId = 'BackendNotFound,StorageSnapshot.Commands.GetStorageBackendCommand' }
+        @{ Command = { New-StorageVolume -Backend lab -Name 'bad name' -SizeBytes 1MB -ErrorAction Stop }; ErrorId = 'InvalidName,StorageSnapshot.Commands.NewStorageVolumeCommand' }
+        @{ Command = { Register-StorageBackend -Name bad -Driver directory -Property @{ Path = (Join-Path ([IO.Path]::GetTempPath()) 'storagesnapshot-does-not-exist-7f3a') } -ErrorAction Stop }; ErrorId = 'PropertyValidationFailed,StorageSnapshot.Commands.RegisterStorageBackendCommand' }
+        @{ Command = { Restore-StorageSnapshot -Id 'nosuch' -Force -ErrorAction Stop }; ErrorId = 'SnapshotNotFound,StorageSnapshot.Commands.RestoreStorageSnapshotCommand' }
+    ) {
+        $Command | Should -Throw -ErrorId $ErrorId
+    }
+
+    It 'a not-found error has the ObjectNotFound category and the name as target' {
+        Get-StorageVolume -Name nosuch -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNotFound,*'
+        "$($problems[0].TargetObject)" | Should -Match 'nosuch'
+    }
+
+    It 'one bad item writes an error and the others go on' {
+        $made = 'v2', 'nosuch', 'db01' | New-StorageSnapshot -Backend lab -ErrorVariable problems -ErrorAction SilentlyContinue
+        $made.Volume | Should -Be @('v2', 'db01')
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'VolumeNotFound,*'
+    }
+
+    It 'Remove-StorageVolume refuses while snapshots exist' {
+        { Remove-StorageVolume db01 -Backend lab -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'VolumeHasSnapshots,StorageSnapshot.Commands.RemoveStorageVolumeCommand'
+    }
+}
+
+Describe 'Formatting' {
+    It 'shows snapshots as a table with local time, human sizes and tags' {
+        $text = Get-StorageSnapshot -Volume db01 | Format-Table | Out-String -Width 200
+        foreach ($header in 'Name', 'Volume', 'Backend', 'Created', 'Size', 'State', 'Tags') { $text | Should -Match $header }
+        $text | Should -Match '1 MiB'
+        $text | Should -Match 'app=db'
+    }
+
+    It 'shows volumes with their Location' {
+        Get-StorageVolume db01 | Format-List | Out-String -Width 500 | Should -Match ([regex]::Escape($script:VolumeFolder))
+    }
+
+    It 'gives backends a Backend alias and volumes a Volume alias for pipeline binding' {
+        (Get-StorageBackend lab).Backend | Should -Be 'lab'
+        (Get-StorageVolume db01).Volume | Should -Be 'db01'
+    }
+
+    It 'has a default view for every object type' -ForEach @('StorageSnapshot.Snapshot', 'StorageSnapshot.Volume', 'StorageSnapshot.Backend', 'StorageSnapshot.DriverInfo', 'StorageSnapshot.Operation') {
+        Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Cleaning up' {
+    It 'removes everything the tests made' {
+        Get-StorageVolume -Backend lab | Remove-StorageVolume -IncludeSnapshots -Force
+        Get-StorageVolume -Backend lab | Should -BeNullOrEmpty
+        Unregister-StorageBackend lab
+        Get-StorageBackend | Should -BeNullOrEmpty
+    }
+}
