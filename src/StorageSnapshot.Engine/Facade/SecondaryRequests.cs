@@ -28,6 +28,9 @@ public sealed record CopyFilter
     /// <summary>Copy ids.</summary>
     public IReadOnlyList<string>? Ids { get; init; }
 
+    /// <summary>Snapshot name patterns (wildcards).</summary>
+    public IReadOnlyList<string>? SnapshotNames { get; init; }
+
     /// <summary>Copies of these snapshot ids.</summary>
     public IReadOnlyList<string>? SnapshotIds { get; init; }
 

@@ -117,7 +117,7 @@ public sealed partial class StorageSnapshotEngine
         }, cancellationToken).ConfigureAwait(false);
         foreach (var missing in (filter.Ids ?? Array.Empty<string>()).Where(id => !copies.Any(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))))
             context.Output.WriteError(SecondaryErrors.CopyNotFound($"with id '{missing}'", missing));
-        return copies;
+        return MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context);
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed partial class StorageSnapshotEngine
     /// reads the primary snapshot (when it still exists) and compares. Each mismatch is also written to the
     /// sink as a CopyCorrupt error. Changes nothing.
     /// </summary>
-    public async Task<CopyVerification> TestSnapshotCopyAsync(string copyId, bool compareWithSource, OperationContext context)
+    public async Task<SnapshotCopyTest> TestSnapshotCopyAsync(string copyId, bool compareWithSource, OperationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
@@ -148,7 +148,19 @@ public sealed partial class StorageSnapshotEngine
             var verification = await new CopyVerifier(store).VerifyAsync(copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);
             foreach (var mismatch in verification.Mismatches)
                 context.Output.WriteError(new CopyCorruptException($"Copy {copy.Id} on '{storage.Name}': {mismatch}", new[] { mismatch }, copy));
-            return verification;
+            return new SnapshotCopyTest
+            {
+                CopyId = copy.Id,
+                Destination = copy.Destination,
+                Snapshot = copy.Snapshot,
+                Volume = copy.Volume,
+                Valid = verification.IsValid,
+                ComparedWithSource = compareWithSource,
+                ChunksChecked = verification.ChunksChecked,
+                BytesChecked = verification.BytesChecked,
+                Duration = verification.Duration,
+                Mismatches = verification.Mismatches,
+            };
         }
         finally
         {

@@ -58,7 +58,7 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
         Assert.Equal(VolumeSize, copy.SizeBytes);
         Assert.True(copy.BytesRead > 0 && copy.BytesWritten > 0 && copy.Duration > TimeSpan.Zero);
         Assert.Equal(copy, Assert.Single(listed));
-        Assert.True(verification.IsValid, string.Join("; ", verification.Mismatches));
+        Assert.True(verification.Valid, string.Join("; ", verification.Mismatches));
         Assert.Equal(data, EngineTestBed.Read(restored!.Location!, 0, (int)VolumeSize));
         Assert.True(output.Progress.Last().Completed);
         var journal = await Engine.GetOperationsAsync(null, OperationContext.Unattended());
@@ -124,7 +124,7 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
         var newVolume = await Assert.ThrowsAsync<CopyCorruptException>(() =>
             Engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest("from-corrupt", copy.Id), OperationContext.Unattended()));
 
-        Assert.False(verification.IsValid);
+        Assert.False(verification.Valid);
         Assert.Equal(ErrorIds.CopyCorrupt, Assert.Single(output.Errors).ErrorId);
         Assert.Equal(ErrorIds.CopyCorrupt, inPlace.ErrorId);
         Assert.Equal(ErrorIds.CopyCorrupt, newVolume.ErrorId);
@@ -173,7 +173,7 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
         Assert.Equal(CopyState.Copying, shown.State);
         Assert.Equal(stranded.Id, finished!.Id);
         Assert.Equal(CopyState.Copied, finished.State);
-        Assert.True((await Engine.TestSnapshotCopyAsync(finished.Id, compareWithSource: true, OperationContext.Unattended())).IsValid);
+        Assert.True((await Engine.TestSnapshotCopyAsync(finished.Id, compareWithSource: true, OperationContext.Unattended())).Valid);
     }
 
     [Fact]
