@@ -20,7 +20,7 @@ namespace StorageSnapshot.Benchmarks;
 /// compression options on random and on typical data. Page caches are dropped before each timed step when
 /// root, so every step reads cold, as cp does in the baseline.
 /// The baseline cp is `cp --reflink=never` (coreutils 9 would otherwise clone instead of copying).
-/// Usage: copy [--size-mib N] [--chunk-mib N] [--compression none|deflate|brotli] [--path DIR]
+/// Usage: copy [--size-mib N] [--chunk-mib N] [--compression none|deflate|brotli] [--parallelism N] [--path DIR]
 /// </summary>
 internal static class CopyBenchmark
 {
@@ -29,6 +29,7 @@ internal static class CopyBenchmark
         var size = long.Parse(Option(args, "--size-mib") ?? "2048", CultureInfo.InvariantCulture) << 20;
         var chunkSize = int.Parse(Option(args, "--chunk-mib") ?? "4", CultureInfo.InvariantCulture) << 20;
         var compression = Enum.Parse<ChunkCompression>(Option(args, "--compression") ?? "None", ignoreCase: true);
+        var transfer = new TransferOptions { Parallelism = int.Parse(Option(args, "--parallelism") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) };
         var isRoot = Environment.UserName == "root";
         var rows = new List<(string What, string Figure, string Goal)>();
 
@@ -51,7 +52,7 @@ internal static class CopyBenchmark
             var primary = Directory.CreateDirectory(Path.Combine(root, "primary")).FullName;
             var repositoryPath = Path.Combine(root, "repository");
             Console.WriteLine($"copy benchmark: {size >> 20} MiB volume of random data, {chunkSize >> 20} MiB chunks, " +
-                $"compression {compression}, {Environment.ProcessorCount} cores, on {(mountPoint is null ? basePath : "an XFS loop filesystem")}" +
+                $"compression {compression}, {Environment.ProcessorCount} cores, parallelism {transfer.Parallelism}, on {(mountPoint is null ? basePath : "an XFS loop filesystem")}" +
                 (isRoot ? "" : " (not root: page caches not dropped)"));
 
             var properties = new Dictionary<string, string> { [DirectoryDriver.PathProperty] = primary };
@@ -73,14 +74,14 @@ internal static class CopyBenchmark
             rows.Add(("baseline: cp + sync", Describe(size, cp.Elapsed), ""));
 
             // Full copy.
-            var full = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1, "S1", null, null, output));
+            var full = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1, "S1", null, null, output, transfer));
             rows.Add(("full copy", $"{Describe(size, full.Elapsed)}, {cp.Elapsed / full.Elapsed:0.00}x cp + sync", ">= 0.9x"));
             rows.Add(("  peak memory (RSS high-water mark)", Mib(full.PeakRss), $"<= 256 MiB + {Environment.ProcessorCount} x {chunkSize >> 20} MiB x 3"));
 
             // Second full copy of the unchanged volume: a new snapshot, no base, everything read.
             var s1b = await backend.CreateSnapshotAsync(volume, "S1B", CancellationToken.None);
             var before = RepositoryBytes(repositoryPath);
-            var again = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1b, "S1B", null, null, output));
+            var again = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1b, "S1B", null, null, output, transfer));
             var growth = RepositoryBytes(repositoryPath) - before;
             rows.Add(("second full copy, unchanged volume", $"{Describe(size, again.Elapsed)}, repository grew {growth} bytes = {100.0 * growth / before:0.0000} %", "<= 0.1 %"));
 
@@ -95,7 +96,7 @@ internal static class CopyBenchmark
                 var ranges = backend.Capabilities.HasFlag(DriverCapabilities.ChangedRanges)
                     ? await backend.GetChangedRangesAsync(previousSnapshot, snapshot, CancellationToken.None)
                     : null;
-                var incremental = await MeasureAsync(isRoot, () => CopyAsync(backend, store, snapshot, $"P{percent}", previousCopy, ranges, output));
+                var incremental = await MeasureAsync(isRoot, () => CopyAsync(backend, store, snapshot, $"P{percent}", previousCopy, ranges, output, transfer));
                 var stats = incremental.Result.Statistics;
                 var changedBytes = (long)changedChunks * chunkSize;
                 rows.Add(($"incremental copy after {percent} % change ({changedChunks} chunks touched)",
@@ -116,14 +117,14 @@ internal static class CopyBenchmark
             File.Delete(Path.Combine(primary, "baseline-restore.img"));
             Run("sync");
             var restore = await MeasureAsync(isRoot, () =>
-                new VolumeRestore(store).RestoreToNewVolumeAsync(backend, full.Result.Manifest.CopyId, "restored", output, CancellationToken.None));
+                new VolumeRestore(store, transfer).RestoreToNewVolumeAsync(backend, full.Result.Manifest.CopyId, "restored", output, CancellationToken.None));
             rows.Add(("baseline: cp + sync (before restore)", Describe(size, cpRestore.Elapsed), ""));
             rows.Add(("restore into a new volume", $"{Describe(size, restore.Elapsed)}, {cpRestore.Elapsed / restore.Elapsed:0.00}x cp + sync", ">= 0.9x"));
             rows.Add(("  peak memory", Mib(restore.PeakRss), ""));
             Run("cmp", s1.Location, restore.Result.Location);
             rows.Add(("  restored image equals the snapshot (cmp)", "yes", ""));
 
-            var verify = await MeasureAsync(isRoot, () => new CopyVerifier(store).VerifyAsync(full.Result.Manifest.CopyId, null, output, CancellationToken.None));
+            var verify = await MeasureAsync(isRoot, () => new CopyVerifier(store, transfer).VerifyAsync(full.Result.Manifest.CopyId, null, output, CancellationToken.None));
             rows.Add(("verify (re-hash every chunk)", $"{Describe(size, verify.Elapsed)}, {(verify.Result.IsValid ? "valid" : "INVALID")}", ""));
             rows.Add(("  peak memory", Mib(verify.PeakRss), ""));
 
@@ -143,10 +144,10 @@ internal static class CopyBenchmark
     }
 
     private static async Task<CopyResult> CopyAsync(IDriverBackend backend, IChunkStore store, DriverObject snapshot, string id,
-        string? baseCopy, IReadOnlyList<ByteRange>? ranges, IOperationOutput output)
+        string? baseCopy, IReadOnlyList<ByteRange>? ranges, IOperationOutput output, TransferOptions transfer)
     {
         using var reader = await backend.OpenSnapshotReaderAsync(snapshot, CancellationToken.None);
-        return await new SnapshotCopier(store).CopyAsync(new CopyRequest
+        return await new SnapshotCopier(store, transfer).CopyAsync(new CopyRequest
         {
             Source = reader,
             Identity = new CopySource { Backend = "bench", Volume = "bench", SnapshotId = id },

@@ -60,11 +60,12 @@ public sealed class SnapshotCopier
         var allocated = await request.Source.GetAllocatedRangesAsync(cancellationToken);
         var toRead = run.PlanReads(allocated, incremental);
         var parallelism = _options.EffectiveParallelism;
+        BlockingIoThreads.Reserve(1 + parallelism + _options.ChunkWriters);
         var activity = $"Copying snapshot {request.Identity.SnapshotName ?? snapshotId} of {request.Identity.Volume} to {_store.Description}";
         await using (var progress = new TransferProgress(output, activity, run.TotalBytes))
         {
             progress.Add(run.SettledBytes);
-            await ChunkPipeline.RunAsync(request.Source, toRead, run.ChunkSize, parallelism, consumers: Math.Max(2, parallelism),
+            await ChunkPipeline.RunAsync(request.Source, toRead, run.ChunkSize, parallelism, consumers: _options.ChunkWriters,
                 async (chunk, token) =>
                 {
                     var stored = chunk.IsZero ? 0 : await _store.PutChunkIfAbsentAsync(chunk.Digest, chunk.Data, token);

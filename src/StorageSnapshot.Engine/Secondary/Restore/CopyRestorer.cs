@@ -53,7 +53,8 @@ public sealed class CopyRestorer
         var mismatches = new ConcurrentBag<(int Index, string Problem)>();
         long bytesRead = 0;
         var next = -1;
-        var workers = Math.Max(4, 2 * _options.EffectiveParallelism);
+        var workers = _options.ChunkReadsInFlight;
+        BlockingIoThreads.Reserve(workers);
         var activity = $"Restoring copy {manifest.CopyId} of {manifest.Source.Volume}/{manifest.Source.SnapshotName ?? manifest.Source.SnapshotId}";
         await using (var progress = new TransferProgress(output, activity, manifest.TotalBytes))
         {

@@ -50,7 +50,8 @@ public sealed class CopyVerifier
         long bytesChecked = 0;
         var chunksChecked = 0;
         var next = -1;
-        var workers = Math.Max(4, 2 * _options.EffectiveParallelism);
+        var workers = _options.ChunkReadsInFlight;
+        BlockingIoThreads.Reserve(workers);
         await using (var progress = new TransferProgress(output, $"Verifying copy {copyId}", manifest.TotalBytes))
         {
             using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
