@@ -33,7 +33,7 @@ public sealed class SnapshotCopier
     {
         var started = DateTime.UtcNow;
         var snapshotId = request.Identity.SnapshotId;
-        await using var repositoryLock = await _store.LockRepositoryAsync(exclusive: false, _options.LockTimeout, cancellationToken);
+        await using var repositoryLock = await LockRepositoryAsync(cancellationToken);
         await using var keyLock = await LockCopyKeyAsync(snapshotId, output, cancellationToken);
 
         var existing = await RepositoryCatalog.FindCopyOfSnapshotAsync(_store, snapshotId, cancellationToken);
@@ -79,6 +79,19 @@ public sealed class SnapshotCopier
         await _store.CommitManifestAsync(manifest, cancellationToken);
         output.WriteVerbose($"Copy {manifest.CopyId} committed: {manifest.Statistics!.ChunksNew} new chunks, {manifest.Statistics.ChunksReused} reused, {manifest.Statistics.ChunksZero} zero.");
         return new CopyResult { Manifest = manifest, Incremental = incremental, FellBackToFullRead = fellBack, Statistics = manifest.Statistics };
+    }
+
+    private async Task<IAsyncDisposable> LockRepositoryAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.LockRepositoryAsync(exclusive: false, _options.LockTimeout, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            throw new ConflictException(ErrorIds.InvalidState,
+                $"Chunk collection is running in '{_store.Description}' and did not finish in time: {e.Message}", _store.Description, ErrorKind.ResourceBusy);
+        }
     }
 
     private async Task<IAsyncDisposable> LockCopyKeyAsync(string snapshotId, IOperationOutput output, CancellationToken cancellationToken)

@@ -402,8 +402,8 @@ public sealed class FileSystemChunkStore : IChunkStore
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         while (true)
         {
-            var fd = Guard(() => PosixFiles.TryLockFile(path, exclusive), $"locking to {purpose}");
-            if (fd >= 0) return new HeldLock(fd);
+            var held = Guard(() => TryLock(path, exclusive), $"locking to {purpose}");
+            if (held is not null) return held;
             if (DateTime.UtcNow >= deadline)
             {
                 throw new TimeoutException($"Another process holds the lock to {purpose} in '{Root}' ({path}).");
@@ -487,7 +487,31 @@ public sealed class FileSystemChunkStore : IChunkStore
         return id;
     }
 
-    private sealed class HeldLock(int fd) : IAsyncDisposable
+    /// <summary>
+    /// flock on Linux (shared with other hosts on NFSv4, released when the process dies); elsewhere the
+    /// platform's share modes: shared holders open the lock file for reading with read sharing, the exclusive
+    /// holder opens it allowing no sharing.
+    /// </summary>
+    private static IAsyncDisposable? TryLock(string path, bool exclusive)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var fd = PosixFiles.TryLockFile(path, exclusive);
+            return fd >= 0 ? new HeldFlock(fd) : null;
+        }
+        try
+        {
+            return exclusive
+                ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
+                : new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null; // a sharing violation: someone holds it the other way
+        }
+    }
+
+    private sealed class HeldFlock(int fd) : IAsyncDisposable
     {
         private int _fd = fd;
 
