@@ -1,4 +1,4 @@
-// Shared by the engine tests, the test host and the benchmarks (linked, not referenced): a real, file-backed
+// Shared by the engine tests and the test host (linked, not referenced): a real, file-backed
 // IBlockReader/IBlockWriter for exercising the secondary-storage code over real files until a driver hands
 // them out. Holes are found with SEEK_DATA/SEEK_HOLE and made with FALLOC_FL_PUNCH_HOLE, as a driver would.
 using System.Runtime.InteropServices;
