@@ -73,6 +73,7 @@ public sealed class CopyFailureTests : IDisposable
         Assert.Equal(ErrorKind.ResourceUnavailable, error.Kind);
         Assert.Contains("is not reachable", error.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(store.Root + "-gone", "manifests")));
+        Assert.False(Directory.Exists(store.Root), "the copy re-created the vanished repository");
         Assert.Equal(before, Hash(image));
     }
 

@@ -173,7 +173,7 @@ public sealed class FileSystemChunkStore : IChunkStore
             var directory = Path.GetDirectoryName(path)!;
             if (!_knownFanOutDirectories.ContainsKey(directory))
             {
-                Directory.CreateDirectory(directory);
+                PosixFiles.CreateDirectoryInExistingParent(directory);
                 _knownFanOutDirectories.TryAdd(directory, true);
             }
             try

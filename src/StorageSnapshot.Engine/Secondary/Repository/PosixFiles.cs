@@ -22,6 +22,8 @@ internal static partial class PosixFiles
     private const int EIntr = 4;
     private const int EAcces = 13;
     private const int EPerm = 1;
+    private const int ENoEnt = 2;
+    private const int EExist = 17;
 
     /// <summary>Flushes a directory's entries (renames, creations) to stable storage.</summary>
     public static void FsyncDirectory(string path)
@@ -59,6 +61,26 @@ internal static partial class PosixFiles
         }
     }
 
+    /// <summary>
+    /// Creates one directory whose parent must exist (mkdir, not mkdir -p): a repository that vanished — a share
+    /// unmounted under a running copy — must fail the copy, not be silently re-created on the mount point.
+    /// Succeeds if the directory exists.
+    /// </summary>
+    public static void CreateDirectoryInExistingParent(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new DirectoryNotFoundException($"'{Path.GetDirectoryName(path)}' does not exist.");
+            Directory.CreateDirectory(path);
+            return;
+        }
+        if (mkdir(path, Convert.ToInt32("755", 8)) == 0) return;
+        var errno = Marshal.GetLastWin32Error();
+        if (errno == EExist) return;
+        if (errno == ENoEnt) throw new DirectoryNotFoundException($"Cannot create '{path}': its parent directory does not exist.");
+        throw Error(errno, $"Cannot create directory '{path}'");
+    }
+
     /// <summary>The exception .NET itself would raise for <paramref name="errno"/>, its HResult the errno.</summary>
     private static Exception Error(int errno, string what)
     {
@@ -74,6 +96,9 @@ internal static partial class PosixFiles
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int fsync(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int mkdir(string path, int mode);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
