@@ -34,6 +34,13 @@
         'Set-StorageSnapshot'
         'Restore-StorageSnapshot'
         'Remove-StorageSnapshot'
+        'Register-SecondaryStorage'
+        'Get-SecondaryStorage'
+        'Unregister-SecondaryStorage'
+        'Copy-SnapshotToSecondary'
+        'Get-SnapshotCopy'
+        'Test-SnapshotCopy'
+        'Remove-SnapshotCopy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -59,7 +59,9 @@ Describe 'Importing the module' {
     It 'exports exactly the contract cmdlets and nothing else' {
         $expected = 'Get-StorageBackend', 'Get-StorageDriver', 'Get-StorageSnapshot', 'Get-StorageVolume', 'New-StorageSnapshot',
             'New-StorageVolume', 'Register-StorageBackend', 'Remove-StorageSnapshot', 'Remove-StorageVolume', 'Restore-StorageSnapshot',
-            'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend'
+            'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend',
+            'Register-SecondaryStorage', 'Get-SecondaryStorage', 'Unregister-SecondaryStorage', 'Copy-SnapshotToSecondary',
+            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy'
         $module = Get-Module StorageSnapshot
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
         $module.ExportedFunctions.Count | Should -Be 0
@@ -240,8 +242,55 @@ Describe 'Formatting' {
         (Get-StorageVolume db01).Volume | Should -Be 'db01'
     }
 
-    It 'has a default view for every object type' -ForEach @('StorageSnapshot.Snapshot', 'StorageSnapshot.Volume', 'StorageSnapshot.Backend', 'StorageSnapshot.DriverInfo', 'StorageSnapshot.Operation') {
+    It 'has a default view for every object type' -ForEach @('StorageSnapshot.Snapshot', 'StorageSnapshot.Volume', 'StorageSnapshot.Backend', 'StorageSnapshot.DriverInfo', 'StorageSnapshot.Operation', 'StorageSnapshot.SecondaryStorage', 'StorageSnapshot.SnapshotCopy', 'StorageSnapshot.SnapshotCopyTest') {
         Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Secondary storage' {
+    BeforeAll {
+        $script:RepositoryFolder = Join-Path $TestDrive 'secondary'
+        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -ChunkSizeBytes 64KB
+        Set-VolumeText v2 'copied text'
+        $script:Copy = New-StorageSnapshot -Volume v2 -Backend lab -Name for-copy | Copy-SnapshotToSecondary -Destination nfs1
+    }
+
+    It 'copies a piped snapshot and lists the copy by its snapshot' {
+        $script:Copy.State | Should -Be 'Copied'
+        $script:Copy.Destination | Should -Be 'nfs1'
+        (Get-StorageSnapshot for-copy -Volume v2 | Get-SnapshotCopy).Id | Should -Be $script:Copy.Id
+    }
+
+    It 'proves the copy restores, against the primary snapshot too' {
+        ($script:Copy | Test-SnapshotCopy -Source).Valid | Should -BeTrue
+    }
+
+    It 'restores a copy into a new volume' {
+        $null = $script:Copy | New-StorageVolume -Name v2-restored
+        Get-VolumeText v2-restored | Should -Be 'copied text'
+    }
+
+    It 'restores a volume in place from its copy' {
+        Set-VolumeText v2 'changed since'
+        Restore-StorageSnapshot -FromCopy $script:Copy -Force
+        Get-VolumeText v2 | Should -Be 'copied text'
+    }
+
+    It 'reports a flipped bit as CopyCorrupt' {
+        $chunk = Get-ChildItem (Join-Path $script:RepositoryFolder 'chunks') -Recurse -File | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($chunk.FullName)
+        $bytes[0] = $bytes[0] -bxor 1
+        [IO.File]::WriteAllBytes($chunk.FullName, $bytes)
+        $result = $script:Copy | Test-SnapshotCopy -ErrorVariable problems -ErrorAction SilentlyContinue
+        $result.Valid | Should -BeFalse
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'CopyCorrupt,*'
+    }
+
+    It 'removes the copy and unregisters the storage' {
+        $script:Copy | Remove-SnapshotCopy -Force
+        Get-SnapshotCopy | Should -BeNullOrEmpty
+        Unregister-SecondaryStorage nfs1
+        Get-SecondaryStorage | Should -BeNullOrEmpty
     }
 }
 

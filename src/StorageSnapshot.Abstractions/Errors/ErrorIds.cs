@@ -44,6 +44,11 @@ public static class ErrorIds
     public const string CopyCorrupt = nameof(CopyCorrupt);
     /// <summary>No secondary storage of that name is registered.</summary>
     public const string SecondaryStorageNotFound = nameof(SecondaryStorageNotFound);
+    /// <summary>
+    /// Secondary storage (a copy repository) failed: full, permission denied, gone, or of a newer format than
+    /// this module reads. The message names the path and the cause; nothing was committed.
+    /// </summary>
+    public const string SecondaryStorageFailed = nameof(SecondaryStorageFailed);
     /// <summary>The inventory could not be opened or is of a newer schema than this module.</summary>
     public const string InventoryUnavailable = nameof(InventoryUnavailable);
     /// <summary>The operation was cancelled (Ctrl+C) before it finished; nothing was left half-done.</summary>

@@ -17,4 +17,7 @@ internal static class ParameterSets
 
     /// <summary>New-StorageVolume -FromSnapshot: a clone.</summary>
     public const string FromSnapshot = "FromSnapshot";
+
+    /// <summary>New-StorageVolume -FromCopy and Restore-StorageSnapshot -FromCopy: from a copy on secondary storage.</summary>
+    public const string FromCopy = "FromCopy";
 }

@@ -5,7 +5,11 @@ using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands;
 
-/// <summary>New-StorageVolume: creates an empty volume, or clones one from a snapshot (-FromSnapshot).</summary>
+/// <summary>
+/// New-StorageVolume: creates an empty volume, clones one from a snapshot (-FromSnapshot), or restores one from
+/// a copy on secondary storage (-FromCopy: the new volume lands on the copy's backend and is removed again if
+/// the restore fails).
+/// </summary>
 /// <remarks>
 /// <c>Get-StorageSnapshot x | New-StorageVolume -Name c1</c>: the snapshot binds -FromSnapshot by value in the
 /// first binding step (exact type, no conversion), which selects the FromSnapshot set; -Backend, which exists
@@ -38,12 +42,22 @@ public sealed class NewStorageVolumeCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public Snapshot? FromSnapshot { get; set; }
 
+    /// <summary>The copy on secondary storage to restore the new volume from (piped from Get-SnapshotCopy).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.FromCopy)]
+    [ValidateNotNull]
+    public SnapshotCopy? FromCopy { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         Volume? volume;
         bool done;
-        if (ParameterSetName == ParameterSets.FromSnapshot)
+        if (ParameterSetName == ParameterSets.FromCopy)
+        {
+            var request = new NewVolumeFromCopyRequest(Name, FromCopy!.Id);
+            done = TryRun((engine, context) => engine.NewVolumeFromCopyAsync(request, context), FromCopy, out volume);
+        }
+        else if (ParameterSetName == ParameterSets.FromSnapshot)
         {
             var request = new CloneVolumeRequest(Name, SnapshotSelector.Of(FromSnapshot!));
             done = TryRun((engine, context) => engine.CloneVolumeAsync(request, context), FromSnapshot, out volume);

@@ -6,7 +6,9 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>
 /// Restore-StorageSnapshot: reverts the snapshot's volume to it. The volume's current data is replaced; the
-/// confirmation (and -WhatIf) names what would be lost, as the engine's revert plan describes it.
+/// confirmation (and -WhatIf) names what would be lost, as the engine's revert plan describes it. With
+/// -FromCopy the volume is restored from a copy on secondary storage instead, guarded by a safety snapshot
+/// that the volume is reverted to if the restore fails.
 /// </summary>
 /// <remarks>
 /// <c>Get-StorageSnapshot -Volume db01 | Select-Object -Last 1 | Restore-StorageSnapshot</c>: the snapshot binds
@@ -15,7 +17,8 @@ namespace StorageSnapshot.Commands;
 /// </remarks>
 [Cmdlet(VerbsData.Restore, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = ParameterSets.ByInputObject)]
-[OutputType(typeof(Snapshot))]
+[OutputType(typeof(Snapshot), ParameterSetName = new[] { ParameterSets.ByInputObject, ParameterSets.ById })]
+[OutputType(typeof(Volume), ParameterSetName = new[] { ParameterSets.FromCopy })]
 public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
 {
     /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
@@ -28,17 +31,34 @@ public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = "";
 
+    /// <summary>A copy object from Get-SnapshotCopy (piped): the copy's volume is restored from it.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.FromCopy)]
+    [ValidateNotNull]
+    public SnapshotCopy? FromCopy { get; set; }
+
     /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Writes the snapshot after the revert.</summary>
+    /// <summary>Writes the snapshot after the revert (with -FromCopy: the volume after the restore).</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (FromCopy is not null)
+        {
+            var copyId = FromCopy.Id;
+            if (TryRun((engine, context) => engine.RestoreSnapshotFromCopyAsync(copyId, context), FromCopy, out var volume,
+                    (target, action) => ShouldProcessUnlessForced(target, action, Force))
+                && volume is not null && PassThru)
+            {
+                WriteObject(volume);
+            }
+            return;
+        }
+
         var selector = InputObject is not null ? SnapshotSelector.Of(InputObject) : new SnapshotSelector(Id: Id);
         if (TryRun((engine, context) => engine.RevertSnapshotAsync(selector, context), (object?)InputObject ?? Id, out var snapshot,
                 (target, action) => ShouldProcessUnlessForced(target, action, Force))

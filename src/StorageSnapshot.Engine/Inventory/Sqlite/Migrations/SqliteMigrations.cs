@@ -9,5 +9,6 @@ internal static class SqliteMigrations
     public static IReadOnlyList<SqliteMigration> All { get; } =
     [
         M0001InitialSchema.Migration,
+        M0002SecondaryStorage.Migration,
     ];
 }

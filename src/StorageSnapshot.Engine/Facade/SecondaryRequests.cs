@@ -1,0 +1,42 @@
+using StorageSnapshot.Engine.Secondary.Repository;
+
+namespace StorageSnapshot.Engine.Facade;
+
+/// <summary>
+/// Register-SecondaryStorage -Path. A directory without a repository gets one with the given settings
+/// (default 4 MiB chunks, no compression); an existing repository keeps its own.
+/// </summary>
+public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
+{
+    /// <summary>Chunk size of a new repository (a power of two, 64 KiB – 64 MiB).</summary>
+    public int? ChunkSizeBytes { get; init; }
+
+    /// <summary>Chunk compression of a new repository.</summary>
+    public ChunkCompression? Compression { get; init; }
+}
+
+/// <summary>
+/// Copy-SnapshotToSecondary. Without <see cref="Full"/> the copy is incremental when the destination holds a
+/// copy of an older snapshot of the volume and the driver reports changed ranges; with it, everything is read
+/// (only chunks the repository lacks are written either way).
+/// </summary>
+public sealed record CopySnapshotRequest(SnapshotSelector Snapshot, string Destination, bool Full = false);
+
+/// <summary>Get-SnapshotCopy: null members do not filter.</summary>
+public sealed record CopyFilter
+{
+    /// <summary>Copy ids.</summary>
+    public IReadOnlyList<string>? Ids { get; init; }
+
+    /// <summary>Snapshot name patterns (wildcards).</summary>
+    public IReadOnlyList<string>? SnapshotNames { get; init; }
+
+    /// <summary>Copies of these snapshot ids.</summary>
+    public IReadOnlyList<string>? SnapshotIds { get; init; }
+
+    /// <summary>Secondary storage name patterns.</summary>
+    public IReadOnlyList<string>? Destinations { get; init; }
+}
+
+/// <summary>New-StorageVolume -FromCopy: a new volume named <paramref name="Name"/> on <paramref name="Backend"/> (default: the copy's backend).</summary>
+public sealed record NewVolumeFromCopyRequest(string Name, string CopyId, string? Backend = null);

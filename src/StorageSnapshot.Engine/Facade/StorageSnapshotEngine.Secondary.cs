@@ -1,0 +1,312 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Naming;
+using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Secondary.Maintenance;
+using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary.Restore;
+using StorageSnapshot.Engine.Secondary.Verify;
+
+namespace StorageSnapshot.Engine.Facade;
+
+// Secondary storage: Register-/Get-/Unregister-SecondaryStorage, Copy-SnapshotToSecondary, Get-/Test-/
+// Remove-SnapshotCopy, Restore-StorageSnapshot -FromCopy and New-StorageVolume -FromCopy.
+public sealed partial class StorageSnapshotEngine
+{
+    /// <summary>Register-SecondaryStorage: creates the repository in the directory if it has none. Returns null when ShouldProcess said no.</summary>
+    public async Task<SecondaryStorage?> RegisterSecondaryStorageAsync(RegisterSecondaryStorageRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var name = NameRules.Require("secondary storage", request.Name);
+        if (string.IsNullOrWhiteSpace(request.Path) || !Path.IsPathFullyQualified(request.Path))
+            throw EngineErrors.InvalidArgument($"The path of secondary storage '{name}' must be an absolute path (got '{request.Path}').", request.Path);
+        var format = new RepositoryFormat
+        {
+            ChunkSize = request.ChunkSizeBytes ?? RepositoryFormat.DefaultChunkSize,
+            Compression = request.Compression ?? ChunkCompression.None,
+        };
+        var problems = format.Validate();
+        if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, name);
+        if (await Inventory.GetSecondaryStorageAsync(name, cancellationToken).ConfigureAwait(false) is not null)
+            throw EngineErrors.AlreadyExists($"A secondary storage named '{name}' is already registered.", name);
+
+        var path = Path.GetFullPath(request.Path);
+        if (!context.ShouldProcess($"secondary storage '{name}' at {path}", "Register secondary storage")) return null;
+
+        await using var store = await FileSystemChunkStore.OpenOrCreateAsync(path, format, cancellationToken).ConfigureAwait(false);
+        var storage = new SecondaryStorage
+        {
+            Name = name,
+            Path = path,
+            ChunkSizeBytes = store.Format.ChunkSize,
+            Compression = store.Format.Compression.ToString().ToLowerInvariant(),
+            RegisteredUtc = DateTime.UtcNow,
+        };
+        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.InsertSecondaryStorageAsync(storage, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Verbose(context, $"Registered secondary storage '{name}' at {path} ({store.Format.ChunkSize} byte chunks, compression {storage.Compression}).");
+        return storage;
+    }
+
+    /// <summary>Get-SecondaryStorage: by name pattern (all when null); a plain name that matches nothing → SecondaryStorageNotFound via the sink.</summary>
+    public async Task<IReadOnlyList<SecondaryStorage>> GetSecondaryStoragesAsync(IReadOnlyList<string>? names, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var all = await Inventory.ListSecondaryStoragesAsync(context.CancellationToken).ConfigureAwait(false);
+        return MatchByName(all, names, s => s.Name, SecondaryErrors.StorageNotFound, context);
+    }
+
+    /// <summary>Unregister-SecondaryStorage: forgets it (never touches its data); refuses while copies on it are recorded.</summary>
+    public async Task<bool> UnregisterSecondaryStorageAsync(string name, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var storage = await RequireSecondaryStorageAsync(name, context.CancellationToken).ConfigureAwait(false);
+        if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", "Unregister secondary storage (its data stays)")) return false;
+        await using var transaction = await Inventory.BeginAsync(context.CancellationToken).ConfigureAwait(false);
+        await transaction.DeleteSecondaryStorageAsync(storage.Name, context.CancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Copy-SnapshotToSecondary. Journaled (CopyToSecondary) under the volume lock; the copy is recorded Copying,
+    /// then Copied with its figures, or Failed with nothing committed. Copying a snapshot that already has a copy
+    /// there returns that copy. A copy left Copying by a dead process is finished by running the copy again.
+    /// Returns null when ShouldProcess said no.
+    /// </summary>
+    public async Task<SnapshotCopy?> CopySnapshotToSecondaryAsync(CopySnapshotRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var (snapshot, volume) = await RequireSnapshotAsync(request.Snapshot, cancellationToken).ConfigureAwait(false);
+        var storage = await RequireSecondaryStorageAsync(request.Destination, cancellationToken).ConfigureAwait(false);
+        var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
+        RequireNotInMaintenance(backend, TargetNames.Snapshot(snapshot));
+        RequireCapability(backend, DriverCapabilities.ReadSnapshot, "read snapshots", TargetNames.Snapshot(snapshot));
+        if (snapshot.State != SnapshotState.Ready)
+            throw EngineErrors.InvalidState($"Cannot copy {TargetNames.Snapshot(snapshot)}: it is {snapshot.State}, not Ready.", snapshot);
+
+        if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
+            return null;
+        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync);
+        return await runner.RunAsync(operation, context).ConfigureAwait(false);
+    }
+
+    /// <summary>Get-SnapshotCopy: copies matching every filter, oldest first.</summary>
+    public async Task<IReadOnlyList<SnapshotCopy>> GetSnapshotCopiesAsync(CopyFilter filter, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        List<string>? destinations = null;
+        if (filter.Destinations is { Count: > 0 })
+        {
+            destinations = MatchByName(await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false),
+                filter.Destinations, s => s.Name, SecondaryErrors.StorageNotFound, context).Select(s => s.Name).ToList();
+            if (destinations.Count == 0) return Array.Empty<SnapshotCopy>();
+        }
+        var copies = await Inventory.ListCopiesAsync(new CopyQuery
+        {
+            Ids = filter.Ids is { Count: > 0 } ? filter.Ids : null,
+            SnapshotIds = filter.SnapshotIds is { Count: > 0 } ? filter.SnapshotIds : null,
+            Destinations = destinations,
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var missing in (filter.Ids ?? Array.Empty<string>()).Where(id => !copies.Any(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))))
+            context.Output.WriteError(SecondaryErrors.CopyNotFound($"with id '{missing}'", missing));
+        return MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context);
+    }
+
+    /// <summary>
+    /// Test-SnapshotCopy: re-hashes every chunk and the manifest; with <paramref name="compareWithSource"/> also
+    /// reads the primary snapshot (when it still exists) and compares. Each mismatch is also written to the
+    /// sink as a CopyCorrupt error. Changes nothing.
+    /// </summary>
+    public async Task<SnapshotCopyTest> TestSnapshotCopyAsync(string copyId, bool compareWithSource, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
+        var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
+        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+
+        IDriverBackend? session = null;
+        IBlockReader? source = null;
+        try
+        {
+            if (compareWithSource)
+            {
+                var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
+                               ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
+                var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
+                session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+                source = await session.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
+            }
+            var verification = await new CopyVerifier(store).VerifyAsync(copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);
+            foreach (var mismatch in verification.Mismatches)
+                context.Output.WriteError(new CopyCorruptException($"Copy {copy.Id} on '{storage.Name}': {mismatch}", new[] { mismatch }, copy));
+            return new SnapshotCopyTest
+            {
+                CopyId = copy.Id,
+                Destination = copy.Destination,
+                Snapshot = copy.Snapshot,
+                Volume = copy.Volume,
+                Valid = verification.IsValid,
+                ComparedWithSource = compareWithSource,
+                ChunksChecked = verification.ChunksChecked,
+                BytesChecked = verification.BytesChecked,
+                Duration = verification.Duration,
+                Mismatches = verification.Mismatches,
+            };
+        }
+        finally
+        {
+            source?.Dispose();
+            if (session is not null) await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Remove-SnapshotCopy: deletes the manifest (the copy is gone at once), forgets the record, then collects
+    /// chunks no manifest references that are older than <paramref name="gracePeriod"/> (default 24 h). If copies
+    /// are running the collection is skipped with a warning; the next removal does it.
+    /// </summary>
+    public async Task<bool> RemoveSnapshotCopyAsync(string copyId, OperationContext context, TimeSpan? gracePeriod = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
+        var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
+        if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
+
+        await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
+        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+        await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        try
+        {
+            var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
+            Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+        }
+        catch (ConflictException busy)
+        {
+            context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Restore-StorageSnapshot -FromCopy: reverts the copy's volume to the copy, in place, under the volume
+    /// lock. A safety snapshot of the volume is taken first; if the restore fails (corrupt copy, cancellation,
+    /// I/O) the volume is reverted to it; it is deleted afterwards either way (see <see cref="VolumeRestore"/>).
+    /// Returns the volume, or null when ShouldProcess said no.
+    /// </summary>
+    public async Task<Volume?> RestoreSnapshotFromCopyAsync(string copyId, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
+        RequireCopied(copy);
+        var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
+        var volume = (copy.VolumeId is null ? null : await Inventory.GetVolumeAsync(copy.VolumeId, cancellationToken).ConfigureAwait(false))
+                     ?? throw EngineErrors.VolumeNotFound($"with id '{copy.VolumeId}' (the volume of copy {copy.Id}); restore into a new volume with New-StorageVolume -FromCopy", copy.VolumeId);
+        var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
+        RequireNotInMaintenance(backend, TargetNames.Volume(volume));
+        foreach (var (capability, what) in new[] { (DriverCapabilities.WriteVolume, "write volumes"), (DriverCapabilities.Snapshot, "take the safety snapshot"), (DriverCapabilities.Revert, "revert to the safety snapshot") })
+            RequireCapability(backend, capability, what, TargetNames.Volume(volume));
+        if (volume.State != VolumeState.Available)
+            throw EngineErrors.InvalidState($"Cannot restore {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
+
+        if (!context.ShouldProcess(TargetNames.Volume(volume),
+                $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
+            return null;
+
+        using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, TargetNames.Volume(volume), context).ConfigureAwait(false);
+        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        var session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+        await using (session.ConfigureAwait(false))
+        {
+            await new VolumeRestore(store).RestoreInPlaceAsync(session, DriverObjects.Of(volume), copy.Id, context.Output, cancellationToken).ConfigureAwait(false);
+        }
+        return volume;
+    }
+
+    /// <summary>
+    /// New-StorageVolume -FromCopy: creates the volume (journaled, like New-StorageVolume), writes the copy into
+    /// it under its lock, and removes the volume again if the restore fails, so a failed restore never leaves a
+    /// volume that looks complete. Returns the volume, or null when ShouldProcess said no.
+    /// </summary>
+    public async Task<Volume?> NewVolumeFromCopyAsync(NewVolumeFromCopyRequest request, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var copy = await RequireCopyAsync(request.CopyId, cancellationToken).ConfigureAwait(false);
+        RequireCopied(copy);
+        var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
+        var backend = await RequireBackendAsync(request.Backend ?? copy.Backend, cancellationToken).ConfigureAwait(false);
+        RequireCapability(backend, DriverCapabilities.WriteVolume, "write volumes", request.Name);
+
+        // The ShouldProcess question is asked once, by the volume creation below, with words naming the copy.
+        var askedOnce = false;
+        var createContext = context with
+        {
+            ShouldProcess = (target, _) => askedOnce = context.ShouldProcess(target, $"Create volume from copy {copy.Id} of snapshot '{copy.Snapshot}' on '{storage.Name}'"),
+        };
+        var volume = await NewVolumeAsync(new NewVolumeRequest(backend.Name, request.Name, copy.SizeBytes), createContext).ConfigureAwait(false);
+        if (volume is null || !askedOnce) return null;
+
+        try
+        {
+            using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, TargetNames.Volume(volume), context).ConfigureAwait(false);
+            await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+            var session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+            await using (session.ConfigureAwait(false))
+            {
+                await using var writer = await session.OpenVolumeWriterAsync(DriverObjects.Of(volume), cancellationToken).ConfigureAwait(false);
+                await new CopyRestorer(store).RestoreAsync(copy.Id, writer, context.Output, cancellationToken).ConfigureAwait(false);
+            }
+            return volume;
+        }
+        catch
+        {
+            context.Output.WriteWarning($"Restoring copy {copy.Id} into the new {TargetNames.Volume(volume)} failed; removing the volume.");
+            await RemoveVolumeAsync(new RemoveVolumeRequest(VolumeSelector.Of(volume)), context with { ShouldProcess = static (_, _) => true, CancellationToken = CancellationToken.None }).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)
+    {
+        var checkedName = NameRules.Require("secondary storage", name);
+        return await Inventory.GetSecondaryStorageAsync(checkedName, cancellationToken).ConfigureAwait(false)
+               ?? throw SecondaryErrors.StorageNotFound(checkedName);
+    }
+
+    private async Task<SnapshotCopy> RequireCopyAsync(string? copyId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(copyId)) throw EngineErrors.InvalidArgument("A copy id is required.", copyId);
+        return await Inventory.GetCopyAsync(copyId, cancellationToken).ConfigureAwait(false)
+               ?? throw SecondaryErrors.CopyNotFound($"with id '{copyId}'", copyId);
+    }
+
+    private static void RequireCopied(SnapshotCopy copy)
+    {
+        if (copy.State != CopyState.Copied)
+            throw EngineErrors.InvalidState($"Copy {copy.Id} is {copy.State}, not Copied: there is nothing to restore from.", copy);
+    }
+
+    private async Task UpdateCopyStateAsync(SnapshotCopy copy, CancellationToken cancellationToken)
+    {
+        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.UpdateCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,186 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Naming;
+using StorageSnapshot.Engine.Secondary;
+using StorageSnapshot.Engine.Secondary.Copy;
+using StorageSnapshot.Engine.Secondary.Repository;
+
+namespace StorageSnapshot.Engine.Operations;
+
+/// <summary>
+/// Copy-SnapshotToSecondary as a journaled operation under the volume lock (so the snapshot cannot be deleted
+/// or the volume reverted underneath the copy). Phase one records the copy as Copying — or, when the snapshot
+/// already has a copy there: returns it if Copied, takes over its record if a dead or failed run left it
+/// Copying/Failed (the rerun reuses every chunk that run stored). The work is <see cref="SnapshotCopier"/>;
+/// nothing needs undoing on failure (no manifest was committed; stored chunks wait for a rerun or collection).
+/// </summary>
+internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
+{
+    private readonly Snapshot snapshot;
+    private readonly SecondaryStorage storage;
+    private readonly bool full;
+    private readonly IOperationOutput output;
+    private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
+    private SnapshotCopy copy;
+    private CopyResult? result;
+
+    /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
+    public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
+        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot)
+        : base(volume.Backend, volume.Name)
+    {
+        this.findSnapshot = findSnapshot;
+        this.snapshot = snapshot;
+        this.storage = storage;
+        this.full = full;
+        this.output = output;
+        copy = new SnapshotCopy
+        {
+            Id = Ids.New(),
+            Destination = storage.Name,
+            Backend = snapshot.Backend,
+            Volume = snapshot.Volume,
+            VolumeId = snapshot.VolumeId,
+            SnapshotId = snapshot.Id,
+            Snapshot = snapshot.Name,
+            State = CopyState.Copying,
+            SizeBytes = snapshot.SizeBytes,
+            CreatedUtc = ToMilliseconds(DateTime.UtcNow),
+        };
+    }
+
+    private static DateTime ToMilliseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+
+    public override OperationKind Kind => OperationKind.CopyToSecondary;
+    public override string TargetType => "Copy";
+    public override string TargetId => copy.Id;
+    public override string TargetDescription => $"copy of {TargetNames.Snapshot(snapshot)} on secondary storage '{storage.Name}'";
+    public override string Verb => "copy the snapshot to secondary storage";
+    public override DriverCapabilities RequiredCapability => DriverCapabilities.ReadSnapshot;
+    public override string EventPrefix => "copy";
+
+    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["snapshotId"] = snapshot.Id,
+        ["destination"] = storage.Name,
+        ["repository"] = storage.Path,
+    };
+
+    public override async Task<PhaseOneOutcome<SnapshotCopy>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
+    {
+        var current = await transaction.GetSnapshotAsync(snapshot.Id, cancellationToken).ConfigureAwait(false)
+                      ?? throw EngineErrors.SnapshotNotFound($"with id '{snapshot.Id}'", snapshot.Id);
+        if (current.State != SnapshotState.Ready)
+            throw EngineErrors.InvalidState($"Cannot copy {TargetNames.Snapshot(current)}: it is {current.State}, not Ready.", current);
+        if (await transaction.GetSecondaryStorageAsync(storage.Name, cancellationToken).ConfigureAwait(false) is null)
+            throw SecondaryErrors.StorageNotFound(storage.Name);
+
+        var earlier = await transaction.ListCopiesAsync(new CopyQuery { SnapshotIds = new[] { snapshot.Id }, Destinations = new[] { storage.Name } }, cancellationToken).ConfigureAwait(false);
+        if (earlier.FirstOrDefault(c => c.State == CopyState.Copied) is { } done)
+        {
+            output.WriteVerbose($"{TargetNames.Capitalize(TargetNames.Snapshot(snapshot))} already has copy {done.Id} on '{storage.Name}'.");
+            return PhaseOneOutcome<SnapshotCopy>.Finish(done);
+        }
+        if (earlier.FirstOrDefault(c => c.State is CopyState.Copying or CopyState.Failed) is { } unfinished)
+        {
+            // We hold the volume lock, so no live process is copying it: a Copying record is a dead run's.
+            output.WriteVerbose($"Resuming copy {unfinished.Id} (left {unfinished.State}); chunks it stored are reused.");
+            copy = unfinished with { State = CopyState.Copying, ErrorMessage = null, CreatedUtc = ToMilliseconds(DateTime.UtcNow) };
+            await transaction.UpdateCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+            return PhaseOneOutcome<SnapshotCopy>.Continue;
+        }
+        await transaction.InsertCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+        return PhaseOneOutcome<SnapshotCopy>.Continue;
+    }
+
+    public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
+    {
+        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
+        using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
+        result = await new SnapshotCopier(store).CopyAsync(new CopyRequest
+        {
+            Source = reader,
+            Identity = CopySource.Of(snapshot),
+            CopyId = copy.Id,
+            BaseCopyId = baseCopy,
+            ChangedRanges = ranges,
+        }, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The base of an incremental copy: the newest committed copy in this repository of an older snapshot of
+    /// the volume, with the changed ranges between that snapshot and this one when the driver can tell them.
+    /// Without changed ranges the base still serves for the changed-bytes figure (the copy reads everything).
+    /// </summary>
+    private async Task<(string? BaseCopy, IReadOnlyList<ByteRange>? Ranges)> FindBaseAsync(IDriverBackend driver, IChunkStore store, CancellationToken cancellationToken)
+    {
+        var candidate = await RepositoryCatalog.FindLatestCopyOfVolumeAsync(store, CopySource.Of(snapshot), cancellationToken).ConfigureAwait(false);
+        if (candidate is null) return (null, null);
+        var baseSnapshot = await findSnapshot(candidate.Source.SnapshotId, cancellationToken).ConfigureAwait(false);
+        if (!driver.Capabilities.HasFlag(DriverCapabilities.ChangedRanges) || baseSnapshot is not { State: SnapshotState.Ready, DriverReference: not null }
+            || baseSnapshot.VolumeId != snapshot.VolumeId)
+        {
+            output.WriteVerbose($"Reading everything, against base copy {candidate.CopyId}: no changed ranges are available (driver or base snapshot).");
+            return (candidate.CopyId, null);
+        }
+        var ranges = await driver.GetChangedRangesAsync(DriverObjects.Of(baseSnapshot), DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
+        output.WriteVerbose($"Incremental copy against {candidate.CopyId}: {ranges.Count} changed range(s), {ranges.Sum(r => r.Length)} bytes.");
+        return (candidate.CopyId, ranges);
+    }
+
+    public override async Task<(SnapshotCopy Result, string Message, long? Bytes)> CompleteAsync(IInventoryTransaction transaction, string operationId, CancellationToken cancellationToken)
+    {
+        var manifest = result!.Manifest;
+        var statistics = result.Statistics;
+        var duration = TimeSpan.FromMilliseconds(Math.Round(statistics.DurationSeconds * 1000));
+        var copied = copy with
+        {
+            State = CopyState.Copied,
+            BaseCopyId = manifest.BaseCopyId,
+            SizeBytes = manifest.TotalBytes,
+            BytesRead = statistics.BytesRead,
+            BytesWritten = statistics.BytesWritten,
+            BytesChanged = statistics.BytesChanged,
+            // As the inventory keeps them (milliseconds), so the result equals what Get-SnapshotCopy shows.
+            Duration = duration,
+            BytesPerSecond = duration > TimeSpan.Zero ? statistics.BytesRead / duration.TotalSeconds : 0,
+            ImageSha256 = manifest.ImageSha256,
+            CompletedUtc = ToMilliseconds(manifest.CreatedUtc),
+            ErrorMessage = null,
+        };
+        if (manifest.CopyId != copy.Id)
+        {
+            // The repository already held a committed copy of this snapshot (made before this inventory knew
+            // of it): the record takes that copy's id, which names its manifest.
+            await transaction.DeleteCopyAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+            copied = copied with { Id = manifest.CopyId };
+            if (await transaction.GetCopyAsync(copied.Id, cancellationToken).ConfigureAwait(false) is null)
+                await transaction.InsertCopyAsync(copied, cancellationToken).ConfigureAwait(false);
+            else
+                await transaction.UpdateCopyAsync(copied, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await transaction.UpdateCopyAsync(copied, cancellationToken).ConfigureAwait(false);
+        }
+        var how = result.Incremental ? $"incrementally from {manifest.BaseCopyId}" : "in full";
+        return (copied, $"Copied {TargetNames.Snapshot(snapshot)} to '{storage.Name}' {how}: read {copied.BytesRead} bytes, wrote {copied.BytesWritten}.", copied.BytesWritten);
+    }
+
+    // No manifest was committed: nothing is visible, and the chunks already stored are what a rerun reuses.
+    public override Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken) =>
+        transaction.UpdateCopyAsync(copy with { State = CopyState.Failed, ErrorMessage = failure.Message }, cancellationToken);
+}
+
+/// <summary>Errors of the secondary-storage use cases.</summary>
+internal static class SecondaryErrors
+{
+    public static ObjectNotFoundException StorageNotFound(string name) =>
+        new(ErrorIds.SecondaryStorageNotFound, $"No secondary storage named '{name}' is registered.", name);
+
+    public static ObjectNotFoundException CopyNotFound(string what, object? target) =>
+        new(ErrorIds.CopyNotFound, $"No copy {what} is recorded.", target);
+}

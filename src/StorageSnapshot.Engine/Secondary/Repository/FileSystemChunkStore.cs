@@ -1,0 +1,525 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Newtonsoft.Json;
+
+namespace StorageSnapshot.Engine.Secondary.Repository;
+
+/// <summary>
+/// A repository in a directory (local disk or a mounted NFS/SMB share). Layout:
+/// <code>
+/// repository.json              format file (RepositoryFormat), written once
+/// chunks/ab/abcdef...          one file per chunk, named by its SHA-256, fanned out by its first two digits
+/// manifests/&lt;copyId&gt;.manifest  one file per committed copy (ManifestCodec)
+/// tmp/                         files being written; renamed into place when complete and flushed
+/// locks/                       flock files: repository.lock (copies shared, collection exclusive), copy-&lt;key&gt;.lock
+/// </code>
+/// Every file appears under its final name only complete and flushed (write to tmp/, fsync, rename), so a
+/// SIGKILL or power cut leaves at worst stray files in tmp/, never a short chunk or manifest.
+/// </summary>
+public sealed class FileSystemChunkStore : IChunkStore
+{
+    /// <summary>Name of the format file at the repository root.</summary>
+    public const string FormatFileName = "repository.json";
+
+    private const string ManifestExtension = ".manifest";
+    private static readonly TimeSpan LockPollInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly string _chunks;
+    private readonly string _manifests;
+    private readonly string _temporary;
+    private readonly string _locks;
+    private readonly ConcurrentDictionary<string, bool> _knownFanOutDirectories = new(StringComparer.Ordinal);
+
+    private FileSystemChunkStore(string root, RepositoryFormat format)
+    {
+        Root = root;
+        Format = format;
+        _chunks = Path.Combine(root, "chunks");
+        _manifests = Path.Combine(root, "manifests");
+        _temporary = Path.Combine(root, "tmp");
+        _locks = Path.Combine(root, "locks");
+    }
+
+    /// <summary>The repository directory.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc />
+    public RepositoryFormat Format { get; }
+
+    /// <inheritdoc />
+    public string Description => Root;
+
+    /// <summary>
+    /// Opens the repository at <paramref name="root"/>, creating it with <paramref name="newRepository"/>'s
+    /// settings (default: 4 MiB chunks, no compression) when the directory has no format file. An existing
+    /// repository keeps its own settings.
+    /// </summary>
+    public static Task<FileSystemChunkStore> OpenOrCreateAsync(string root, RepositoryFormat? newRepository, CancellationToken cancellationToken) =>
+        OpenCoreAsync(Path.GetFullPath(root), newRepository ?? new RepositoryFormat(), cancellationToken);
+
+    /// <summary>Opens an existing repository; a directory without a format file is an error.</summary>
+    public static Task<FileSystemChunkStore> OpenAsync(string root, CancellationToken cancellationToken) =>
+        OpenCoreAsync(Path.GetFullPath(root), null, cancellationToken);
+
+    private static async Task<FileSystemChunkStore> OpenCoreAsync(string root, RepositoryFormat? create, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var formatPath = Path.Combine(root, FormatFileName);
+            if (!File.Exists(formatPath))
+            {
+                if (create is null)
+                {
+                    throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ObjectNotFound,
+                        $"'{root}' is not a StorageSnapshot repository (it has no {FormatFileName}).", root);
+                }
+                var problems = create.Validate();
+                if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, root);
+                Directory.CreateDirectory(root);
+                await WriteFormatFileAsync(root, create with { CreatedUtc = DateTime.UtcNow }, cancellationToken);
+            }
+
+            var format = await ReadFormatFileAsync(root, formatPath, cancellationToken);
+            var store = new FileSystemChunkStore(root, format);
+            foreach (var directory in new[] { store._chunks, store._manifests, store._temporary, store._locks })
+            {
+                Directory.CreateDirectory(directory);
+            }
+            return store;
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, root, "opening the repository");
+        }
+    }
+
+    private static async Task WriteFormatFileAsync(string root, RepositoryFormat format, CancellationToken cancellationToken)
+    {
+        var temporary = Path.Combine(root, $".{FormatFileName}.{Guid.NewGuid():N}.tmp");
+        await WriteDurablyAsync(temporary, Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(format, Formatting.Indented) + "\n"), cancellationToken);
+        try
+        {
+            // No overwrite: when two processes create the repository at once, the first format file wins and
+            // both then read it.
+            File.Move(temporary, Path.Combine(root, FormatFileName), overwrite: false);
+        }
+        catch (IOException) when (File.Exists(Path.Combine(root, FormatFileName)))
+        {
+            File.Delete(temporary);
+        }
+        PosixFiles.FsyncDirectory(root);
+    }
+
+    private static async Task<RepositoryFormat> ReadFormatFileAsync(string root, string formatPath, CancellationToken cancellationToken)
+    {
+        RepositoryFormat? format;
+        try
+        {
+            format = JsonConvert.DeserializeObject<RepositoryFormat>(await File.ReadAllTextAsync(formatPath, cancellationToken));
+        }
+        catch (JsonException e)
+        {
+            throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidData,
+                $"The format file of repository '{root}' does not parse: {e.Message}", root, e);
+        }
+        if (format is null || format.Kind != RepositoryFormat.RepositoryKind)
+        {
+            throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidData,
+                $"'{formatPath}' is not a StorageSnapshot repository format file.", root);
+        }
+        if (format.Version > RepositoryFormat.CurrentVersion)
+        {
+            throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.NotImplemented,
+                $"Repository '{root}' has format version {format.Version}; this module reads versions up to {RepositoryFormat.CurrentVersion}.", root)
+            { RecommendedAction = "Update the StorageSnapshot module to use this repository." };
+        }
+        var problems = format.Validate();
+        if (problems.Count > 0)
+        {
+            throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidData,
+                $"The format file of repository '{root}' is invalid: {string.Join(" ", problems)}", root);
+        }
+        return format;
+    }
+
+    /// <summary>Path of a chunk file.</summary>
+    internal string ChunkPath(string digest) => Path.Combine(_chunks, digest[..2], digest);
+
+    /// <summary>Path of a manifest file.</summary>
+    internal string ManifestPath(string copyId) => Path.Combine(_manifests, CheckedId(copyId) + ManifestExtension);
+
+    /// <inheritdoc />
+    public async Task<long> PutChunkIfAbsentAsync(string digest, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        CheckDigest(digest);
+        var path = ChunkPath(digest);
+        try
+        {
+            if (TryMarkUsed(path)) return 0;
+
+            var (encoded, length) = ChunkCodec.Encode(data.Span, Format.Compression);
+            var temporary = Path.Combine(_temporary, $"{digest}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                await WriteDurablyAsync(temporary, encoded.AsMemory(0, length), cancellationToken);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(encoded);
+            }
+
+            var directory = Path.GetDirectoryName(path)!;
+            if (!_knownFanOutDirectories.ContainsKey(directory))
+            {
+                PosixFiles.CreateDirectoryInExistingParent(directory);
+                _knownFanOutDirectories.TryAdd(directory, true);
+            }
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                return length;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another copy stored the same chunk first: same bytes by definition.
+                TryDelete(temporary);
+                return 0;
+            }
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"storing chunk {digest}");
+        }
+    }
+
+    /// <summary>Touches an existing chunk so the collection grace period counts from now; false when absent.</summary>
+    private static bool TryMarkUsed(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ChunkExistsAsync(string digest, CancellationToken cancellationToken)
+    {
+        CheckDigest(digest);
+        return Task.FromResult(File.Exists(ChunkPath(digest)));
+    }
+
+    /// <inheritdoc />
+    public async Task<int> ReadChunkAsync(string digest, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        CheckDigest(digest);
+        var path = ChunkPath(digest);
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            var fileLength = RandomAccess.GetLength(handle);
+            // Compressed or tagged chunks are at most one byte longer than the chunk itself.
+            if (fileLength > Format.ChunkSize + 1) throw new ChunkUnreadableException(digest, $"chunk {digest} is {fileLength} bytes long, more than a chunk.");
+            if (Format.Compression == ChunkCompression.None)
+            {
+                if (fileLength > destination.Length) throw new ChunkUnreadableException(digest, $"chunk {digest} is longer than a chunk.");
+                return await ReadFullyAsync(handle, destination[..(int)fileLength], cancellationToken);
+            }
+
+            var stored = ArrayPool<byte>.Shared.Rent((int)fileLength);
+            try
+            {
+                var read = await ReadFullyAsync(handle, stored.AsMemory(0, (int)fileLength), cancellationToken);
+                return ChunkCodec.Decode(stored.AsSpan(0, read), destination.Span, Format.Compression);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ChunkUnreadableException(digest, $"chunk {digest} does not decode: {e.Message}", e);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(stored);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException || (e is DirectoryNotFoundException && Directory.Exists(_chunks)))
+        {
+            throw new ChunkUnreadableException(digest, $"chunk {digest} is missing.", e);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"reading chunk {digest}");
+        }
+    }
+
+    private static async Task<int> ReadFullyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await RandomAccess.ReadAsync(handle, buffer[total..], total, cancellationToken);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredChunk> ListChunksAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        foreach (var fanOut in new DirectoryInfo(_chunks).EnumerateDirectories())
+        {
+            foreach (var file in fanOut.EnumerateFiles())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (ChunkDigest.IsValid(file.Name)) yield return new StoredChunk(file.Name, file.Length, file.LastWriteTimeUtc);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
+    {
+        CheckDigest(digest);
+        Guard(() => File.Delete(ChunkPath(digest)), $"deleting chunk {digest}");
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task CommitManifestAsync(CopyManifest manifest, CancellationToken cancellationToken)
+    {
+        var path = ManifestPath(manifest.CopyId);
+        var file = ManifestCodec.Encode(manifest);
+        try
+        {
+            if (File.Exists(path))
+            {
+                throw new ConflictException(ErrorIds.AlreadyExists, $"Copy {manifest.CopyId} is already committed in '{Root}'.", manifest.CopyId, ErrorKind.ResourceExists);
+            }
+
+            // Every chunk the manifest names must be present and its directory entry durable before the
+            // manifest can be: a visible copy never references a chunk a power cut could take away.
+            var directories = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var chunk in manifest.Chunks)
+            {
+                if (chunk.Zero) continue;
+                var chunkPath = ChunkPath(chunk.Sha256);
+                if (!File.Exists(chunkPath))
+                {
+                    throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidOperation,
+                        $"Cannot commit copy {manifest.CopyId}: chunk {chunk.Sha256} is not in '{Root}'.", manifest.CopyId);
+                }
+                directories.Add(Path.GetDirectoryName(chunkPath)!);
+            }
+            foreach (var directory in directories)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                PosixFiles.FsyncDirectory(directory);
+            }
+
+            var temporary = Path.Combine(_temporary, $"{manifest.CopyId}.{Guid.NewGuid():N}.manifest.tmp");
+            await WriteDurablyAsync(temporary, file, cancellationToken);
+            // Past this point the copy is committed whatever happens to the caller: no cancellation.
+            File.Move(temporary, path, overwrite: false);
+            PosixFiles.FsyncDirectory(_manifests);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"committing copy {manifest.CopyId}");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken)
+    {
+        var path = ManifestPath(copyId);
+        byte[] file;
+        try
+        {
+            file = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ObjectNotFoundException(ErrorIds.CopyNotFound, $"Repository '{Root}' has no copy {copyId}.", copyId);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"reading the manifest of copy {copyId}");
+        }
+        var manifest = ManifestCodec.Decode(file, copyId, path);
+        if (!string.Equals(manifest.CopyId, copyId, StringComparison.Ordinal))
+        {
+            throw new CopyCorruptException($"The manifest file of copy {copyId} ({path}) describes copy {manifest.CopyId}.",
+                new[] { $"manifest: names copy {manifest.CopyId}" }, copyId);
+        }
+        return manifest;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> ids = Guard(
+            () => Directory.EnumerateFiles(_manifests, "*" + ManifestExtension)
+                .Select(f => Path.GetFileNameWithoutExtension(f))
+                .Order(StringComparer.Ordinal)
+                .ToArray(),
+            "listing copies");
+        return Task.FromResult(ids);
+    }
+
+    /// <inheritdoc />
+    public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken)
+    {
+        var path = ManifestPath(copyId);
+        Guard(() =>
+        {
+            File.Delete(path);
+            PosixFiles.FsyncDirectory(_manifests);
+        }, $"deleting copy {copyId}");
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IAsyncDisposable> LockRepositoryAsync(bool exclusive, TimeSpan timeout, CancellationToken cancellationToken) =>
+        LockAsync(Path.Combine(_locks, "repository.lock"), exclusive, timeout, exclusive ? "collect chunks" : "copy", cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken) =>
+        LockAsync(Path.Combine(_locks, $"copy-{CheckedId(copyKey)}.lock"), exclusive: true, timeout, $"copy {copyKey}", cancellationToken);
+
+    private async Task<IAsyncDisposable> LockAsync(string path, bool exclusive, TimeSpan timeout, string purpose, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var held = Guard(() => TryLock(path, exclusive), $"locking to {purpose}");
+            if (held is not null) return held;
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"Another process holds the lock to {purpose} in '{Root}' ({path}).");
+            }
+            await Task.Delay(LockPollInterval, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken)
+    {
+        var deleted = Guard(() =>
+        {
+            var count = 0;
+            foreach (var file in new DirectoryInfo(_temporary).EnumerateFiles())
+            {
+                if (file.LastWriteTimeUtc >= olderThanUtc) continue;
+                file.Delete();
+                count++;
+            }
+            return count;
+        }, "deleting stale temporary files");
+        return Task.FromResult(deleted);
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            PreallocationSize = data.Length,
+        });
+        await stream.WriteAsync(data, cancellationToken);
+        stream.Flush(flushToDisk: true);
+    }
+
+    private void Guard(Action action, string what) => Guard(() => { action(); return 0; }, what);
+
+    private T Guard<T>(Func<T> action, string what)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, what);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // A stray temporary file is collected later; never fail a copy over it.
+        }
+    }
+
+    private static void CheckDigest(string digest)
+    {
+        if (!ChunkDigest.IsValid(digest)) throw new ArgumentException($"'{digest}' is not a chunk digest.", nameof(digest));
+    }
+
+    /// <summary>Ids become file names: only [A-Za-z0-9_-] (inventory ids are base32).</summary>
+    private static string CheckedId(string id)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > 128 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ValidationException(ErrorIds.InvalidArgument, $"'{id}' is not a valid copy or snapshot id (letters, digits, '-' and '_' only).", id);
+        }
+        return id;
+    }
+
+    /// <summary>
+    /// flock on Linux (shared with other hosts on NFSv4, released when the process dies); elsewhere the
+    /// platform's share modes: shared holders open the lock file for reading with read sharing, the exclusive
+    /// holder opens it allowing no sharing.
+    /// </summary>
+    private static IAsyncDisposable? TryLock(string path, bool exclusive)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            var fd = PosixFiles.TryLockFile(path, exclusive);
+            return fd >= 0 ? new HeldFlock(fd) : null;
+        }
+        try
+        {
+            return exclusive
+                ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)
+                : new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.Read);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return null; // a sharing violation: someone holds it the other way
+        }
+    }
+
+    private sealed class HeldFlock(int fd) : IAsyncDisposable
+    {
+        private int _fd = fd;
+
+        public ValueTask DisposeAsync()
+        {
+            var fd = Interlocked.Exchange(ref _fd, -1);
+            if (fd >= 0) PosixFiles.Unlock(fd);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

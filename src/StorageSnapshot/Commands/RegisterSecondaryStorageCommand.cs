@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Secondary.Repository;
+
+namespace StorageSnapshot.Commands;
+
+/// <summary>
+/// Register-SecondaryStorage: records a directory (a local disk or a mounted NFS/SMB share) as a copy
+/// destination, creating the repository in it when it has none.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SecondaryStorage))]
+public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
+{
+    /// <summary>The new secondary storage's name (unique, case-insensitive).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>The repository directory; relative paths resolve against the current location.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Chunk size of a new repository in bytes (a power of two from 64KB to 64MB; default 4MB).</summary>
+    [Parameter]
+    [ValidateRange(65536, 67108864)]
+    public int ChunkSizeBytes { get; set; } = RepositoryFormat.DefaultChunkSize;
+
+    /// <summary>Chunk compression of a new repository: None (default), Deflate or Brotli.</summary>
+    [Parameter]
+    [ValidateSet("None", "Deflate", "Brotli", IgnoreCase = true)]
+    public string Compression { get; set; } = "None";
+
+    /// <summary>Writes the registered secondary storage.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var request = new RegisterSecondaryStorageRequest(Name, path)
+        {
+            ChunkSizeBytes = ChunkSizeBytes,
+            Compression = Enum.Parse<ChunkCompression>(Compression, ignoreCase: true),
+        };
+        if (TryRun((engine, context) => engine.RegisterSecondaryStorageAsync(request, context), Name, out var storage) && storage is not null && PassThru)
+        {
+            WriteObject(storage);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using StorageSnapshot.Engine.Secondary;
+using StorageSnapshot.Engine.Secondary.Copy;
+using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary.Restore;
+using StorageSnapshot.Testing;
+using StorageSnapshot.Engine.Tests.Infrastructure;
+
+namespace StorageSnapshot.Engine.Tests.Secondary;
+
+/// <summary>A scratch directory under /tmp/storagesnapshot-* holding image files and repositories; removed on dispose.</summary>
+public sealed class SecondaryScratch : IDisposable
+{
+    public SecondaryScratch()
+    {
+        Root = Directory.CreateTempSubdirectory("storagesnapshot-secondary-").FullName;
+    }
+
+    public string Root { get; }
+
+    public string PathOf(string name) => Path.Combine(Root, name);
+
+    /// <summary>A repository with small chunks (64 KiB) so tests touch many chunks with little data.</summary>
+    public Task<FileSystemChunkStore> RepositoryAsync(string name = "repo", int chunkSize = 64 * 1024, ChunkCompression compression = ChunkCompression.None) =>
+        FileSystemChunkStore.OpenOrCreateAsync(PathOf(name), new RepositoryFormat { ChunkSize = chunkSize, Compression = compression }, CancellationToken.None);
+
+    /// <summary>Writes an image file: <paramref name="fill"/> writes into a sparse file of <paramref name="length"/> bytes.</summary>
+    public string Image(string name, long length, Action<FileStream>? fill = null)
+    {
+        var path = PathOf(name);
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite);
+        stream.SetLength(length);
+        fill?.Invoke(stream);
+        return path;
+    }
+
+    public string RandomImage(string name, long length, int seed)
+    {
+        return Image(name, length, stream =>
+        {
+            var random = new Random(seed);
+            var buffer = new byte[1 << 20];
+            for (long done = 0; done < length; done += buffer.Length)
+            {
+                random.NextBytes(buffer);
+                stream.Write(buffer, 0, (int)Math.Min(buffer.Length, length - done));
+            }
+        });
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            MakeWritable(Root);
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A mount left by a failed test: the integration fixture unmounts it.
+        }
+    }
+
+    private static void MakeWritable(string root)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        foreach (var dir in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories).Prepend(root))
+        {
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+}
+
+/// <summary>Copy and restore in one line each, over image files.</summary>
+internal static class SecondaryOps
+{
+    public static CopySource Identity(string snapshotId, string volume = "vol1", DateTime? created = null) => new()
+    {
+        Backend = "lab",
+        Volume = volume,
+        VolumeId = "VOL-" + volume,
+        SnapshotId = snapshotId,
+        SnapshotName = "snap-" + snapshotId,
+        SnapshotCreatedUtc = created ?? DateTime.UtcNow,
+    };
+
+    public static async Task<CopyResult> CopyFileAsync(IChunkStore store, string imagePath, string snapshotId,
+        string? baseCopyId = null, IReadOnlyList<Engine.Drivers.ByteRange>? changed = null, IOperationOutput? output = null,
+        TransferOptions? options = null, string volume = "vol1", bool reportHoles = true, CancellationToken cancellationToken = default)
+    {
+        using var reader = new FileBlockReader(imagePath) { ReportHoles = reportHoles };
+        return await new SnapshotCopier(store, options).CopyAsync(
+            new CopyRequest { Source = reader, Identity = Identity(snapshotId, volume), BaseCopyId = baseCopyId, ChangedRanges = changed },
+            output ?? new RecordingOutput(), cancellationToken);
+    }
+
+    public static async Task<RestoreResult> RestoreToFileAsync(IChunkStore store, string copyId, string targetPath, long length, IOperationOutput? output = null)
+    {
+        await using var writer = FileBlockWriter.Create(targetPath, length);
+        return await new CopyRestorer(store).RestoreAsync(copyId, writer, output ?? new RecordingOutput(), CancellationToken.None);
+    }
+
+    public static void AssertSameBytes(string expectedPath, string actualPath)
+    {
+        var expected = File.ReadAllBytes(expectedPath);
+        var actual = File.ReadAllBytes(actualPath);
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"{actualPath} differs from {expectedPath}");
+    }
+}
