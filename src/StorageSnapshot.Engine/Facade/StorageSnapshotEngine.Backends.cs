@@ -153,14 +153,14 @@ public sealed partial class StorageSnapshotEngine
         return true;
     }
 
-    private static async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
+    private async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
     {
         var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
         if (volumes.Count > 0)
         {
             throw new ConflictException(ErrorIds.BackendHasVolumes,
                 $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))} still has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Remove them first.",
-                backend);
+                RedactedIfKnown(backend)); // the target reaches $Error: never with secret properties in clear
         }
     }
 

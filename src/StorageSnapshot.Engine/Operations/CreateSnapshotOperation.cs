@@ -30,6 +30,9 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
     public override string TargetType => "Snapshot";
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
+
+    /// <summary>The volume: the snapshot is not in the inventory until phase one, and the volume is what the caller gave.</summary>
+    public override object TargetObject => volume;
     public override string Verb => "create the snapshot";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Snapshot;
     public override string EventPrefix => "snapshot";

@@ -37,6 +37,9 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
     public override string TargetType => "Volume";
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
+
+    /// <summary>The name asked for: the volume exists only as a reserved row until the driver has made it.</summary>
+    public override object TargetObject => volume.Name;
     public override string Verb => source is null ? "create the volume" : $"clone snapshot '{source.Name}' of volume '{source.Volume}' into a new volume";
     public override DriverCapabilities RequiredCapability => source is null ? DriverCapabilities.CreateVolume : DriverCapabilities.Clone;
     public override string EventPrefix => "volume";
