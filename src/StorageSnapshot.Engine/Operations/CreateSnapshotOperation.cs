@@ -5,8 +5,9 @@ using StorageSnapshot.Engine.Naming;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// New-StorageSnapshot. Phase one records the snapshot as Creating with its parent (the volume's head); the
-/// driver names its snapshot after the inventory id, so a failed or interrupted create can be found and removed.
+/// New-StorageSnapshot. Phase one records the snapshot as Creating with its parent (the volume's head) and its
+/// creation time; the driver names its snapshot after the inventory id, so a failed or interrupted create can
+/// be found and removed.
 /// </summary>
 internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
 {
@@ -66,11 +67,15 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
             name = SnapshotNames.WithSuffix(SnapshotNames.Default(current.Name, snapshot.CreatedUtc), n);
         }
 
+        // Created now, under the lock: the order of creation times is then the order the snapshots are taken in
+        // (and of parent links), whoever started asking first. Revert plans and listings order by it.
+        var created = DateTime.UtcNow;
         snapshot = snapshot with
         {
             Name = name,
             Volume = current.Name,
             Backend = current.Backend,
+            CreatedUtc = created > snapshot.CreatedUtc ? created : snapshot.CreatedUtc,
             State = SnapshotState.Creating,
             SizeBytes = current.SizeBytes,
             ParentId = current.HeadSnapshotId,
