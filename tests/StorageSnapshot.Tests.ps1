@@ -2,6 +2,9 @@
 <#
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
     does), keep the inventory in TestDrive:, and drive a `directory` backend that lives in TestDrive: too.
+    Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
+    the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
+    gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
 #>
 
 BeforeDiscovery {
