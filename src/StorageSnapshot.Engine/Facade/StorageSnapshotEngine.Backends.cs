@@ -51,11 +51,12 @@ public sealed partial class StorageSnapshotEngine
         await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             await transaction.InsertBackendAsync(backend, cancellationToken).ConfigureAwait(false);
+            backend = await transaction.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) ?? backend; // as stored
             await transaction.AppendEventAsync(BackendEvent("backend.registered", name, $"Registered backend '{name}' (driver '{backend.Driver}')."), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         Verbose(context, $"Registered {TargetNames.Backend(name)} with driver '{backend.Driver}'.");
-        return shown;
+        return Redacted(driver, backend);
     }
 
     /// <summary>Get-StorageBackend: by name pattern (all when null); a plain name that matches nothing → BackendNotFound via the sink.</summary>

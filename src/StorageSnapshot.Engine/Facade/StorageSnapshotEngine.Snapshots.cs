@@ -177,6 +177,7 @@ public sealed partial class StorageSnapshotEngine
             ExpiresUtc = request.ClearExpiry ? null : expires ?? current.ExpiresUtc,
         };
         await transaction.UpdateSnapshotAsync(updated, cancellationToken).ConfigureAwait(false);
+        updated = await transaction.GetSnapshotAsync(updated.Id, cancellationToken).ConfigureAwait(false) ?? updated; // as stored
         await transaction.AppendEventAsync(new StorageEvent
         {
             TimeUtc = DateTime.UtcNow,

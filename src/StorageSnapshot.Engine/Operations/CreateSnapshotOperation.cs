@@ -100,6 +100,8 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
             Details = made.Details,
         };
         await transaction.UpdateSnapshotAsync(ready, cancellationToken).ConfigureAwait(false);
+        // Returned as stored (times to the millisecond), so it equals what Get-StorageSnapshot shows later.
+        ready = await transaction.GetSnapshotAsync(ready.Id, cancellationToken).ConfigureAwait(false) ?? ready;
 
         var current = await transaction.GetVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false);
         if (current is not null) await transaction.UpdateVolumeAsync(current with { HeadSnapshotId = ready.Id }, cancellationToken).ConfigureAwait(false);

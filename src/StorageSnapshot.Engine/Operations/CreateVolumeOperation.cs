@@ -108,6 +108,8 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
             SizeBytes = made.SizeBytes > 0 ? made.SizeBytes : volume.SizeBytes,
         };
         await transaction.UpdateVolumeAsync(available, cancellationToken).ConfigureAwait(false);
+        // Returned as stored (times to the millisecond), so it equals what Get-StorageVolume shows later.
+        available = await transaction.GetVolumeAsync(available.Id, cancellationToken).ConfigureAwait(false) ?? available;
         var message = source is null
             ? $"Created {TargetNames.Volume(available)} ({available.SizeBytes} bytes)."
             : $"Created {TargetNames.Volume(available)} as a clone of {TargetNames.Snapshot(source)}.";
