@@ -224,6 +224,18 @@ Describe 'Errors' {
         { Remove-StorageVolume db01 -Backend lab -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'VolumeHasSnapshots,StorageSnapshot.Commands.RemoveStorageVolumeCommand'
     }
+
+    It 'an error about a snapshot has it as TargetObject, with the category of its id' {
+        $snapshot = Get-StorageSnapshot keep-before -Volume db01
+        Set-StorageBackend lab -MaintenanceMode $true -Reason 'test'
+        try { $snapshot | Remove-StorageSnapshot -Force -ErrorVariable problems -ErrorAction SilentlyContinue }
+        finally { Set-StorageBackend lab -MaintenanceMode $false }
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'BackendInMaintenance,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $problems[0].TargetObject.Id | Should -Be $snapshot.Id
+        Get-StorageSnapshot keep-before -Volume db01 | Should -Not -BeNullOrEmpty
+    }
 }
 
 Describe 'Formatting' {
