@@ -2,6 +2,9 @@
 <#
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
     does), keep the inventory in TestDrive:, and drive a `directory` backend that lives in TestDrive: too.
+    Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
+    the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
+    gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
 #>
 
 BeforeDiscovery {
@@ -222,6 +225,18 @@ Describe 'Errors' {
     It 'Remove-StorageVolume refuses while snapshots exist' {
         { Remove-StorageVolume db01 -Backend lab -Force -ErrorAction Stop } |
             Should -Throw -ErrorId 'VolumeHasSnapshots,StorageSnapshot.Commands.RemoveStorageVolumeCommand'
+    }
+
+    It 'an error about a snapshot has it as TargetObject, with the category of its id' {
+        $snapshot = Get-StorageSnapshot keep-before -Volume db01
+        Set-StorageBackend lab -MaintenanceMode $true -Reason 'test'
+        try { $snapshot | Remove-StorageSnapshot -Force -ErrorVariable problems -ErrorAction SilentlyContinue }
+        finally { Set-StorageBackend lab -MaintenanceMode $false }
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'BackendInMaintenance,*'
+        $problems[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $problems[0].TargetObject.Id | Should -Be $snapshot.Id
+        Get-StorageSnapshot keep-before -Volume db01 | Should -Not -BeNullOrEmpty
     }
 }
 

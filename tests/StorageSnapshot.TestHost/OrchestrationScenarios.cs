@@ -12,6 +12,8 @@ namespace StorageSnapshot.TestHost;
 /// <item><c>hold-lock &lt;home&gt; &lt;backend&gt; &lt;volume&gt; &lt;ms&gt;</c>: New-StorageSnapshot (named "held") on the
 /// volume through the engine, with the directory driver's CreateSnapshot paused for ms milliseconds; READY is
 /// printed inside the driver call (the volume lock held, the journal entry Running). Then DONE &lt;snapshot id&gt;.</item>
+/// <item><c>hold-after-driver &lt;home&gt; &lt;backend&gt; &lt;volume&gt; &lt;ms&gt;</c>: the same, but READY is printed once the
+/// driver has made the snapshot and before phase two records it (a crash there leaves a made snapshot unrecorded).</item>
 /// <item><c>lock-file &lt;lock directory&gt; &lt;key&gt; &lt;ms&gt;</c>: takes the raw volume lock and holds it for ms
 /// milliseconds: READY, or BUSY (exit code 3) when someone else holds it.</item>
 /// </list>
@@ -23,7 +25,9 @@ internal static class OrchestrationScenarios
         switch (args)
         {
             case ["hold-lock", var home, var backend, var volume, var ms]:
-                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)));
+                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), afterDriver: false);
+            case ["hold-after-driver", var home, var backend, var volume, var ms]:
+                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), afterDriver: true);
             case ["lock-file", var directory, var key, var ms]:
                 return await LockFileAsync(directory, key, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)));
             default:
@@ -32,18 +36,16 @@ internal static class OrchestrationScenarios
         }
     }
 
-    private static async Task<int> HoldLockAsync(string home, string backend, string volume, TimeSpan pause)
+    private static async Task<int> HoldLockAsync(string home, string backend, string volume, TimeSpan pause, bool afterDriver)
     {
-        var driver = new HookedDriver(new DirectoryDriver())
+        Func<string, CancellationToken, Task> hold = async (method, cancellationToken) =>
         {
-            Before = async (method, cancellationToken) =>
-            {
-                if (method != "CreateSnapshot") return;
-                Console.Out.WriteLine("READY");
-                Console.Out.Flush();
-                await Task.Delay(pause, cancellationToken);
-            },
+            if (method != "CreateSnapshot") return;
+            Console.Out.WriteLine("READY");
+            Console.Out.Flush();
+            await Task.Delay(pause, cancellationToken);
         };
+        var driver = afterDriver ? new HookedDriver(new DirectoryDriver()) { After = hold } : new HookedDriver(new DirectoryDriver()) { Before = hold };
         var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
         try
         {

@@ -28,7 +28,7 @@ public sealed record EngineOptions
 
     /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,
-    /// %LOCALAPPDATA%\StorageSnapshot on Windows).
+    /// ~/Library/Application Support/StorageSnapshot on macOS since .NET 8, %LOCALAPPDATA%\StorageSnapshot on Windows).
     /// </summary>
     public static EngineOptions FromEnvironment()
     {

@@ -51,11 +51,12 @@ public sealed partial class StorageSnapshotEngine
         await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
             await transaction.InsertBackendAsync(backend, cancellationToken).ConfigureAwait(false);
+            backend = await transaction.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) ?? backend; // as stored
             await transaction.AppendEventAsync(BackendEvent("backend.registered", name, $"Registered backend '{name}' (driver '{backend.Driver}')."), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         Verbose(context, $"Registered {TargetNames.Backend(name)} with driver '{backend.Driver}'.");
-        return shown;
+        return Redacted(driver, backend);
     }
 
     /// <summary>Get-StorageBackend: by name pattern (all when null); a plain name that matches nothing → BackendNotFound via the sink.</summary>
@@ -153,14 +154,14 @@ public sealed partial class StorageSnapshotEngine
         return true;
     }
 
-    private static async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
+    private async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
     {
         var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
         if (volumes.Count > 0)
         {
             throw new ConflictException(ErrorIds.BackendHasVolumes,
                 $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))} still has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Remove them first.",
-                backend);
+                RedactedIfKnown(backend)); // the target reaches $Error: never with secret properties in clear
         }
     }
 

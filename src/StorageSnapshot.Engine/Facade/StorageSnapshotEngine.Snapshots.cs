@@ -36,8 +36,8 @@ public sealed partial class StorageSnapshotEngine
         }
 
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
-        RequireNotInMaintenance(backend, TargetNames.Volume(volume));
-        RequireCapability(backend, DriverCapabilities.Snapshot, "take snapshots", TargetNames.Volume(volume));
+        RequireNotInMaintenance(backend, volume);
+        RequireCapability(backend, DriverCapabilities.Snapshot, "take snapshots", volume);
         if (volume.State != VolumeState.Available)
             throw EngineErrors.InvalidState($"Cannot snapshot {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
 
@@ -159,7 +159,7 @@ public sealed partial class StorageSnapshotEngine
             return null;
         if (changes.Count == 0) return snapshot;
 
-        using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, TargetNames.Snapshot(snapshot), context).ConfigureAwait(false);
+        using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, snapshot, context).ConfigureAwait(false);
         await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
         var current = await transaction.GetSnapshotAsync(snapshot.Id, cancellationToken).ConfigureAwait(false)
                       ?? throw EngineErrors.SnapshotNotFound($"with id '{snapshot.Id}'", snapshot.Id);
@@ -177,6 +177,7 @@ public sealed partial class StorageSnapshotEngine
             ExpiresUtc = request.ClearExpiry ? null : expires ?? current.ExpiresUtc,
         };
         await transaction.UpdateSnapshotAsync(updated, cancellationToken).ConfigureAwait(false);
+        updated = await transaction.GetSnapshotAsync(updated.Id, cancellationToken).ConfigureAwait(false) ?? updated; // as stored
         await transaction.AppendEventAsync(new StorageEvent
         {
             TimeUtc = DateTime.UtcNow,
@@ -211,7 +212,7 @@ public sealed partial class StorageSnapshotEngine
         var plan = await PlanRevertAsync(snapshot, context.CancellationToken).ConfigureAwait(false);
         if (plan.Refusal is not null) throw plan.Refusal;
         var backend = await RequireBackendAsync(plan.Snapshot.Backend, context.CancellationToken).ConfigureAwait(false);
-        RequireNotInMaintenance(backend, TargetNames.Snapshot(plan.Snapshot));
+        RequireNotInMaintenance(backend, plan.Snapshot);
 
         if (!context.ShouldProcess(TargetNames.Snapshot(plan.Snapshot), plan.Description))
             return null;
@@ -239,7 +240,7 @@ public sealed partial class StorageSnapshotEngine
         var plan = await PlanRemoveAsync(snapshot, context.CancellationToken).ConfigureAwait(false);
         if (plan.Refusal is not null) throw plan.Refusal;
         var backend = await RequireBackendAsync(plan.Snapshot.Backend, context.CancellationToken).ConfigureAwait(false);
-        RequireNotInMaintenance(backend, TargetNames.Snapshot(plan.Snapshot));
+        RequireNotInMaintenance(backend, plan.Snapshot);
 
         if (!context.ShouldProcess(TargetNames.Snapshot(plan.Snapshot), plan.Description))
             return false;

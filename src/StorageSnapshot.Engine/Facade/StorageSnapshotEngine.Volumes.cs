@@ -50,8 +50,8 @@ public sealed partial class StorageSnapshotEngine
 
         var backend = await RequireBackendAsync(request.Backend, cancellationToken).ConfigureAwait(false);
         var target = TargetNames.Volume(backend.Name, name);
-        RequireNotInMaintenance(backend, target);
-        RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", target);
+        RequireNotInMaintenance(backend, name);
+        RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", name);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
 
@@ -77,8 +77,8 @@ public sealed partial class StorageSnapshotEngine
         var (source, sourceVolume) = await RequireSnapshotAsync(request.Source, cancellationToken).ConfigureAwait(false);
         var backend = await RequireBackendAsync(source.Backend, cancellationToken).ConfigureAwait(false);
         var target = TargetNames.Volume(backend.Name, name);
-        RequireNotInMaintenance(backend, target);
-        RequireCapability(backend, DriverCapabilities.Clone, "clone volumes from snapshots", target);
+        RequireNotInMaintenance(backend, name);
+        RequireCapability(backend, DriverCapabilities.Clone, "clone volumes from snapshots", name);
         if (source.State != SnapshotState.Ready)
             throw EngineErrors.InvalidState($"Cannot clone {TargetNames.Snapshot(source)}: it is {source.State}, not Ready.", source);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
@@ -115,8 +115,8 @@ public sealed partial class StorageSnapshotEngine
         var volume = await RequireVolumeAsync(request.Volume, cancellationToken).ConfigureAwait(false);
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         var target = TargetNames.Volume(volume);
-        RequireNotInMaintenance(backend, target);
-        RequireCapability(backend, DriverCapabilities.Delete, "delete volumes", target);
+        RequireNotInMaintenance(backend, volume);
+        RequireCapability(backend, DriverCapabilities.Delete, "delete volumes", volume);
         if (volume.State is not (VolumeState.Available or VolumeState.Error))
             throw EngineErrors.InvalidState($"Cannot delete {target}: it is {volume.State}; only Available or Error volumes can be deleted.", volume);
 

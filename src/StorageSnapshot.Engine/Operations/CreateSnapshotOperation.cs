@@ -5,8 +5,9 @@ using StorageSnapshot.Engine.Naming;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// New-StorageSnapshot. Phase one records the snapshot as Creating with its parent (the volume's head); the
-/// driver names its snapshot after the inventory id, so a failed or interrupted create can be found and removed.
+/// New-StorageSnapshot. Phase one records the snapshot as Creating with its parent (the volume's head) and its
+/// creation time; the driver names its snapshot after the inventory id, so a failed or interrupted create can
+/// be found and removed.
 /// </summary>
 internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
 {
@@ -30,6 +31,9 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
     public override string TargetType => "Snapshot";
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
+
+    /// <summary>The volume: the snapshot is not in the inventory until phase one, and the volume is what the caller gave.</summary>
+    public override object TargetObject => volume;
     public override string Verb => "create the snapshot";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Snapshot;
     public override string EventPrefix => "snapshot";
@@ -63,11 +67,15 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
             name = SnapshotNames.WithSuffix(SnapshotNames.Default(current.Name, snapshot.CreatedUtc), n);
         }
 
+        // Created now, under the lock: the order of creation times is then the order the snapshots are taken in
+        // (and of parent links), whoever started asking first. Revert plans and listings order by it.
+        var created = DateTime.UtcNow;
         snapshot = snapshot with
         {
             Name = name,
             Volume = current.Name,
             Backend = current.Backend,
+            CreatedUtc = created > snapshot.CreatedUtc ? created : snapshot.CreatedUtc,
             State = SnapshotState.Creating,
             SizeBytes = current.SizeBytes,
             ParentId = current.HeadSnapshotId,
@@ -92,6 +100,8 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
             Details = made.Details,
         };
         await transaction.UpdateSnapshotAsync(ready, cancellationToken).ConfigureAwait(false);
+        // Returned as stored (times to the millisecond), so it equals what Get-StorageSnapshot shows later.
+        ready = await transaction.GetSnapshotAsync(ready.Id, cancellationToken).ConfigureAwait(false) ?? ready;
 
         var current = await transaction.GetVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false);
         if (current is not null) await transaction.UpdateVolumeAsync(current with { HeadSnapshotId = ready.Id }, cancellationToken).ConfigureAwait(false);

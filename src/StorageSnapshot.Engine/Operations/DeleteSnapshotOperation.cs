@@ -27,6 +27,7 @@ internal sealed class DeleteSnapshotOperation : TwoPhaseOperation<bool>
     public override string TargetType => "Snapshot";
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
+    public override object TargetObject => snapshot;
     public override string Verb => "delete the snapshot";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Delete;
     public override string EventPrefix => "snapshot";

@@ -21,6 +21,7 @@ internal sealed class DeleteVolumeOperation : TwoPhaseOperation<bool>
     public override string TargetType => "Volume";
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
+    public override object TargetObject => volume;
     public override string Verb => "delete the volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Delete;
     public override string EventPrefix => "volume";

@@ -30,14 +30,14 @@ internal sealed class OperationRunner
         var output = context.Output;
         var cancellationToken = context.CancellationToken;
 
-        using var volumeLock = await LockVolumeAsync(operation.Backend, operation.Volume, operation.TargetDescription, context).ConfigureAwait(false);
+        using var volumeLock = await LockVolumeAsync(operation.Backend, operation.Volume, operation.TargetObject, context).ConfigureAwait(false);
         output.WriteVerbose($"Holding the lock of {TargetNames.Volume(operation.Backend, operation.Volume)}.");
 
         // The session is opened before phase one so that a backend that cannot do the operation is refused
         // before anything is written (the driver's declared capabilities may be narrowed by the device).
         var backend = await inventory.GetBackendAsync(operation.Backend, cancellationToken).ConfigureAwait(false)
                       ?? throw EngineErrors.BackendNotFound(operation.Backend);
-        if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetDescription);
+        if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetObject);
         var driver = options.Drivers.Get(backend.Driver);
         IDriverBackend session;
         try
@@ -52,7 +52,7 @@ internal sealed class OperationRunner
         await using (session.ConfigureAwait(false))
         {
             if (!session.Capabilities.HasFlag(operation.RequiredCapability))
-                throw new CapabilityNotSupportedException(backend.Driver, operation.RequiredCapability, operation.Verb, operation.TargetDescription);
+                throw new CapabilityNotSupportedException(backend.Driver, operation.RequiredCapability, operation.Verb, operation.TargetObject);
 
             var (finished, early, journal) = await PhaseOneAsync(operation, output, cancellationToken).ConfigureAwait(false);
             if (finished) return early!;
@@ -71,7 +71,7 @@ internal sealed class OperationRunner
                 {
                     error = EngineErrors.Cancelled(error.Message + (compensated
                         ? " Nothing was left half-done."
-                        : $" Cleanup failed; the {operation.TargetType.ToLowerInvariant()} is left in state Error for repair."), operation.TargetDescription);
+                        : $" Cleanup failed; the {operation.TargetType.ToLowerInvariant()} is left in state Error for repair."), operation.TargetObject);
                 }
                 throw error;
             }
@@ -92,7 +92,7 @@ internal sealed class OperationRunner
     /// after that, OperationCancelled when the caller cancels the wait. Also used by inventory-only changes to a
     /// volume's objects (Set-StorageSnapshot), so that they never interleave with a running operation's phases.
     /// </summary>
-    public async Task<VolumeLock> LockVolumeAsync(string backend, string volume, string target, OperationContext context)
+    public async Task<VolumeLock> LockVolumeAsync(string backend, string volume, object target, OperationContext context)
     {
         var key = VolumeLock.KeyFor(backend, volume);
         var immediate = VolumeLock.TryAcquire(options.LockDirectory, key);
@@ -116,7 +116,7 @@ internal sealed class OperationRunner
         await using var transaction = await inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
         var backend = await transaction.GetBackendAsync(operation.Backend, cancellationToken).ConfigureAwait(false)
                       ?? throw EngineErrors.BackendNotFound(operation.Backend);
-        if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetDescription);
+        if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetObject);
 
         var outcome = await operation.PrepareAsync(transaction, output, cancellationToken).ConfigureAwait(false);
         if (!outcome.Proceed) return (true, outcome.Result, null); // nothing written: disposing rolls back
@@ -140,7 +140,7 @@ internal sealed class OperationRunner
     }
 
     /// <summary>VolumeBusy naming the operation that holds the volume, as far as the journal knows it.</summary>
-    private async Task<VolumeBusyException> BusyErrorAsync(string backend, string volume, string target, CancellationToken cancellationToken)
+    private async Task<VolumeBusyException> BusyErrorAsync(string backend, string volume, object target, CancellationToken cancellationToken)
     {
         var running = await inventory.ListOperationsAsync(new[] { OperationState.Running }, backend, volume, cancellationToken).ConfigureAwait(false);
         var holder = running.LastOrDefault();
@@ -158,9 +158,9 @@ internal sealed class OperationRunner
     private static StorageSnapshotException Classify<TResult>(Exception ex, TwoPhaseOperation<TResult> operation, Backend backend, CancellationToken cancellationToken) => ex switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested =>
-            EngineErrors.Cancelled($"Cancelled: the attempt to {operation.Verb} ({operation.TargetDescription}) was stopped.", operation.TargetDescription),
+            EngineErrors.Cancelled($"Cancelled: the attempt to {operation.Verb} ({operation.TargetDescription}) was stopped.", operation.TargetObject),
         StorageSnapshotException typed => typed,
-        _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {ex.Message}", operation.TargetDescription, ex),
+        _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {ex.Message}", operation.TargetObject, ex),
     };
 
     /// <summary>Compensation, then phase two of a failure. Returns true when compensation ran to the end.</summary>

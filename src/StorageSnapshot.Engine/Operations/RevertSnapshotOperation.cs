@@ -27,6 +27,7 @@ internal sealed class RevertSnapshotOperation : TwoPhaseOperation<Snapshot>
     public override string TargetType => "Snapshot";
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
+    public override object TargetObject => snapshot;
     public override string Verb => $"revert {TargetNames.Volume(volume)} to snapshot '{snapshot.Name}'";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Revert;
     public override string EventPrefix => "snapshot";

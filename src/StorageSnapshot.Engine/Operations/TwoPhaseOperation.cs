@@ -36,6 +36,13 @@ internal abstract class TwoPhaseOperation<TResult>
     /// <summary>The target in words, for messages ("snapshot 'a' of volume 'v' on backend 'b'").</summary>
     public abstract string TargetDescription { get; }
 
+    /// <summary>
+    /// What the errors of this operation are about (their <see cref="StorageSnapshotException.Target"/>, which
+    /// the cmdlets make the ErrorRecord's TargetObject): the inventory object acted on, so that a script can read
+    /// its Id. Defaults to <see cref="TargetDescription"/> for operations that have no such object.
+    /// </summary>
+    public virtual object TargetObject => TargetDescription;
+
     /// <summary>What is done, in words fit for "failed to ..." ("create the snapshot").</summary>
     public abstract string Verb { get; }
 

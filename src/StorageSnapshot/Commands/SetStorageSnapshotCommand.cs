@@ -50,11 +50,6 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (ClearExpiry && ExpiresAt is not null)
-        {
-            WriteError(ErrorRecords.InvalidArgument("-ExpiresAt and -ClearExpiry cannot be used together.", (object?)InputObject ?? Id));
-            return;
-        }
         var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)] : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
         foreach (var selector in selectors)
         {

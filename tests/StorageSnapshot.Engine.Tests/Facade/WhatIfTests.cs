@@ -68,7 +68,7 @@ public sealed class WhatIfTests : IAsyncLifetime
         Assert.False(string.IsNullOrWhiteSpace(action));
         Assert.Equal(before, await bed.CaptureAsync());
         Assert.Equal(callsBefore, bed.Driver.Calls.Count);
-        Assert.False(Directory.Exists(Path.Combine(bed.BackendPath, "volumes", "db02.img")));
+        Assert.False(File.Exists(Path.Combine(bed.BackendPath, "volumes", "db02.img"))); // a file: Directory.Exists could never fail here
     }
 
     [Fact]

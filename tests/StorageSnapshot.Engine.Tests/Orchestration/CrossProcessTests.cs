@@ -85,4 +85,29 @@ public sealed class CrossProcessTests : IAsyncLifetime
         var next = await bed.NewSnapshotAsync("db01", "next");
         Assert.Equal(SnapshotState.Ready, next.State);
     }
+
+    [Fact]
+    public async Task A_process_killed_after_the_driver_made_the_snapshot_leaves_it_Creating_and_findable_for_repair()
+    {
+        await using (var holder = TestHostProcess.Start("orchestration", "hold-after-driver", bed.Home, EngineTestBed.Backend, "db01", "600000"))
+        {
+            await holder.WaitForLineAsync("READY");
+            await holder.KillAsync();
+        }
+
+        var engine = await bed.ReopenAsync();
+        var operation = Assert.Single(await engine.GetOperationsAsync(new[] { OperationState.NeedsRecovery }, new RecordingContext()));
+        Assert.Equal(OperationKind.CreateSnapshot, operation.Kind);
+
+        // The storage has the snapshot, the inventory does not call it Ready: phase two never ran.
+        var snapshot = (await engine.Inventory.GetSnapshotAsync(operation.TargetId!, CancellationToken.None))!;
+        Assert.Equal(SnapshotState.Creating, snapshot.State);
+        Assert.Null(snapshot.DriverReference);
+        Assert.Empty(await engine.GetSnapshotsAsync(new SnapshotFilter { States = new[] { SnapshotState.Ready } }, new RecordingContext()));
+        Assert.Null((await engine.Inventory.GetVolumeAsync(snapshot.VolumeId, CancellationToken.None))!.HeadSnapshotId);
+
+        // What repair needs to find the made snapshot is in the journal entry: the driver's key is the snapshot id.
+        Assert.Equal(snapshot.Id, operation.Details["snapshotKey"]);
+        Assert.Contains($"snapshots/db01/{snapshot.Id}.img", bed.BackendFiles());
+    }
 }

@@ -26,6 +26,11 @@ public static class BuiltModule
     /// <summary>An assembly the cmdlet assembly references, loaded for inspection.</summary>
     public static Assembly LoadReferenced(AssemblyName name) => Metadata.Value.LoadFromAssemblyName(name);
 
+    /// <summary>The member names of an enum in an assembly of the module's load context (or PowerShell's reference assembly).</summary>
+    public static IReadOnlyList<string> LoadEnumNames(string enumTypeName, string assemblyName) =>
+        Metadata.Value.LoadFromAssemblyName(assemblyName).GetType(enumTypeName, throwOnError: true)!
+            .GetFields().Where(f => f.IsStatic && f.IsLiteral).Select(f => f.Name).ToArray();
+
     /// <summary>Every cmdlet class in the built assembly.</summary>
     public static IReadOnlyList<CmdletClass> Cmdlets =>
         CmdletAssembly.GetTypes().Select(CmdletClass.TryRead).OfType<CmdletClass>().OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();

@@ -68,6 +68,28 @@ public abstract class DirectoryDriverTests : DriverContractTests
         Assert.Equal(Path.Combine(BackendDirectory, "volumes", "clone1.img"), clone.Location);
     }
 
+    /// <summary>
+    /// The contract lets a device answer "unknown" (null) for allocated ranges, and the contract test then has
+    /// nothing to check; on Linux this driver always knows them (SEEK_DATA/SEEK_HOLE), so null here is a bug.
+    /// </summary>
+    [ContractFact]
+    public async Task AllocatedRangesAreKnownOnLinux()
+    {
+        var volume = await Backend.CreateVolumeAsync("vol1", 4L << 20, CancellationToken.None);
+        await using (var writer = await Backend.OpenVolumeWriterAsync(volume, CancellationToken.None))
+        {
+            await writer.WriteAsync(1L << 20, Pattern(4096, seed: 27), CancellationToken.None);
+            await writer.FlushAsync(CancellationToken.None);
+        }
+        var snapshot = await Backend.CreateSnapshotAsync(volume, Key(), CancellationToken.None);
+
+        using var reader = await Backend.OpenSnapshotReaderAsync(snapshot, CancellationToken.None);
+        var ranges = await reader.GetAllocatedRangesAsync(CancellationToken.None);
+
+        Assert.NotNull(ranges);
+        Assert.Contains(ranges, r => r.Offset <= 1L << 20 && r.End >= (1L << 20) + 4096);
+    }
+
     [ContractFact]
     public void ChangedRangesAreOfferedExactlyOnReflinkFilesystems() =>
         Assert.Equal(ExpectsChangedRanges, Backend.Capabilities.HasFlag(DriverCapabilities.ChangedRanges));
