@@ -2,7 +2,10 @@ namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
 /// Idempotent create: a repeated New-StorageSnapshot with the same client token on the same volume returns the
-/// snapshot the first call made, whatever state it is in, and calls no driver. Reusing a token for a
+/// snapshot the first call made and calls no driver — when that snapshot is Ready. When it is not (the first
+/// create failed, or its process died mid-create) the repeat is refused with InvalidState naming the snapshot:
+/// a runbook re-run after a crash must not report success for a snapshot that does not exist, and silently
+/// retrying under the same token would hide the first failure. Removing the failed snapshot frees the token. Reusing a token for a
 /// different snapshot (another explicit name) is a caller bug and is refused with InvalidArgument rather than
 /// silently answered with the wrong snapshot. Other fields (description, tags, expiry) are not compared: a
 /// retry may legitimately recompute them (an expiry relative to "now", for example).
@@ -22,11 +25,17 @@ internal static class ClientTokens
                 earlier.ClientToken);
         }
 
-        output.WriteVerbose($"Client token '{earlier.ClientToken}' was already used on volume '{earlier.Volume}': returning the snapshot it made, " +
-                            $"'{earlier.Name}' ({earlier.Id}, {earlier.State}); no new snapshot was taken.");
         if (earlier.State != SnapshotState.Ready)
-            output.WriteWarning($"The snapshot made with client token '{earlier.ClientToken}' is {earlier.State}, not Ready" +
-                                (earlier.ErrorMessage is null ? "." : $": {earlier.ErrorMessage}"));
+        {
+            throw EngineErrors.InvalidState(
+                $"Client token '{earlier.ClientToken}' was already used on volume '{earlier.Volume}' for snapshot '{earlier.Name}' ({earlier.Id}), " +
+                $"which is {earlier.State}, not Ready" + (earlier.ErrorMessage is null ? "." : $": {earlier.ErrorMessage}") +
+                $" Remove it (Remove-StorageSnapshot -Id {earlier.Id}) to retry with this token, or use a new token.",
+                earlier);
+        }
+
+        output.WriteVerbose($"Client token '{earlier.ClientToken}' was already used on volume '{earlier.Volume}': returning the snapshot it made, " +
+                            $"'{earlier.Name}' ({earlier.Id}); no new snapshot was taken.");
         return earlier;
     }
 }

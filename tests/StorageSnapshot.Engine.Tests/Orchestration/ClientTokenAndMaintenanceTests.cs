@@ -54,16 +54,30 @@ public sealed class ClientTokenAndMaintenanceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_token_whose_snapshot_failed_returns_it_with_a_warning()
+    public async Task A_token_whose_snapshot_failed_is_refused_until_the_failed_snapshot_is_removed()
     {
         bed.Driver.After = (m, _) => m == "CreateSnapshot" ? throw new IOException("boom") : Task.CompletedTask;
         await Assert.ThrowsAsync<DriverFailedException>(() => bed.Engine.NewSnapshotAsync(new NewSnapshotRequest(VolumeSelector.Of(volume)) { ClientToken = "t2" }, new RecordingContext()));
         bed.Driver.After = null;
 
-        var context = new RecordingContext();
-        var again = await bed.Engine.NewSnapshotAsync(new NewSnapshotRequest(VolumeSelector.Of(volume)) { ClientToken = "t2" }, context);
-        Assert.Equal(SnapshotState.Error, again!.State);
-        Assert.Contains(context.Output.Warnings, w => w.Contains("Error", StringComparison.Ordinal));
+        var failed = Assert.Single(await bed.Engine.GetSnapshotsAsync(new SnapshotFilter { Volumes = new[] { "db01" } }, new RecordingContext()));
+        Assert.Equal(SnapshotState.Error, failed.State);
+
+        // A re-run must not report success for a snapshot that does not exist.
+        var before = await bed.CaptureAsync();
+        var refused = await Assert.ThrowsAsync<ConflictException>(() =>
+            bed.Engine.NewSnapshotAsync(new NewSnapshotRequest(VolumeSelector.Of(volume)) { ClientToken = "t2" }, new RecordingContext()));
+        Assert.Equal(ErrorIds.InvalidState, refused.ErrorId);
+        Assert.Contains(failed.Id, refused.Message, StringComparison.Ordinal);
+        Assert.Contains("boom", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(failed.Id, Assert.IsType<Snapshot>(refused.Target).Id);
+        Assert.Equal(before, await bed.CaptureAsync());
+
+        // Removing the failed snapshot frees the token: the retry takes a real snapshot.
+        Assert.True(await bed.Engine.RemoveSnapshotAsync(SnapshotSelector.Of(failed), new RecordingContext()));
+        var retried = await bed.Engine.NewSnapshotAsync(new NewSnapshotRequest(VolumeSelector.Of(volume)) { ClientToken = "t2" }, new RecordingContext());
+        Assert.Equal(SnapshotState.Ready, retried!.State);
+        Assert.NotEqual(failed.Id, retried.Id);
     }
 
     [Fact]
