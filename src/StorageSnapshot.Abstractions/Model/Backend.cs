@@ -10,8 +10,8 @@ public sealed record Backend
     public required string Driver { get; init; }
 
     /// <summary>
-    /// Validated properties in the driver's canonical spelling. Secret properties are never stored here in
-    /// clear; they read as "********".
+    /// Validated properties in the driver's canonical spelling. Secret properties read as "********" in every
+    /// object the engine returns; the inventory keeps their values in a file only its owner can read.
     /// </summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } =
         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

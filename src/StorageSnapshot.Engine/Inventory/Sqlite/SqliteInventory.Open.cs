@@ -30,6 +30,8 @@ public sealed partial class SqliteInventory
             throw new InventoryUnavailableException($"Cannot create the inventory folder for '{fullPath}': {e.Message}", e);
         }
 
+        CreateOwnerOnlyFile(fullPath);
+
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = fullPath,
@@ -65,6 +67,34 @@ public sealed partial class SqliteInventory
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates a new inventory file readable and writable by its owner only (0600) on Unix. Backend properties
+    /// the driver marks secret (passwords given with -Credential) are stored in it; SQLite gives the -wal and
+    /// -shm files the database file's permissions. An existing file keeps the permissions it has. Windows
+    /// relies on the per-user profile folder's ACL.
+    /// </summary>
+    private static void CreateOwnerOnlyFile(string fullPath)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(fullPath)) return;
+        try
+        {
+            using var created = new FileStream(fullPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(fullPath))
+        {
+            // Another process created it first: it applied the same mode.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InventoryUnavailableException($"Cannot create the inventory file '{fullPath}': {e.Message}", e);
         }
     }
 
