@@ -92,8 +92,8 @@ try
     var secondCopy = await engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(SnapshotSelector.Of(second), "backup"), context);
     ShowCopy(secondCopy!);
     Console.WriteLine(secondCopy!.BaseCopyId is not null
-        ? "  incremental: the driver said which ranges changed, so the copy read only the chunks touching them\n" +
-          "  (and a sample of the others, to check the driver); every other chunk is the base copy's"
+        ? "  incremental: the driver said which ranges changed; the copy read the chunks touching them plus a sample of\n" +
+          "  at least 16 others to check the driver (on a volume this small, all of them) and took the rest from the base"
         : "  this folder's filesystem has no reflinks, so the driver cannot say what changed: the copy read all\n" +
           "  the data again, but stored only the one chunk that differs (on XFS or btrfs it reads only that chunk)");
     Console.WriteLine($"  repository now: {DescribeRepository(repositoryPath)}");
