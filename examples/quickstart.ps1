@@ -5,8 +5,11 @@
 .DESCRIPTION
     Registers a `directory` backend in a temporary folder, creates a volume, writes data into it, snapshots it,
     changes the data, reverts the volume to the snapshot (the data is back), clones a new volume from the
-    snapshot, lists everything as tables, and removes it all again. The inventory lives in the same temporary
-    folder ($env:STORAGESNAPSHOT_HOME), so your own inventory is never touched.
+    snapshot. Then the backup half: registers secondary storage (a repository in the same temporary folder),
+    copies a snapshot to it, changes the volume and copies a second snapshot (only the changed chunk is
+    written), verifies both copies and restores a new volume from a copy. It lists everything as tables and
+    removes it all again. The inventory lives in the same temporary folder ($env:STORAGESNAPSHOT_HOME), so your
+    own inventory is never touched.
     Run it with: pwsh ./build.ps1 -Task Demo   (builds first), or pwsh ./examples/quickstart.ps1 after a build.
 #>
 [CmdletBinding()]
@@ -30,12 +33,27 @@ function Write-VolumeText([string] $Path, [string] $Text) {
     try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
 }
 
+# Fills MiB megabytes from Offset with random bytes: the bulk of a database, incompressible like most real data.
+function Write-VolumeData([string] $Path, [long] $Offset, [int] $MiB) {
+    $random = [Random]::new(1)
+    $block = [byte[]]::new(1MB)
+    $stream = [IO.File]::Open($Path, 'Open', 'Write')
+    try {
+        $stream.Position = $Offset
+        for ($i = 0; $i -lt $MiB; $i++) { $random.NextBytes($block); $stream.Write($block, 0, $block.Length) }
+    }
+    finally { $stream.Dispose() }
+}
+
+function Format-MiB([long] $Bytes) { '{0:N1} MiB' -f ($Bytes / 1MB) }
+
 $workspace = Join-Path ([IO.Path]::GetTempPath()) "storagesnapshot-quickstart-$PID"
 $savedHome = $env:STORAGESNAPSHOT_HOME
 try {
     Show-Step "A private inventory and a folder for the volumes, under $workspace"
     $env:STORAGESNAPSHOT_HOME = Join-Path $workspace 'inventory'
     $volumeFolder = (New-Item -ItemType Directory -Force -Path (Join-Path $workspace 'volumes')).FullName
+    $repositoryFolder = Join-Path $workspace 'backup-repository'
     Import-Module (Join-Path $PSScriptRoot '..' 'StorageSnapshot.psd1') -Force
 
     Show-Step 'The drivers this module has'
@@ -77,18 +95,63 @@ try {
     $clone = Get-StorageSnapshot before-upgrade -Volume db01 | New-StorageVolume -Name db01-test
     Write-Host "The clone reads: '$(Read-VolumeText $clone.Location)'"
 
+    Show-Step 'Register secondary storage: a repository folder (a local disk or a mounted NFS/SMB share)'
+    Show-Command "Register-SecondaryStorage -Name backup -Path '$repositoryFolder' -PassThru"
+    Register-SecondaryStorage -Name backup -Path $repositoryFolder -PassThru | Format-Table | Out-Host
+
+    Show-Step 'The database grows by 12 MiB; take a snapshot and copy it to secondary storage, in one pipeline'
+    Write-VolumeData $volume.Location -Offset 4MB -MiB 12
+    Show-Command 'New-StorageSnapshot -Volume db01 -Backend demo -Name nightly-1 | Copy-SnapshotToSecondary -Destination backup'
+    $copy1 = New-StorageSnapshot -Volume db01 -Backend demo -Name nightly-1 | Copy-SnapshotToSecondary -Destination backup
+    $copy1 | Format-Table | Out-Host
+    Write-Host "The first copy stores every chunk that holds data: read $(Format-MiB $copy1.BytesRead), wrote $(Format-MiB $copy1.BytesWritten)."
+    Write-Host 'The 48 MiB never written are zero chunks: recorded in the copy, stored as nothing.'
+
+    Show-Step 'Change one record and copy a second snapshot: only the changed 4 MiB chunk is written'
+    Write-VolumeText $volume.Location 'orders: 1, 2, 3, 4'
+    Show-Command 'New-StorageSnapshot -Volume db01 -Backend demo -Name nightly-2 | Copy-SnapshotToSecondary -Destination backup'
+    $copy2 = New-StorageSnapshot -Volume db01 -Backend demo -Name nightly-2 | Copy-SnapshotToSecondary -Destination backup
+    $copy2 | Format-Table | Out-Host
+    Write-Host "Changed since nightly-1: $(Format-MiB $copy2.BytesChanged); written: $(Format-MiB $copy2.BytesWritten) (the other chunks are reused)."
+    if ($copy2.BaseCopyId) { Write-Host "Incremental: the driver said what changed, so the copy read only that (plus a check sample)." }
+    else { Write-Host 'This filesystem has no reflinks, so the driver cannot say what changed: the copy read all the data again.' }
+
+    Show-Step 'Every copy on the secondary storage'
+    Show-Command 'Get-SnapshotCopy -Destination backup'
+    Get-SnapshotCopy -Destination backup | Format-Table | Out-Host
+
+    Show-Step 'Prove the copies restore: re-hash every stored chunk, and (-Source) compare with the snapshots'
+    Show-Command 'Get-SnapshotCopy -Destination backup | Test-SnapshotCopy -Source'
+    Get-SnapshotCopy -Destination backup | Test-SnapshotCopy -Source | Format-Table | Out-Host
+
+    Show-Step 'Restore nightly-1 from secondary storage into a new volume'
+    Show-Command 'Get-SnapshotCopy nightly-1 -Destination backup | New-StorageVolume -Name db01-restored'
+    $restored = Get-SnapshotCopy nightly-1 -Destination backup | New-StorageVolume -Name db01-restored
+    Write-Host "The restored volume reads: '$(Read-VolumeText $restored.Location)'"
+    $nightly1 = Get-StorageSnapshot nightly-1 -Volume db01
+    if ((Get-FileHash $restored.Location).Hash -eq (Get-FileHash $nightly1.Location).Hash) {
+        Write-Host 'It is byte for byte the snapshot nightly-1 (same SHA-256).' -ForegroundColor Green
+    }
+    else { throw 'The restored volume differs from the snapshot it was copied from.' }
+
     Show-Step 'Everything, as tables'
     Show-Command 'Get-StorageVolume -Backend demo'
     Get-StorageVolume -Backend demo | Format-Table | Out-Host
     Show-Command 'Get-StorageSnapshot -Backend demo'
     Get-StorageSnapshot -Backend demo | Format-Table | Out-Host
 
+    Show-Step 'Remove the copies and forget the secondary storage (its folder is not deleted)'
+    Show-Command 'Get-SnapshotCopy -Destination backup | Remove-SnapshotCopy -Force'
+    Get-SnapshotCopy -Destination backup | Remove-SnapshotCopy -Force
+    Show-Command 'Unregister-SecondaryStorage backup'
+    Unregister-SecondaryStorage backup
+
     Show-Step 'Remove everything: snapshots, volumes, the backend'
     Show-Command 'Get-StorageVolume -Backend demo | Remove-StorageVolume -IncludeSnapshots -Force'
     Get-StorageVolume -Backend demo | Remove-StorageVolume -IncludeSnapshots -Force
     Show-Command 'Unregister-StorageBackend demo'
     Unregister-StorageBackend demo
-    Write-Host "Volumes left: $(@(Get-StorageVolume).Count), backends left: $(@(Get-StorageBackend).Count)"
+    Write-Host "Volumes left: $(@(Get-StorageVolume).Count), backends left: $(@(Get-StorageBackend).Count), copies left: $(@(Get-SnapshotCopy).Count)"
     Write-Host "`nDone. Next: Get-Help about_StorageSnapshot" -ForegroundColor Green
 }
 finally {
