@@ -37,6 +37,12 @@ public sealed class HookedDriver : IStorageDriver
     /// <summary>Runs after the inner call returned (to fail once the real work is done: a half-made object).</summary>
     public Func<string, CancellationToken, Task>? After { get; set; }
 
+    /// <summary>
+    /// Runs before every write or zeroing (its offset) through a writer the driver opened: to pause or fail a
+    /// restore in the middle of its data.
+    /// </summary>
+    public Func<long, CancellationToken, Task>? BeforeWrite { get; set; }
+
     /// <summary>Backend calls in the order they were made.</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -93,8 +99,11 @@ public sealed class HookedDriver : IStorageDriver
         public Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken) =>
             Hooked("GetChangedRanges", () => inner.GetChangedRangesAsync(older, newer, cancellationToken), cancellationToken);
 
-        public Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken) =>
-            Hooked("OpenVolumeWriter", () => inner.OpenVolumeWriterAsync(volume, cancellationToken), cancellationToken);
+        public async Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken)
+        {
+            var writer = await Hooked("OpenVolumeWriter", () => inner.OpenVolumeWriterAsync(volume, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return driver.BeforeWrite is null ? writer : new HookedWriter(writer, driver.BeforeWrite);
+        }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
 
@@ -109,5 +118,35 @@ public sealed class HookedDriver : IStorageDriver
             if (driver.After is { } after) await after(method, cancellationToken).ConfigureAwait(false);
             return result;
         }
+    }
+
+    private sealed class HookedWriter : IBlockWriter
+    {
+        private readonly IBlockWriter inner;
+        private readonly Func<long, CancellationToken, Task> beforeWrite;
+
+        public HookedWriter(IBlockWriter inner, Func<long, CancellationToken, Task> beforeWrite)
+        {
+            this.inner = inner;
+            this.beforeWrite = beforeWrite;
+        }
+
+        public long Length => inner.Length;
+
+        public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            await beforeWrite(offset, cancellationToken).ConfigureAwait(false);
+            await inner.WriteAsync(offset, data, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask ZeroAsync(long offset, long length, CancellationToken cancellationToken)
+        {
+            await beforeWrite(offset, cancellationToken).ConfigureAwait(false);
+            await inner.ZeroAsync(offset, length, cancellationToken).ConfigureAwait(false);
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

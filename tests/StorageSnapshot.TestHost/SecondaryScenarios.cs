@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using StorageSnapshot.Engine.Drivers;
+using DirectoryDriver = StorageSnapshot.Engine.Drivers.Directory.DirectoryDriver;
+using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -12,6 +15,11 @@ namespace StorageSnapshot.TestHost;
 /// the (existing) repository. Prints "copying" just before the copy starts and "committed &lt;copy id&gt; &lt;ms&gt;" when
 /// it is committed, so a test can aim its SIGKILL at the copy and not at process start-up; on a refusal it
 /// prints "error &lt;error id&gt; &lt;kind&gt;: &lt;message&gt;" and exits with 1.
+/// <c>secondary restore-new &lt;home&gt; &lt;copy id&gt; &lt;volume name&gt; &lt;ms&gt;</c> and
+/// <c>secondary restore-in-place &lt;home&gt; &lt;copy id&gt; &lt;ms&gt;</c>: New-StorageVolume -FromCopy / Restore-StorageSnapshot
+/// -FromCopy through the engine (directory driver), with every write into the volume paused for ms milliseconds
+/// once two writes are done: READY is printed at that point (part of the copy written, the volume lock held, the
+/// journal entry Running). Then DONE &lt;volume id&gt;, or ERROR &lt;error id&gt; &lt;message&gt; and exit code 1.
 /// </summary>
 internal static class SecondaryScenarios
 {
@@ -22,6 +30,10 @@ internal static class SecondaryScenarios
             var parallelism = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : Environment.ProcessorCount;
             return await CopyAsync(repository, image, snapshotId, parallelism);
         }
+        if (args is ["restore-new", var home, var copyId, var name, var ms])
+            return await RestoreAsync(home, Milliseconds(ms), (engine, context) => engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest(name, copyId), context));
+        if (args is ["restore-in-place", var home2, var copyId2, var ms2])
+            return await RestoreAsync(home2, Milliseconds(ms2), (engine, context) => engine.RestoreSnapshotFromCopyAsync(copyId2, context));
         Console.Error.WriteLine($"unknown secondary scenario: {string.Join(' ', args)}");
         return 64;
     }
@@ -58,6 +70,40 @@ internal static class SecondaryScenarios
         catch (StorageSnapshotException e)
         {
             Console.Out.WriteLine($"error {e.ErrorId} {e.Kind}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static TimeSpan Milliseconds(string ms) => TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture));
+
+    private static async Task<int> RestoreAsync(string home, TimeSpan pause, Func<StorageSnapshotEngine, OperationContext, Task<Volume?>> restore)
+    {
+        var writes = 0;
+        var driver = new HookedDriver(new DirectoryDriver())
+        {
+            BeforeWrite = async (_, cancellationToken) =>
+            {
+                var count = Interlocked.Increment(ref writes);
+                if (count <= 2) return;
+                if (count == 3)
+                {
+                    Console.Out.WriteLine("READY");
+                    Console.Out.Flush();
+                }
+                await Task.Delay(pause, cancellationToken);
+            },
+        };
+        var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
+        try
+        {
+            await using var engine = await StorageSnapshotEngine.OpenAsync(options, CancellationToken.None);
+            var volume = await restore(engine, OperationContext.Unattended());
+            Console.Out.WriteLine($"DONE {volume!.Id}");
+            return 0;
+        }
+        catch (StorageSnapshotException ex)
+        {
+            Console.Out.WriteLine($"ERROR {ex.ErrorId} {ex.Message}");
             return 1;
         }
     }

@@ -203,9 +203,10 @@ public sealed partial class StorageSnapshotEngine
     }
 
     /// <summary>
-    /// Restore-StorageSnapshot -FromCopy: reverts the copy's volume to the copy, in place, under the volume
-    /// lock. A safety snapshot of the volume is taken first; if the restore fails (corrupt copy, cancellation,
-    /// I/O) the volume is reverted to it; it is deleted afterwards either way (see <see cref="VolumeRestore"/>).
+    /// Restore-StorageSnapshot -FromCopy: reverts the copy's volume to the copy, in place. Journaled
+    /// (RestoreFromCopy) under the volume lock, the volume Reverting meanwhile; a safety snapshot of the volume is
+    /// taken first and named in the journal; if the restore fails (corrupt copy, cancellation, I/O) the volume is
+    /// reverted to it; it is deleted afterwards either way (see <see cref="RestoreInPlaceOperation"/>).
     /// Returns the volume, or null when ShouldProcess said no.
     /// </summary>
     public async Task<Volume?> RestoreSnapshotFromCopyAsync(string copyId, OperationContext context)
@@ -228,20 +229,14 @@ public sealed partial class StorageSnapshotEngine
                 $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
             return null;
 
-        using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, TargetNames.Volume(volume), context).ConfigureAwait(false);
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
-        var session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
-        await using (session.ConfigureAwait(false))
-        {
-            await new VolumeRestore(store).RestoreInPlaceAsync(session, DriverObjects.Of(volume), copy.Id, context.Output, cancellationToken).ConfigureAwait(false);
-        }
-        return volume;
+        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage), volume, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// New-StorageVolume -FromCopy: creates the volume (journaled, like New-StorageVolume), writes the copy into
-    /// it under its lock, and removes the volume again if the restore fails, so a failed restore never leaves a
-    /// volume that looks complete. Returns the volume, or null when ShouldProcess said no.
+    /// New-StorageVolume -FromCopy: one journaled operation (RestoreFromCopy) that creates the volume and writes
+    /// the copy into it; the volume is Creating until the data is flushed, and is removed again if the restore
+    /// fails, so a failed or killed restore never leaves a volume that looks complete (see
+    /// <see cref="RestoreIntoNewVolumeOperation"/>). Returns the volume, or null when ShouldProcess said no.
     /// </summary>
     public async Task<Volume?> NewVolumeFromCopyAsync(NewVolumeFromCopyRequest request, OperationContext context)
     {
@@ -254,33 +249,23 @@ public sealed partial class StorageSnapshotEngine
         var backend = await RequireBackendAsync(request.Backend ?? copy.Backend, cancellationToken).ConfigureAwait(false);
         RequireCapability(backend, DriverCapabilities.WriteVolume, "write volumes", request.Name);
 
-        // The ShouldProcess question is asked once, by the volume creation below, with words naming the copy.
-        var askedOnce = false;
-        var createContext = context with
-        {
-            ShouldProcess = (target, _) => askedOnce = context.ShouldProcess(target, $"Create volume from copy {copy.Id} of snapshot '{copy.Snapshot}' on '{storage.Name}'"),
-        };
-        var volume = await NewVolumeAsync(new NewVolumeRequest(backend.Name, request.Name, copy.SizeBytes), createContext).ConfigureAwait(false);
-        if (volume is null || !askedOnce) return null;
+        // The same checks, in the same order, as New-StorageVolume; the ShouldProcess question names the copy.
+        var name = NameRules.Require("volume", request.Name);
+        var problems = new List<string>();
+        InputRules.Size(copy.SizeBytes, problems);
+        InputRules.ThrowIfAny(problems, name);
+        var target = TargetNames.Volume(backend.Name, name);
+        RequireNotInMaintenance(backend, name);
+        RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", name);
+        if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
+            throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+        if (!context.ShouldProcess(target, $"Create volume from copy {copy.Id} of snapshot '{copy.Snapshot}' on '{storage.Name}'"))
+            return null;
 
-        try
-        {
-            using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, TargetNames.Volume(volume), context).ConfigureAwait(false);
-            await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
-            var session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
-            await using (session.ConfigureAwait(false))
-            {
-                await using var writer = await session.OpenVolumeWriterAsync(DriverObjects.Of(volume), cancellationToken).ConfigureAwait(false);
-                await new CopyRestorer(store).RestoreAsync(copy.Id, writer, context.Output, cancellationToken).ConfigureAwait(false);
-            }
-            return volume;
-        }
-        catch
-        {
-            context.Output.WriteWarning($"Restoring copy {copy.Id} into the new {TargetNames.Volume(volume)} failed; removing the volume.");
-            await RemoveVolumeAsync(new RemoveVolumeRequest(VolumeSelector.Of(volume)), context with { ShouldProcess = static (_, _) => true, CancellationToken = CancellationToken.None }).ConfigureAwait(false);
-            throw;
-        }
+        var now = DateTime.UtcNow;
+        var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = copy.SizeBytes, CreatedUtc = now };
+        Verbose(context, $"Restoring copy {copy.Id} into the new {target}.");
+        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage), context.Output), context).ConfigureAwait(false);
     }
 
     private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)

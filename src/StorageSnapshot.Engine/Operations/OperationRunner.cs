@@ -57,6 +57,14 @@ internal sealed class OperationRunner
             var (finished, early, journal) = await PhaseOneAsync(operation, output, cancellationToken).ConfigureAwait(false);
             if (finished) return early!;
             output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; asking driver '{backend.Driver}' to {operation.Verb}.");
+            operation.AttachJournal(async (details, token) =>
+            {
+                // Kept in the local entry too: phase two writes the whole entry and must not undo the new Details.
+                journal = journal! with { Details = details };
+                await using var update = await inventory.BeginAsync(token).ConfigureAwait(false);
+                await update.UpdateOperationAsync(journal, token).ConfigureAwait(false);
+                await update.CommitAsync(token).ConfigureAwait(false);
+            });
 
             try
             {
@@ -210,6 +218,7 @@ internal sealed class OperationRunner
         OperationKind.CloneVolume => "cloned",
         OperationKind.DeleteVolume or OperationKind.DeleteSnapshot => "deleted",
         OperationKind.RevertSnapshot => "reverted",
+        OperationKind.RestoreFromCopy => "restored",
         _ => "done",
     };
 }

@@ -55,6 +55,18 @@ internal abstract class TwoPhaseOperation<TResult>
     /// <summary>Facts recorded in the journal entry for recovery (driver keys, the source snapshot, ...).</summary>
     public virtual IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
+    private Func<IReadOnlyDictionary<string, string>, CancellationToken, Task>? recordDetails;
+
+    /// <summary>Called by <see cref="OperationRunner"/> once the journal entry exists: how to rewrite its Details.</summary>
+    internal void AttachJournal(Func<IReadOnlyDictionary<string, string>, CancellationToken, Task> record) => recordDetails = record;
+
+    /// <summary>
+    /// Commits the current <see cref="Details"/> to the journal entry at once, during the driver call: for facts
+    /// learnt on the way (a safety snapshot just made) that a repair needs if the process dies before phase two.
+    /// </summary>
+    protected Task RecordDetailsAsync(CancellationToken cancellationToken) =>
+        recordDetails?.Invoke(Details, cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>
     /// Phase one, inside the transaction and under the volume lock: re-reads what the checks depend on (another
     /// process may have changed it since the caller looked), refuses with a typed error, and writes the target's

@@ -15,6 +15,9 @@ namespace StorageSnapshot.Engine.Secondary.Restore;
 /// grew since) are zeroed, so the volume reads exactly as the snapshot did.</item>
 /// </list>
 /// Cleanup runs without the caller's cancellation token: Ctrl+C stops the restore, not the undoing of it.
+/// These two methods are storage-only (no inventory, no journal), for callers that work below the engine
+/// (benchmarks). The cmdlets go through the journaled operations RestoreIntoNewVolumeOperation and
+/// RestoreInPlaceOperation, which use <see cref="CopyRestorer"/> and <see cref="OverwriteAsync"/>.
 /// </summary>
 public sealed class VolumeRestore
 {
@@ -49,6 +52,27 @@ public sealed class VolumeRestore
         }
     }
 
+    /// <summary>
+    /// Writes the copy over a volume that already holds data: refuses a volume smaller than the image, zeroes the
+    /// bytes past the image (the volume grew since the copy) so it reads exactly as the snapshot did, and flushes.
+    /// Never flushed when a chunk fails verification (<see cref="CopyCorruptException"/>).
+    /// </summary>
+    public async Task<RestoreResult> OverwriteAsync(CopyManifest manifest, IBlockWriter writer, IOperationOutput output, CancellationToken cancellationToken)
+    {
+        if (writer.Length < manifest.TotalBytes)
+        {
+            throw new ValidationException(ErrorIds.InvalidArgument,
+                $"The volume ({writer.Length} bytes) is smaller than copy {manifest.CopyId} ({manifest.TotalBytes} bytes).", manifest.CopyId);
+        }
+        var result = await new CopyRestorer(_store, _options).RestoreAsync(manifest, writer, output, cancellationToken);
+        if (writer.Length > manifest.TotalBytes)
+        {
+            await writer.ZeroAsync(manifest.TotalBytes, writer.Length - manifest.TotalBytes, cancellationToken);
+            await writer.FlushAsync(cancellationToken);
+        }
+        return result;
+    }
+
     /// <summary>Overwrites <paramref name="volume"/> with copy <paramref name="copyId"/>, guarded by a safety snapshot.</summary>
     public async Task<RestoreResult> RestoreInPlaceAsync(IDriverBackend backend, DriverObject volume, string copyId, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -60,17 +84,7 @@ public sealed class VolumeRestore
             RestoreResult result;
             await using (var writer = await backend.OpenVolumeWriterAsync(volume, cancellationToken))
             {
-                if (writer.Length < manifest.TotalBytes)
-                {
-                    throw new ValidationException(ErrorIds.InvalidArgument,
-                        $"Volume {volume.Location} ({writer.Length} bytes) is smaller than copy {copyId} ({manifest.TotalBytes} bytes).", copyId);
-                }
-                result = await new CopyRestorer(_store, _options).RestoreAsync(manifest, writer, output, cancellationToken);
-                if (writer.Length > manifest.TotalBytes)
-                {
-                    await writer.ZeroAsync(manifest.TotalBytes, writer.Length - manifest.TotalBytes, cancellationToken);
-                    await writer.FlushAsync(cancellationToken);
-                }
+                result = await OverwriteAsync(manifest, writer, output, cancellationToken);
             }
             return result;
         }
