@@ -1,5 +1,6 @@
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 using StorageSnapshot.Engine.Tests.Orchestration;
 using HostProcess = StorageSnapshot.Engine.Tests.Orchestration.TestHostProcess;
 
@@ -120,6 +121,37 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         Assert.Null(await FindOnStorageAsync(volume, inPlaceOperation.Details["safetySnapshotKey"]));
         // New volume: neither listed nor on the storage.
         Assert.DoesNotContain(await Engine.GetVolumesAsync(new VolumeFilter(), OperationContext.Unattended()), v => v.Name == "from-corrupt");
+        Assert.Equal(filesBefore, bed.BackendFiles());
+    }
+
+    [Fact]
+    public async Task Ctrl_C_in_the_middle_of_either_restore_undoes_it_and_records_the_operation_Failed()
+    {
+        var before = MovedOnData();
+        var filesBefore = bed.BackendFiles();
+        using var inPlaceCancel = new CancellationTokenSource();
+        using var newVolumeCancel = new CancellationTokenSource();
+        var current = inPlaceCancel;
+        bed.Driver.BeforeWrite = (_, _) =>
+        {
+            current.Cancel(); // once the first chunk is being written
+            return Task.CompletedTask;
+        };
+
+        var inPlace = await Assert.ThrowsAsync<StorageSnapshotException>(() =>
+            Engine.RestoreSnapshotFromCopyAsync(copy.Id, new OperationContext(new RecordingOutput(), static (_, _) => true, inPlaceCancel.Token)));
+        current = newVolumeCancel;
+        var newVolume = await Assert.ThrowsAsync<StorageSnapshotException>(() =>
+            Engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest("db01-restored", copy.Id), new OperationContext(new RecordingOutput(), static (_, _) => true, newVolumeCancel.Token)));
+        bed.Driver.BeforeWrite = null;
+
+        Assert.Equal((ErrorIds.OperationCancelled, ErrorIds.OperationCancelled), (inPlace.ErrorId, newVolume.ErrorId));
+        var operations = (await Engine.GetOperationsAsync(null, OperationContext.Unattended())).Where(o => o.Kind == OperationKind.RestoreFromCopy).ToList();
+        Assert.Equal(2, operations.Count);
+        Assert.All(operations, o => Assert.Equal(OperationState.Failed, o.State));
+        Assert.Equal(before, EngineTestBed.Read(volume.Location!, 0, (int)VolumeSize));
+        Assert.Equal(VolumeState.Available, (await Engine.Inventory.GetVolumeAsync(volume.Id, CancellationToken.None))!.State);
+        Assert.DoesNotContain(await Engine.GetVolumesAsync(new VolumeFilter(), OperationContext.Unattended()), v => v.Name == "db01-restored");
         Assert.Equal(filesBefore, bed.BackendFiles());
     }
 
