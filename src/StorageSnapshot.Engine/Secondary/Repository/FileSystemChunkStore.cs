@@ -31,6 +31,7 @@ public sealed class FileSystemChunkStore : IChunkStore
     private readonly string _temporary;
     private readonly string _locks;
     private readonly ConcurrentDictionary<string, bool> _knownFanOutDirectories = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task<bool>> _putsInFlight = new(StringComparer.Ordinal);
 
     private FileSystemChunkStore(string root, RepositoryFormat format)
     {
@@ -154,6 +155,36 @@ public sealed class FileSystemChunkStore : IChunkStore
     public async Task<long> PutChunkIfAbsentAsync(string digest, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         CheckDigest(digest);
+        // Two workers of one copy holding identical chunks would otherwise both find the chunk absent and both
+        // store it — File.Move without overwrite checks and renames in two steps here, so both moves can succeed —
+        // counting it as new twice (seen as a flaky RoundTripTests). The second waits for the first instead; if
+        // the first failed, it stores the chunk itself. Same bytes either way: only the figures were wrong.
+        while (true)
+        {
+            var mine = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var running = _putsInFlight.GetOrAdd(digest, mine.Task);
+            if (running != mine.Task)
+            {
+                if (await running.WaitAsync(cancellationToken)) return 0;
+                continue;
+            }
+            var stored = false;
+            try
+            {
+                var length = await PutChunkCoreAsync(digest, data, cancellationToken);
+                stored = true;
+                return length;
+            }
+            finally
+            {
+                _putsInFlight.TryRemove(KeyValuePair.Create(digest, mine.Task));
+                mine.SetResult(stored);
+            }
+        }
+    }
+
+    private async Task<long> PutChunkCoreAsync(string digest, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
         var path = ChunkPath(digest);
         try
         {
