@@ -59,11 +59,12 @@ internal sealed class OperationRunner
             output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; asking driver '{backend.Driver}' to {operation.Verb}.");
             operation.AttachJournal(async (details, token) =>
             {
-                // Kept in the local entry too: phase two writes the whole entry and must not undo the new Details.
-                journal = journal! with { Details = details };
+                var updated = journal! with { Details = details };
                 await using var update = await inventory.BeginAsync(token).ConfigureAwait(false);
-                await update.UpdateOperationAsync(journal, token).ConfigureAwait(false);
+                await update.UpdateOperationAsync(updated, token).ConfigureAwait(false);
                 await update.CommitAsync(token).ConfigureAwait(false);
+                // Once committed, kept in the local entry too: phase two writes the whole entry and must not undo it.
+                journal = updated;
             });
 
             try
