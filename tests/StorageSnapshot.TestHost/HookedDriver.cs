@@ -43,6 +43,9 @@ public sealed class HookedDriver : IStorageDriver
     /// </summary>
     public Func<long, CancellationToken, Task>? BeforeWrite { get; set; }
 
+    /// <summary>Runs after every write or zeroing through such a writer returned (the bytes are in the volume).</summary>
+    public Func<long, CancellationToken, Task>? AfterWrite { get; set; }
+
     /// <summary>Backend calls in the order they were made.</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -102,7 +105,7 @@ public sealed class HookedDriver : IStorageDriver
         public async Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken)
         {
             var writer = await Hooked("OpenVolumeWriter", () => inner.OpenVolumeWriterAsync(volume, cancellationToken), cancellationToken).ConfigureAwait(false);
-            return driver.BeforeWrite is null ? writer : new HookedWriter(writer, driver.BeforeWrite);
+            return driver.BeforeWrite is null && driver.AfterWrite is null ? writer : new HookedWriter(writer, driver);
         }
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
@@ -123,26 +126,28 @@ public sealed class HookedDriver : IStorageDriver
     private sealed class HookedWriter : IBlockWriter
     {
         private readonly IBlockWriter inner;
-        private readonly Func<long, CancellationToken, Task> beforeWrite;
+        private readonly HookedDriver driver;
 
-        public HookedWriter(IBlockWriter inner, Func<long, CancellationToken, Task> beforeWrite)
+        public HookedWriter(IBlockWriter inner, HookedDriver driver)
         {
             this.inner = inner;
-            this.beforeWrite = beforeWrite;
+            this.driver = driver;
         }
 
         public long Length => inner.Length;
 
         public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
-            await beforeWrite(offset, cancellationToken).ConfigureAwait(false);
+            if (driver.BeforeWrite is { } before) await before(offset, cancellationToken).ConfigureAwait(false);
             await inner.WriteAsync(offset, data, cancellationToken).ConfigureAwait(false);
+            if (driver.AfterWrite is { } after) await after(offset, cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask ZeroAsync(long offset, long length, CancellationToken cancellationToken)
         {
-            await beforeWrite(offset, cancellationToken).ConfigureAwait(false);
+            if (driver.BeforeWrite is { } before) await before(offset, cancellationToken).ConfigureAwait(false);
             await inner.ZeroAsync(offset, length, cancellationToken).ConfigureAwait(false);
+            if (driver.AfterWrite is { } after) await after(offset, cancellationToken).ConfigureAwait(false);
         }
 
         public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);

@@ -17,9 +17,9 @@ namespace StorageSnapshot.TestHost;
 /// prints "error &lt;error id&gt; &lt;kind&gt;: &lt;message&gt;" and exits with 1.
 /// <c>secondary restore-new &lt;home&gt; &lt;copy id&gt; &lt;volume name&gt; &lt;ms&gt;</c> and
 /// <c>secondary restore-in-place &lt;home&gt; &lt;copy id&gt; &lt;ms&gt;</c>: New-StorageVolume -FromCopy / Restore-StorageSnapshot
-/// -FromCopy through the engine (directory driver), with every write into the volume paused for ms milliseconds
-/// once two writes are done: READY is printed at that point (part of the copy written, the volume lock held, the
-/// journal entry Running). Then DONE &lt;volume id&gt;, or ERROR &lt;error id&gt; &lt;message&gt; and exit code 1.
+/// -FromCopy through the engine (directory driver): two writes into the volume go through, every later one is
+/// paused for ms milliseconds; READY is printed once the two have returned (part of the copy written, the volume
+/// lock held, the journal entry Running). Then DONE &lt;volume id&gt;, or ERROR &lt;error id&gt; &lt;message&gt; and exit code 1.
 /// </summary>
 internal static class SecondaryScenarios
 {
@@ -78,19 +78,23 @@ internal static class SecondaryScenarios
 
     private static async Task<int> RestoreAsync(string home, TimeSpan pause, Func<StorageSnapshotEngine, OperationContext, Task<Volume?>> restore)
     {
-        var writes = 0;
+        // Two writes go through; every later one waits. READY once both have returned: their bytes are in the volume.
+        var started = 0;
+        var done = 0;
         var driver = new HookedDriver(new DirectoryDriver())
         {
             BeforeWrite = async (_, cancellationToken) =>
             {
-                var count = Interlocked.Increment(ref writes);
-                if (count <= 2) return;
-                if (count == 3)
+                if (Interlocked.Increment(ref started) > 2) await Task.Delay(pause, cancellationToken);
+            },
+            AfterWrite = (_, _) =>
+            {
+                if (Interlocked.Increment(ref done) == 2)
                 {
                     Console.Out.WriteLine("READY");
                     Console.Out.Flush();
                 }
-                await Task.Delay(pause, cancellationToken);
+                return Task.CompletedTask;
             },
         };
         var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
