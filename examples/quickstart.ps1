@@ -96,8 +96,8 @@ try {
     Write-Host "The clone reads: '$(Read-VolumeText $clone.Location)'"
 
     Show-Step 'Register secondary storage: a repository folder (a local disk or a mounted NFS/SMB share)'
-    Show-Command "Register-SecondaryStorage -Name backup -Path '$repositoryFolder' -PassThru"
-    Register-SecondaryStorage -Name backup -Path $repositoryFolder -PassThru | Format-Table | Out-Host
+    Show-Command "Register-SecondaryStorage -Name backup -Path '$repositoryFolder' -Create -PassThru"
+    Register-SecondaryStorage -Name backup -Path $repositoryFolder -Create -PassThru | Format-Table | Out-Host
 
     Show-Step 'The database grows by 12 MiB; take a snapshot and copy it to secondary storage, in one pipeline'
     Write-VolumeData $volume.Location -Offset 4MB -MiB 12

@@ -265,7 +265,7 @@ Describe 'Formatting' {
 Describe 'Secondary storage' {
     BeforeAll {
         $script:RepositoryFolder = Join-Path $TestDrive 'secondary'
-        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -ChunkSizeBytes 64KB
+        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -Create -ChunkSizeBytes 64KB
         Set-VolumeText v2 'copied text'
         $script:Copy = New-StorageSnapshot -Volume v2 -Backend lab -Name for-copy | Copy-SnapshotToSecondary -Destination nfs1
     }

@@ -74,7 +74,7 @@ try
     Console.WriteLine($"  {clone!.Name} at {clone.Location} reads: {await ReadMarkerAsync(clone.Location!)}");
 
     Step("Register-SecondaryStorage -Name backup -Path <temp>/backup-repository (4 MiB chunks, no compression)");
-    var storage = await engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("backup", repositoryPath), context);
+    var storage = await engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("backup", repositoryPath) { CreateDirectory = true }, context);
     Console.WriteLine($"  {storage!.Name} at {storage.Path}: {Mib(storage.ChunkSizeBytes)} chunks, compression {storage.Compression}");
 
     Step("Copy-SnapshotToSecondary -Destination backup (snapshot before-upgrade: the first copy stores everything)");

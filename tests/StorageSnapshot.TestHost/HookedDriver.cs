@@ -52,6 +52,8 @@ public sealed class HookedDriver : IStorageDriver
     public Task<IReadOnlyList<string>> ValidateBackendAsync(IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken) =>
         inner.ValidateBackendAsync(properties, cancellationToken);
 
+    public string? DataLocation(IReadOnlyDictionary<string, string> properties) => inner.DataLocation(properties);
+
     public async Task<IDriverBackend> OpenBackendAsync(string backendName, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
     {
         var backend = await inner.OpenBackendAsync(backendName, properties, cancellationToken).ConfigureAwait(false);

@@ -65,6 +65,9 @@ public sealed record PropertyInfo
     /// <summary>Used when the property is not given.</summary>
     public string? DefaultValue { get; init; }
 
+    /// <summary>Says where the backend's data is: it cannot change while the backend has volumes.</summary>
+    public bool LocatesData { get; init; }
+
     /// <summary>What it is for.</summary>
     public required string Description { get; init; }
 }

@@ -12,6 +12,13 @@ public sealed record SecondaryStorage
     /// <summary>The repository directory.</summary>
     public required string Path { get; init; }
 
+    /// <summary>
+    /// The id recorded in the repository's format file when it was registered: one repository cannot be
+    /// registered twice, and a directory that now holds another repository is refused. Null only for storages
+    /// registered before repositories had ids.
+    /// </summary>
+    public string? RepositoryId { get; init; }
+
     /// <summary>Chunk size of the repository, in bytes.</summary>
     public int ChunkSizeBytes { get; init; }
 

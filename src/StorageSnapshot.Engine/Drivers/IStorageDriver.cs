@@ -16,6 +16,14 @@ public interface IStorageDriver
     /// </summary>
     Task<IReadOnlyList<string>> ValidateBackendAsync(IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Where a backend with these (validated) properties keeps its data, as a URI-like string whose '/'
+    /// separated path nests: <c>file:///srv/volumes</c>, <c>rbd:pool/namespace</c>. The engine refuses a backend
+    /// whose location equals, contains or lies inside another backend's, because two backends would then manage —
+    /// and delete — the same objects. Null when the driver cannot tell (no overlap check is made).
+    /// </summary>
+    string? DataLocation(IReadOnlyDictionary<string, string> properties) => null;
+
     /// <summary>Opens a session on one backend. <paramref name="properties"/> have passed validation.</summary>
     Task<IDriverBackend> OpenBackendAsync(string backendName, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken);
 }

@@ -4,7 +4,9 @@ namespace StorageSnapshot.Engine.Drivers;
 
 /// <summary>
 /// One property a driver takes. <see cref="Validate"/> checks a value that already has the right type and
-/// returns a sentence describing the problem, or null.
+/// returns a sentence describing the problem, or null. <see cref="LocatesData"/> marks a property that says
+/// where the backend's data is (a directory, a pool, an endpoint): it cannot change while the backend has
+/// volumes, because their stored references and locations would then name other data.
 /// </summary>
 public sealed record PropertyDefinition(
     string Name,
@@ -13,12 +15,13 @@ public sealed record PropertyDefinition(
     bool Required = false,
     bool Secret = false,
     string? DefaultValue = null,
-    Func<string, string?>? Validate = null)
+    Func<string, string?>? Validate = null,
+    bool LocatesData = false)
 {
     /// <summary>The public view.</summary>
     public PropertyInfo ToInfo() => new()
     {
-        Name = Name, Type = Type, Required = Required, Secret = Secret, DefaultValue = DefaultValue, Description = Description,
+        Name = Name, Type = Type, Required = Required, Secret = Secret, DefaultValue = DefaultValue, Description = Description, LocatesData = LocatesData,
     };
 }
 

@@ -3,11 +3,14 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Facade;
 
 /// <summary>
-/// Register-SecondaryStorage -Path. A directory without a repository gets one with the given settings
-/// (default 4 MiB chunks, no compression); an existing repository keeps its own.
+/// Register-SecondaryStorage -Path. An empty directory gets a repository with the given settings (default 4 MiB
+/// chunks, no compression); an existing repository keeps its own; anything else is refused.
 /// </summary>
 public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
 {
+    /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
+    public bool CreateDirectory { get; init; }
+
     /// <summary>Chunk size of a new repository (a power of two, 64 KiB – 64 MiB).</summary>
     public int? ChunkSizeBytes { get; init; }
 

@@ -36,6 +36,7 @@ public sealed partial class StorageSnapshotEngine
             throw EngineErrors.AlreadyExists($"A backend named '{existing.Name}' is already registered (driver '{existing.Driver}').", name);
 
         var properties = await ValidatePropertiesAsync(driver, name, request.Properties, null, cancellationToken).ConfigureAwait(false);
+        await RequireOwnLocationAsync(Inventory, driver, name, properties, cancellationToken).ConfigureAwait(false);
         var backend = new Backend
         {
             Name = name,
@@ -50,6 +51,7 @@ public sealed partial class StorageSnapshotEngine
 
         await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
         {
+            await RequireOwnLocationAsync(transaction, driver, name, properties, cancellationToken).ConfigureAwait(false);
             await transaction.InsertBackendAsync(backend, cancellationToken).ConfigureAwait(false);
             backend = await transaction.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) ?? backend; // as stored
             await transaction.AppendEventAsync(BackendEvent("backend.registered", name, $"Registered backend '{name}' (driver '{backend.Driver}')."), cancellationToken).ConfigureAwait(false);
@@ -98,6 +100,12 @@ public sealed partial class StorageSnapshotEngine
             MaintenanceMode = maintenance,
             MaintenanceReason = maintenance ? request.Reason ?? backend.MaintenanceReason : null,
         };
+        var relocating = LocatingPropertiesChanged(driver, backend.Properties, properties);
+        if (relocating.Count > 0)
+        {
+            await RequireNoVolumesToRelocateAsync(Inventory, backend, relocating, cancellationToken).ConfigureAwait(false);
+            await RequireOwnLocationAsync(Inventory, driver, backend.Name, properties, cancellationToken).ConfigureAwait(false);
+        }
 
         var changes = DescribeChanges(driver, backend, updated);
         if (!context.ShouldProcess(TargetNames.Backend(backend.Name), changes.Count == 0 ? "Set storage backend (no change)" : "Set storage backend: " + string.Join("; ", changes)))
@@ -112,6 +120,13 @@ public sealed partial class StorageSnapshotEngine
         {
             var current = await transaction.GetBackendAsync(backend.Name, cancellationToken).ConfigureAwait(false)
                           ?? throw EngineErrors.BackendNotFound(backend.Name);
+            // Again inside the transaction: a volume created meanwhile must keep the location it was made at.
+            relocating = LocatingPropertiesChanged(driver, current.Properties, updated.Properties);
+            if (relocating.Count > 0)
+            {
+                await RequireNoVolumesToRelocateAsync(transaction, current, relocating, cancellationToken).ConfigureAwait(false);
+                await RequireOwnLocationAsync(transaction, driver, backend.Name, updated.Properties, cancellationToken).ConfigureAwait(false);
+            }
             updated = current with { Properties = updated.Properties, MaintenanceMode = updated.MaintenanceMode, MaintenanceReason = updated.MaintenanceReason };
             await transaction.UpdateBackendAsync(updated, cancellationToken).ConfigureAwait(false);
             if (current.MaintenanceMode != updated.MaintenanceMode)
@@ -162,6 +177,50 @@ public sealed partial class StorageSnapshotEngine
             throw new ConflictException(ErrorIds.BackendHasVolumes,
                 $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))} still has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Remove them first.",
                 RedactedIfKnown(backend)); // the target reaches $Error: never with secret properties in clear
+        }
+    }
+
+    /// <summary>The names of the properties that say where the data is and differ between the two sets.</summary>
+    private static List<string> LocatingPropertiesChanged(IStorageDriver driver, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
+        driver.Descriptor.Schema.Properties
+            .Where(p => p.LocatesData)
+            .Where(p => before.GetValueOrDefault(p.Name) != after.GetValueOrDefault(p.Name))
+            .Select(p => p.Name)
+            .ToList();
+
+    /// <summary>
+    /// A backend's data location cannot move under its volumes: their references and locations would name other
+    /// data, and removing one would delete whatever the new location holds under that name (issue 8: another
+    /// backend's image was deleted this way).
+    /// </summary>
+    private async Task RequireNoVolumesToRelocateAsync(Inventory.IInventoryReader reader, Backend backend, IReadOnlyList<string> relocating, CancellationToken cancellationToken)
+    {
+        var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
+        if (volumes.Count == 0) return;
+        var named = string.Join(", ", relocating.Select(p => $"'{p}'"));
+        throw new ConflictException(ErrorIds.BackendHasVolumes,
+            $"Property {named} of {TargetNames.Backend(backend.Name)} says where its data is and cannot change while it has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Nothing was changed.",
+            RedactedIfKnown(backend))
+        {
+            RecommendedAction = "To move the data, register a new backend on the new location and restore copies into it (New-StorageVolume -FromCopy -Backend), or remove the volumes first.",
+        };
+    }
+
+    /// <summary>Two backends may not manage the same storage: refuses a location that equals, contains or lies inside another backend's.</summary>
+    private async Task RequireOwnLocationAsync(Inventory.IInventoryReader reader, IStorageDriver driver, string name, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
+    {
+        var location = driver.DataLocation(properties);
+        if (location is null) return;
+        foreach (var other in await reader.ListBackendsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(other.Name, name, StringComparison.OrdinalIgnoreCase)) continue;
+            var otherDriver = Options.Drivers.All.FirstOrDefault(d => string.Equals(d.Descriptor.Name, other.Driver, StringComparison.OrdinalIgnoreCase));
+            var otherLocation = otherDriver?.DataLocation(other.Properties);
+            if (otherLocation is null || !DataLocations.Overlap(location, otherLocation)) continue;
+            throw PropertiesInvalid(name, driver, new[]
+            {
+                $"The storage at {location} overlaps the storage of backend '{other.Name}' ({otherLocation}): two backends may not manage the same storage.",
+            });
         }
     }
 

@@ -13,7 +13,13 @@ namespace StorageSnapshot.Engine.Facade;
 // Remove-SnapshotCopy, Restore-StorageSnapshot -FromCopy and New-StorageVolume -FromCopy.
 public sealed partial class StorageSnapshotEngine
 {
-    /// <summary>Register-SecondaryStorage: creates the repository in the directory if it has none. Returns null when ShouldProcess said no.</summary>
+    /// <summary>
+    /// Register-SecondaryStorage. The directory must hold a StorageSnapshot repository (it keeps its own settings)
+    /// or be empty (a repository is created in it); a missing directory is created only with
+    /// <see cref="RegisterSecondaryStorageRequest.CreateDirectory"/>. A non-empty directory that is not a
+    /// repository is refused naming what is in it, and a repository already registered (under any name, by its
+    /// id or its path) is refused too. Everything is checked before ShouldProcess. Returns null when it said no.
+    /// </summary>
     public async Task<SecondaryStorage?> RegisterSecondaryStorageAsync(RegisterSecondaryStorageRequest request, OperationContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -32,14 +38,21 @@ public sealed partial class StorageSnapshotEngine
         if (await Inventory.GetSecondaryStorageAsync(name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"A secondary storage named '{name}' is already registered.", name);
 
-        var path = Path.GetFullPath(request.Path);
-        if (!context.ShouldProcess($"secondary storage '{name}' at {path}", "Register secondary storage")) return null;
+        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Path));
+        var existing = await FileSystemChunkStore.InspectAsync(path, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
+        await RequireRepositoryNotRegisteredAsync(path, existing?.Id, cancellationToken).ConfigureAwait(false);
+        var action = existing is null
+            ? $"Create a repository ({format.ChunkSize} byte chunks, compression {format.Compression.ToString().ToLowerInvariant()}) and register it as secondary storage"
+            : "Register the existing repository as secondary storage";
+        if (!context.ShouldProcess($"secondary storage '{name}' at {path}", action)) return null;
 
-        await using var store = await FileSystemChunkStore.OpenOrCreateAsync(path, format, cancellationToken).ConfigureAwait(false);
+        await using var store = await FileSystemChunkStore.OpenOrCreateAsync(path, format, cancellationToken, request.CreateDirectory).ConfigureAwait(false);
+        await RequireRepositoryNotRegisteredAsync(path, store.Format.Id, cancellationToken).ConfigureAwait(false);
         var storage = new SecondaryStorage
         {
             Name = name,
             Path = path,
+            RepositoryId = store.Format.Id,
             ChunkSizeBytes = store.Format.ChunkSize,
             Compression = store.Format.Compression.ToString().ToLowerInvariant(),
             RegisteredUtc = DateTime.UtcNow,
@@ -47,8 +60,24 @@ public sealed partial class StorageSnapshotEngine
         await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
         await transaction.InsertSecondaryStorageAsync(storage, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Verbose(context, $"Registered secondary storage '{name}' at {path} ({store.Format.ChunkSize} byte chunks, compression {storage.Compression}).");
+        Verbose(context, $"Registered secondary storage '{name}' at {path} ({store.Format.ChunkSize} byte chunks, compression {storage.Compression}, repository {store.Format.Id}).");
         return storage;
+    }
+
+    /// <summary>One repository, one registration: refuses a repository id or a path that is already registered.</summary>
+    private async Task RequireRepositoryNotRegisteredAsync(string path, string? repositoryId, CancellationToken cancellationToken)
+    {
+        foreach (var other in await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var samePath = string.Equals(Path.TrimEndingDirectorySeparator(other.Path), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+            var sameId = repositoryId is not null && string.Equals(other.RepositoryId, repositoryId, StringComparison.OrdinalIgnoreCase);
+            if (samePath || sameId)
+            {
+                throw EngineErrors.AlreadyExists(
+                    $"The repository at '{path}' is already registered as secondary storage '{other.Name}'" + (sameId && !samePath ? $" (same repository id {repositoryId}, at '{other.Path}')." : "."),
+                    other.Name);
+            }
+        }
     }
 
     /// <summary>Get-SecondaryStorage: by name pattern (all when null); a plain name that matches nothing → SecondaryStorageNotFound via the sink.</summary>
@@ -131,7 +160,7 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
 
         IDriverBackend? session = null;
         IBlockReader? source = null;
@@ -183,7 +212,7 @@ public sealed partial class StorageSnapshotEngine
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
 
         await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
         await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
         {

@@ -95,7 +95,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
 
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
         result = await new SnapshotCopier(store).CopyAsync(new CopyRequest

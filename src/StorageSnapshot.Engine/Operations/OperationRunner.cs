@@ -54,7 +54,7 @@ internal sealed class OperationRunner
             if (!session.Capabilities.HasFlag(operation.RequiredCapability))
                 throw new CapabilityNotSupportedException(backend.Driver, operation.RequiredCapability, operation.Verb, operation.TargetObject);
 
-            var (finished, early, journal) = await PhaseOneAsync(operation, output, cancellationToken).ConfigureAwait(false);
+            var (finished, early, journal) = await PhaseOneAsync(operation, backend, output, cancellationToken).ConfigureAwait(false);
             if (finished) return early!;
             output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; asking driver '{backend.Driver}' to {operation.Verb}.");
             operation.AttachJournal(async (details, token) =>
@@ -120,12 +120,20 @@ internal sealed class OperationRunner
         return acquired ?? throw await BusyErrorAsync(backend, volume, target, context.CancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<(bool Finished, TResult? Result, Operation? Journal)> PhaseOneAsync<TResult>(TwoPhaseOperation<TResult> operation, IOperationOutput output, CancellationToken cancellationToken)
+    private async Task<(bool Finished, TResult? Result, Operation? Journal)> PhaseOneAsync<TResult>(TwoPhaseOperation<TResult> operation, Backend opened,
+        IOperationOutput output, CancellationToken cancellationToken)
     {
         await using var transaction = await inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
         var backend = await transaction.GetBackendAsync(operation.Backend, cancellationToken).ConfigureAwait(false)
                       ?? throw EngineErrors.BackendNotFound(operation.Backend);
         if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetObject);
+        // The session was opened with the properties read before the lock; if Set-StorageBackend changed them
+        // since, the driver would work on the old location while the inventory records the new one.
+        if (!SameProperties(backend.Properties, opened.Properties))
+        {
+            throw EngineErrors.InvalidState(
+                $"The properties of {TargetNames.Backend(backend.Name)} changed while this operation was starting; nothing was changed. Run it again.", operation.TargetObject);
+        }
 
         var outcome = await operation.PrepareAsync(transaction, output, cancellationToken).ConfigureAwait(false);
         if (!outcome.Proceed) return (true, outcome.Result, null); // nothing written: disposing rolls back
@@ -147,6 +155,9 @@ internal sealed class OperationRunner
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (false, default, journal);
     }
+
+    private static bool SameProperties(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var value) && value == p.Value);
 
     /// <summary>VolumeBusy naming the operation that holds the volume, as far as the journal knows it.</summary>
     private async Task<VolumeBusyException> BusyErrorAsync(string backend, string volume, object target, CancellationToken cancellationToken)

@@ -22,9 +22,9 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
     }
 
     /// <summary>Opens the repository and reads the copy's manifest (checksum-verified: CopyCorrupt when it is damaged).</summary>
-    public async Task<(FileSystemChunkStore Store, CopyManifest Manifest)> OpenAsync(CancellationToken cancellationToken)
+    public async Task<(IChunkStore Store, CopyManifest Manifest)> OpenAsync(CancellationToken cancellationToken)
     {
-        var store = await FileSystemChunkStore.OpenAsync(Storage.Path, cancellationToken).ConfigureAwait(false);
+        var store = await RegisteredRepository.OpenAsync(Storage, cancellationToken).ConfigureAwait(false);
         try
         {
             return (store, await store.ReadManifestAsync(Copy.Id, cancellationToken).ConfigureAwait(false));

@@ -7,7 +7,8 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>
 /// Register-SecondaryStorage: records a directory (a local disk or a mounted NFS/SMB share) as a copy
-/// destination, creating the repository in it when it has none.
+/// destination. The directory holds a repository already, or is empty (a repository is created in it), or is
+/// created with -Create; anything else is refused.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecondaryStorage))]
@@ -22,6 +23,10 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
+
+    /// <summary>Create the directory when it does not exist (without it a mistyped or unmounted path is an error).</summary>
+    [Parameter]
+    public SwitchParameter Create { get; set; }
 
     /// <summary>Chunk size of a new repository in bytes (a power of two from 64KB to 64MB; default 4MB).</summary>
     [Parameter]
@@ -43,6 +48,7 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
         var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         var request = new RegisterSecondaryStorageRequest(Name, path)
         {
+            CreateDirectory = Create,
             ChunkSizeBytes = ChunkSizeBytes,
             Compression = Enum.Parse<ChunkCompression>(Compression, ignoreCase: true),
         };

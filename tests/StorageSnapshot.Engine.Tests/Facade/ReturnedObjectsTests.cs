@@ -20,7 +20,8 @@ public sealed class ReturnedObjectsTests : IAsyncLifetime
     [Fact]
     public async Task Created_and_changed_objects_equal_their_inventory_rows()
     {
-        var backend = await bed.Engine.RegisterBackendAsync(new RegisterBackendRequest("lab2", "directory", new Dictionary<string, object?> { ["Path"] = bed.BackendPath }), new RecordingContext());
+        var otherPath = Directory.CreateDirectory(Path.Combine(bed.Root, "lab2")).FullName;
+        var backend = await bed.Engine.RegisterBackendAsync(new RegisterBackendRequest("lab2", "directory", new Dictionary<string, object?> { ["Path"] = otherPath }), new RecordingContext());
         var stored = await bed.Engine.Inventory.GetBackendAsync("lab2", CancellationToken.None);
         Assert.Equal(stored!.RegisteredUtc, backend!.RegisteredUtc);
 

@@ -50,7 +50,7 @@ public sealed class WhatIfTests : IAsyncLifetime
         (object? result, string expectedTarget) = useCase switch
         {
             "RegisterBackend" => ((object?)await engine.RegisterBackendAsync(new RegisterBackendRequest("lab2", "directory", new Dictionary<string, object?> { ["Path"] = otherPath }), whatIf), "backend 'lab2'"),
-            "SetBackend" => (await engine.SetBackendAsync(new SetBackendRequest("lab") { MaintenanceMode = true, Reason = "x", Properties = new Dictionary<string, object?> { ["Path"] = otherPath } }, whatIf), "backend 'lab'"),
+            "SetBackend" => (await engine.SetBackendAsync(new SetBackendRequest("lab") { MaintenanceMode = true, Reason = "x" }, whatIf), "backend 'lab'"),
             "UnregisterBackend" => (await engine.UnregisterBackendAsync("spare", whatIf), "backend 'spare'"),
             "NewVolume" => (await engine.NewVolumeAsync(new NewVolumeRequest("lab", "db02", 1 << 20), whatIf), "volume 'db02' on backend 'lab'"),
             "CloneVolume" => (await engine.CloneVolumeAsync(new CloneVolumeRequest("copy", SnapshotSelector.Of(older)), whatIf), "volume 'copy' on backend 'lab'"),

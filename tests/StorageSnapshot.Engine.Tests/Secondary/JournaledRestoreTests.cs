@@ -23,7 +23,7 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
     {
         bed = await EngineTestBed.CreateAsync();
         await bed.Engine.RegisterSecondaryStorageAsync(
-            new RegisterSecondaryStorageRequest("nfs1", Path.Combine(bed.Root, "secondary")) { ChunkSizeBytes = 64 << 10 }, OperationContext.Unattended());
+            new RegisterSecondaryStorageRequest("nfs1", Path.Combine(bed.Root, "secondary")) { ChunkSizeBytes = 64 << 10, CreateDirectory = true }, OperationContext.Unattended());
         volume = await bed.NewVolumeAsync("db01", VolumeSize);
         copied = new byte[VolumeSize];
         new Random(7).NextBytes(copied);

@@ -46,10 +46,13 @@ public sealed class RepositoryFormatTests : IDisposable
     public async Task A_directory_that_is_not_a_repository_is_not_opened()
     {
         Directory.CreateDirectory(_scratch.PathOf("plain"));
+        File.WriteAllText(Path.Combine(_scratch.PathOf("plain"), "readme.txt"), "not a repository");
 
         var error = await Assert.ThrowsAsync<StorageSnapshotException>(() => FileSystemChunkStore.OpenAsync(_scratch.PathOf("plain"), CancellationToken.None));
 
         Assert.Contains("not a StorageSnapshot repository", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'readme.txt'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "readme.txt" }, Directory.EnumerateFileSystemEntries(_scratch.PathOf("plain")).Select(Path.GetFileName));
     }
 
     [Theory]

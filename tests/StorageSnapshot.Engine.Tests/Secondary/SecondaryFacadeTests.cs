@@ -35,7 +35,7 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
     }
 
     private Task<SecondaryStorage?> RegisterAsync(string name = "nfs1") =>
-        Engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest(name, _repository) { ChunkSizeBytes = 256 << 10 }, OperationContext.Unattended());
+        Engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest(name, _repository) { ChunkSizeBytes = 256 << 10, CreateDirectory = true }, OperationContext.Unattended());
 
     private Task<SnapshotCopy?> CopyAsync(Snapshot snapshot, OperationContext? context = null, bool full = false) =>
         Engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(SnapshotSelector.Of(snapshot), "nfs1", full), context ?? OperationContext.Unattended());
@@ -98,7 +98,7 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
         var no = new OperationContext(new RecordingOutput(), static (_, _) => false, CancellationToken.None);
 
         Assert.Null(await CopyAsync(snapshot, no));
-        Assert.Null(await Engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("other", Path.Combine(_bed.Root, "other")), no));
+        Assert.Null(await Engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("other", Path.Combine(_bed.Root, "other")) { CreateDirectory = true }, no));
 
         Assert.Equal(before, await _bed.CaptureAsync());
         Assert.Empty(await Engine.GetSnapshotCopiesAsync(new CopyFilter(), OperationContext.Unattended()));

@@ -46,8 +46,16 @@ public sealed class DirectoryDriver : IStorageDriver
         new PropertySchema(new PropertyDefinition(
             PathProperty,
             PropertyType.Path,
-            "Absolute path of an existing, writable directory that holds the volume and snapshot images.",
-            Required: true)));
+            "Absolute path of an existing, writable directory that holds the volume and snapshot images. Cannot change while the backend has volumes; no two backends may share or nest directories.",
+            Required: true,
+            LocatesData: true)));
+
+    /// <inheritdoc />
+    /// <remarks>The backend directory with every symbolic link resolved, so two paths to one folder compare equal.</remarks>
+    public string? DataLocation(IReadOnlyDictionary<string, string> properties) =>
+        properties.TryGetValue(PathProperty, out var path) && System.IO.Path.IsPathFullyQualified(path)
+            ? "file://" + CanonicalPath.Resolve(path).Replace('\\', '/')
+            : null;
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> ValidateBackendAsync(IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)

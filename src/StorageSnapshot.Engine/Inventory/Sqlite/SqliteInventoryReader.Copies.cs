@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 public abstract partial class SqliteInventoryReader
 {
-    private protected const string SecondaryStorageColumns = "name, kind, path, chunk_size, compression, registered";
+    private protected const string SecondaryStorageColumns = "name, kind, path, chunk_size, compression, registered, repository_id";
 
     private protected const string CopyColumns =
         "id, destination, backend, volume, volume_id, snapshot_id, snapshot_name, state, base_copy_id, size, bytes_read, " +
@@ -54,6 +54,7 @@ public abstract partial class SqliteInventoryReader
         ChunkSizeBytes = r.GetInt32(3),
         Compression = r.GetString(4),
         RegisteredUtc = r.GetUtc(5),
+        RepositoryId = r.IsDBNull(6) ? null : r.GetString(6),
     };
 
     private protected static SnapshotCopy ReadCopy(SqliteDataReader r)

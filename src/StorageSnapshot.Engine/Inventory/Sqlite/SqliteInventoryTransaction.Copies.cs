@@ -11,7 +11,7 @@ internal sealed partial class SqliteInventoryTransaction
         try
         {
             await ExecuteAsync(
-                $"INSERT INTO secondary_storages ({SecondaryStorageColumns}) VALUES ($name, $kind, $path, $chunk_size, $compression, $registered)",
+                $"INSERT INTO secondary_storages ({SecondaryStorageColumns}) VALUES ($name, $kind, $path, $chunk_size, $compression, $registered, $repository_id)",
                 p =>
                 {
                     p.Set("$name", storage.Name);
@@ -20,11 +20,16 @@ internal sealed partial class SqliteInventoryTransaction
                     p.Set("$chunk_size", storage.ChunkSizeBytes);
                     p.Set("$compression", storage.Compression);
                     p.SetTime("$registered", storage.RegisteredUtc);
+                    p.Set("$repository_id", storage.RepositoryId);
                 }, cancellationToken).ConfigureAwait(false);
         }
-        catch (SqliteException e) when (e.IsUniqueViolation(out _))
+        catch (SqliteException e) when (e.IsUniqueViolation(out var columns))
         {
-            throw new ConflictException(ErrorIds.AlreadyExists, $"A secondary storage named '{storage.Name}' is already registered.", storage.Name, ErrorKind.ResourceExists);
+            throw new ConflictException(ErrorIds.AlreadyExists,
+                columns.Contains("repository_id", StringComparison.OrdinalIgnoreCase)
+                    ? $"The repository at '{storage.Path}' (id {storage.RepositoryId}) is already registered under another name."
+                    : $"A secondary storage named '{storage.Name}' is already registered.",
+                storage.Name, ErrorKind.ResourceExists);
         }
     }
 

@@ -12,7 +12,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// repository.json              format file (RepositoryFormat), written once
 /// chunks/ab/abcdef...          one file per chunk, named by its SHA-256, fanned out by its first two digits
 /// manifests/&lt;copyId&gt;.manifest  one file per committed copy (ManifestCodec)
-/// tmp/                         files being written; renamed into place when complete and flushed
+/// tmp/                         files being written (storagesnapshot-tmp-*); renamed into place when complete and flushed
 /// locks/                       flock files: repository.lock (copies shared, collection exclusive), copy-&lt;key&gt;.lock
 /// </code>
 /// Every file appears under its final name only complete and flushed (write to tmp/, fsync, rename), so a
@@ -53,40 +53,74 @@ public sealed class FileSystemChunkStore : IChunkStore
     public string Description => Root;
 
     /// <summary>
-    /// Opens the repository at <paramref name="root"/>, creating it with <paramref name="newRepository"/>'s
-    /// settings (default: 4 MiB chunks, no compression) when the directory has no format file. An existing
-    /// repository keeps its own settings.
+    /// Opens the repository at <paramref name="root"/>, or creates one there with <paramref name="newRepository"/>'s
+    /// settings (default: 4 MiB chunks, no compression) when the directory is empty — or missing and
+    /// <paramref name="createMissingDirectory"/> allows creating it. An existing repository keeps its own settings
+    /// (and gets an id if it was made before repositories had one). A directory that holds anything else is
+    /// refused, naming what is there: a repository never adopts a folder of someone else's files.
     /// </summary>
-    public static Task<FileSystemChunkStore> OpenOrCreateAsync(string root, RepositoryFormat? newRepository, CancellationToken cancellationToken) =>
-        OpenCoreAsync(Path.GetFullPath(root), newRepository ?? new RepositoryFormat(), cancellationToken);
+    public static Task<FileSystemChunkStore> OpenOrCreateAsync(string root, RepositoryFormat? newRepository, CancellationToken cancellationToken,
+        bool createMissingDirectory = true) =>
+        OpenCoreAsync(Path.GetFullPath(root), newRepository ?? new RepositoryFormat(), createMissingDirectory, expectedId: null, cancellationToken);
 
-    /// <summary>Opens an existing repository; a directory without a format file is an error.</summary>
-    public static Task<FileSystemChunkStore> OpenAsync(string root, CancellationToken cancellationToken) =>
-        OpenCoreAsync(Path.GetFullPath(root), null, cancellationToken);
+    /// <summary>
+    /// Opens an existing repository. A missing or emptied directory is "not reachable" (an unmounted share); a
+    /// directory without a format file is not a repository; with <paramref name="expectedId"/>, a repository
+    /// with another id (a different share mounted there) is refused.
+    /// </summary>
+    public static Task<FileSystemChunkStore> OpenAsync(string root, CancellationToken cancellationToken, string? expectedId = null) =>
+        OpenCoreAsync(Path.GetFullPath(root), null, createMissingDirectory: false, expectedId, cancellationToken);
 
-    private static async Task<FileSystemChunkStore> OpenCoreAsync(string root, RepositoryFormat? create, CancellationToken cancellationToken)
+    /// <summary>
+    /// Looks, changing nothing, at what registering <paramref name="root"/> would find: the format of the
+    /// repository there, or null when a new one would be created (the directory is empty, or missing and
+    /// <paramref name="createMissingDirectory"/>). Throws the error registration would raise otherwise.
+    /// </summary>
+    public static async Task<RepositoryFormat?> InspectAsync(string root, bool createMissingDirectory, CancellationToken cancellationToken)
+    {
+        root = Path.GetFullPath(root);
+        try
+        {
+            var formatPath = Path.Combine(root, FormatFileName);
+            if (File.Exists(formatPath)) return await ReadFormatFileAsync(root, formatPath, cancellationToken);
+            RepositoryDirectory.CheckCanCreateIn(root, createMissingDirectory);
+            return null;
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, root, "looking at the directory");
+        }
+    }
+
+    private static async Task<FileSystemChunkStore> OpenCoreAsync(string root, RepositoryFormat? create, bool createMissingDirectory, string? expectedId,
+        CancellationToken cancellationToken)
     {
         try
         {
             var formatPath = Path.Combine(root, FormatFileName);
             if (!File.Exists(formatPath))
             {
-                if (create is null)
-                {
-                    throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ObjectNotFound,
-                        $"'{root}' is not a StorageSnapshot repository (it has no {FormatFileName}).", root);
-                }
+                if (create is null) throw RepositoryDirectory.NotARepository(root);
                 var problems = create.Validate();
                 if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, root);
-                Directory.CreateDirectory(root);
-                await WriteFormatFileAsync(root, create with { CreatedUtc = DateTime.UtcNow }, cancellationToken);
+                RepositoryDirectory.PrepareForNewRepository(root, createMissingDirectory);
+                await WriteFormatFileAsync(root, create with { Id = create.Id ?? RepositoryFormat.NewId(), CreatedUtc = DateTime.UtcNow }, replace: false, cancellationToken);
             }
 
             var format = await ReadFormatFileAsync(root, formatPath, cancellationToken);
+            if (create is not null && format.Id is null)
+            {
+                // Made before repositories carried an id: give it one now, so it can be told apart from others.
+                await WriteFormatFileAsync(root, format with { Id = RepositoryFormat.NewId() }, replace: true, cancellationToken);
+                format = await ReadFormatFileAsync(root, formatPath, cancellationToken);
+            }
+            if (expectedId is not null && !string.Equals(format.Id, expectedId, StringComparison.OrdinalIgnoreCase))
+                throw RepositoryDirectory.AnotherRepository(root, format.Id, expectedId);
+
             var store = new FileSystemChunkStore(root, format);
             foreach (var directory in new[] { store._chunks, store._manifests, store._temporary, store._locks })
             {
-                Directory.CreateDirectory(directory);
+                PosixFiles.CreateDirectoryInExistingParent(directory);
             }
             return store;
         }
@@ -96,17 +130,17 @@ public sealed class FileSystemChunkStore : IChunkStore
         }
     }
 
-    private static async Task WriteFormatFileAsync(string root, RepositoryFormat format, CancellationToken cancellationToken)
+    private static async Task WriteFormatFileAsync(string root, RepositoryFormat format, bool replace, CancellationToken cancellationToken)
     {
-        var temporary = Path.Combine(root, $".{FormatFileName}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(root, RepositoryFileNames.NewTemporaryFormatFile());
         await WriteDurablyAsync(temporary, Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(format, Formatting.Indented) + "\n"), cancellationToken);
         try
         {
-            // No overwrite: when two processes create the repository at once, the first format file wins and
-            // both then read it.
-            File.Move(temporary, Path.Combine(root, FormatFileName), overwrite: false);
+            // No overwrite when creating: when two processes create the repository at once, the first format
+            // file wins and both then read it.
+            File.Move(temporary, Path.Combine(root, FormatFileName), overwrite: replace);
         }
-        catch (IOException) when (File.Exists(Path.Combine(root, FormatFileName)))
+        catch (IOException) when (!replace && File.Exists(Path.Combine(root, FormatFileName)))
         {
             File.Delete(temporary);
         }
@@ -191,7 +225,7 @@ public sealed class FileSystemChunkStore : IChunkStore
             if (TryMarkUsed(path)) return 0;
 
             var (encoded, length) = ChunkCodec.Encode(data.Span, Format.Compression);
-            var temporary = Path.Combine(_temporary, $"{digest}.{Guid.NewGuid():N}.tmp");
+            var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryChunk());
             try
             {
                 await WriteDurablyAsync(temporary, encoded.AsMemory(0, length), cancellationToken);
@@ -308,12 +342,15 @@ public sealed class FileSystemChunkStore : IChunkStore
     public async IAsyncEnumerable<StoredChunk> ListChunksAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
+        // Only files named as chunks in the fan-out folder of their own first two digits: anything else someone
+        // put under chunks/ is not ours to report (nor, therefore, for collection to delete).
         foreach (var fanOut in new DirectoryInfo(_chunks).EnumerateDirectories())
         {
+            if (!RepositoryFileNames.IsFanOutDirectory(fanOut.Name)) continue;
             foreach (var file in fanOut.EnumerateFiles())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (ChunkDigest.IsValid(file.Name)) yield return new StoredChunk(file.Name, file.Length, file.LastWriteTimeUtc);
+                if (RepositoryFileNames.IsChunkFile(fanOut.Name, file.Name)) yield return new StoredChunk(file.Name, file.Length, file.LastWriteTimeUtc);
             }
         }
     }
@@ -358,7 +395,7 @@ public sealed class FileSystemChunkStore : IChunkStore
                 PosixFiles.FsyncDirectory(directory);
             }
 
-            var temporary = Path.Combine(_temporary, $"{manifest.CopyId}.{Guid.NewGuid():N}.manifest.tmp");
+            var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryManifest());
             await WriteDurablyAsync(temporary, file, cancellationToken);
             // Past this point the copy is committed whatever happens to the caller: no cancellation.
             File.Move(temporary, path, overwrite: false);
@@ -451,7 +488,8 @@ public sealed class FileSystemChunkStore : IChunkStore
             var count = 0;
             foreach (var file in new DirectoryInfo(_temporary).EnumerateFiles())
             {
-                if (file.LastWriteTimeUtc >= olderThanUtc) continue;
+                // Only the repository's own temporary files: never "everything in tmp/".
+                if (!RepositoryFileNames.IsTemporaryFile(file.Name) || file.LastWriteTimeUtc >= olderThanUtc) continue;
                 file.Delete();
                 count++;
             }

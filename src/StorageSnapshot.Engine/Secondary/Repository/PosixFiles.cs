@@ -48,7 +48,8 @@ internal static partial class PosixFiles
     /// </summary>
     public static int TryLockFile(string path, bool exclusive)
     {
-        var fd = open(path, ORdWr | OCreat | OCloexec, Convert.ToInt32("644", 8));
+        // Owner-only: a lock file's name tells which copy is running.
+        var fd = open(path, ORdWr | OCreat | OCloexec, Convert.ToInt32("600", 8));
         if (fd < 0) throw Error(Marshal.GetLastWin32Error(), $"Cannot open lock file '{path}'");
         while (true)
         {
@@ -74,7 +75,7 @@ internal static partial class PosixFiles
             Directory.CreateDirectory(path);
             return;
         }
-        if (mkdir(path, Convert.ToInt32("755", 8)) == 0) return;
+        if (mkdir(path, Convert.ToInt32("700", 8)) == 0) return; // owner-only: the repository holds volume data
         var errno = Marshal.GetLastWin32Error();
         if (errno == EExist) return;
         if (errno == ENoEnt) throw new DirectoryNotFoundException($"Cannot create '{path}': its parent directory does not exist.");

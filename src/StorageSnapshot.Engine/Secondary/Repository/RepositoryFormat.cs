@@ -63,6 +63,15 @@ public sealed record RepositoryFormat
     [JsonProperty("compression")]
     public ChunkCompression Compression { get; init; } = ChunkCompression.None;
 
+    /// <summary>
+    /// The repository's identity, written when it is created (a 32-digit hex GUID). The inventory records it so
+    /// that one repository cannot be registered twice under two names, and so that a directory that now holds
+    /// another repository (a remounted share) is noticed. Repositories made before it existed get one the next
+    /// time they are registered.
+    /// </summary>
+    [JsonProperty("id", NullValueHandling = NullValueHandling.Ignore)]
+    public string? Id { get; init; }
+
     /// <summary>When the repository was created (UTC).</summary>
     [JsonProperty("createdUtc")]
     public DateTime CreatedUtc { get; init; }
@@ -76,6 +85,12 @@ public sealed record RepositoryFormat
             problems.Add($"Chunk size {ChunkSize} is not a power of two between {MinimumChunkSize} and {MaximumChunkSize} bytes.");
         }
         if (!Enum.IsDefined(Compression)) problems.Add($"Compression '{Compression}' is not known.");
+        if (Id is not null && !IsValidId(Id)) problems.Add($"Repository id '{Id}' is not 32 hexadecimal digits.");
         return problems;
     }
+
+    /// <summary>A new repository id.</summary>
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    private static bool IsValidId(string id) => id.Length == 32 && id.All(char.IsAsciiHexDigit);
 }
