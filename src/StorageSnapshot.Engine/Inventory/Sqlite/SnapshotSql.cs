@@ -1,11 +1,11 @@
 using System.Text;
-using Microsoft.Data.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 /// <summary>
 /// The snapshot queries. A snapshot row carries its volume's and backend's names, so every read joins volumes
-/// (a primary-key lookup per row). Internal so the benchmark can run the very same SQL raw as its baseline.
+/// (a primary-key lookup per row); <see cref="SnapshotRows"/> maps the columns in this order. Internal so the
+/// benchmark can run the very same SQL raw as its baseline.
 /// </summary>
 internal static class SnapshotSql
 {
@@ -63,47 +63,4 @@ internal static class SnapshotSql
         sql.Append(Order);
         return (sql.ToString(), parameters);
     }
-
-    /// <summary>
-    /// A row mapper for one query. Rows of one volume share one copy of its id and names, and rows with the same
-    /// tags or details share one read-only dictionary: a listing keeps thousands of these records alive, and
-    /// fewer objects each is less for the garbage collector to move.
-    /// </summary>
-    public static Func<SqliteDataReader, Snapshot> NewReader()
-    {
-        string volumeId = "", volume = "", backend = "";
-        var dictionaries = new SharedDictionaries();
-        return r =>
-        {
-            var rowVolumeId = r.GetString(1);
-            if (rowVolumeId != volumeId)
-            {
-                volumeId = rowVolumeId;
-                volume = r.GetString(2);
-                backend = r.GetString(3);
-            }
-            return Read(r, volumeId, volume, backend, dictionaries);
-        };
-    }
-
-    private static Snapshot Read(SqliteDataReader r, string volumeId, string volume, string backend, SharedDictionaries dictionaries) => new()
-    {
-        Id = r.GetString(0),
-        VolumeId = volumeId,
-        Volume = volume,
-        Backend = backend,
-        Name = r.GetString(4),
-        CreatedUtc = r.GetUtc(5),
-        SizeBytes = r.GetInt64(6),
-        State = r.GetEnum<SnapshotState>(7),
-        Description = r.GetNullableString(8),
-        Tags = dictionaries.Read(r, 9, "snapshot tags"),
-        ExpiresUtc = r.GetNullableUtc(10),
-        ClientToken = r.GetNullableString(11),
-        ParentId = r.GetNullableString(12),
-        DriverReference = r.GetNullableString(13),
-        Location = r.GetNullableString(14),
-        Details = dictionaries.Read(r, 15, "snapshot details"),
-        ErrorMessage = r.GetNullableString(16),
-    };
 }

@@ -35,6 +35,34 @@ public abstract partial class SqliteInventoryReader : IInventoryReader
             }
         }, cancellationToken);
 
+    /// <summary>
+    /// Rows of <paramref name="sql"/> read through SQLite's C API (<see cref="RawStatement"/>), each mapped by
+    /// <paramref name="map"/>: for listings, where decoding every column into new strings would cost more than
+    /// the query.
+    /// </summary>
+    private protected Task<List<T>> QueryRawAsync<T>(string sql, IEnumerable<KeyValuePair<string, object?>> parameters, Func<RawStatement, T> map,
+        CancellationToken cancellationToken) =>
+        UseConnectionAsync(_ =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var statement = Session.RawStatement(sql);
+            try
+            {
+                statement.Bind(parameters);
+                var rows = new List<T>();
+                while (statement.Step()) rows.Add(map(statement));
+                return Task.FromResult(rows);
+            }
+            catch (SqliteException e) when (!e.IsConstraint())
+            {
+                throw Translate(e);
+            }
+            finally
+            {
+                statement.Reset();
+            }
+        }, cancellationToken);
+
     /// <summary>The first row of <paramref name="sql"/>, or null.</summary>
     private protected async Task<T?> QuerySingleAsync<T>(string sql, Action<SqliteParameterCollection> bind, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
         where T : class =>

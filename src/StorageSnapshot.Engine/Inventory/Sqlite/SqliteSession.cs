@@ -10,6 +10,7 @@ internal sealed class SqliteSession : IDisposable
 {
     // Prepared statements are kept per SQL text: preparing costs more than a primary-key lookup.
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RawStatement> _rawStatements = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _disposed;
 
@@ -66,10 +67,24 @@ internal sealed class SqliteSession : IDisposable
         return command;
     }
 
+    /// <summary>The prepared raw statement for <paramref name="sql"/> (see <see cref="Sqlite.RawStatement"/>). Only call while holding the gate.</summary>
+    public RawStatement RawStatement(string sql)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_rawStatements.TryGetValue(sql, out var statement))
+        {
+            statement = new RawStatement(Connection, sql);
+            _rawStatements.Add(sql, statement);
+        }
+        return statement;
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
+        foreach (var statement in _rawStatements.Values) statement.Dispose();
+        _rawStatements.Clear();
         foreach (var command in _commands.Values) command.Dispose();
         _commands.Clear();
         Connection.Dispose();
