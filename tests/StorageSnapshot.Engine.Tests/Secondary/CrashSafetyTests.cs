@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Verify;
-using StorageSnapshot.Testing;
+using StorageSnapshot.Engine.Drivers.Directory;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
 using StorageSnapshot.Engine.Tests.Infrastructure;
 
