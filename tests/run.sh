@@ -82,5 +82,5 @@ else
 fi
 phase_done "Pester suite"
 
-echo "== Summary"
+echo "== Summary (the test command took $SECONDS s)"
 bash "$root/tests/summarise-results.sh" "$results" "$root/tests/expected-test-floors.txt" "${partial[@]}"
