@@ -54,6 +54,8 @@ $configuration = New-PesterConfiguration
 $configuration.Run.Path = @(Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | ForEach-Object FullName)
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+# Plain text into run.sh's log files (no colour escapes); colours on a terminal.
+if ([Console]::IsOutputRedirected) { $configuration.Output.RenderMode = 'Plaintext' }
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultsPath
