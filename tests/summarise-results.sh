@@ -4,6 +4,7 @@
 # Kept apart from run.sh so that tests/StorageSnapshot.TestCommand.Tests can run it over crafted results.
 #
 # Usage: summarise-results.sh <results folder> <floors file> [--partial]
+# Every failed test is named on a "FAILED <suite>: <test>" line above the last line.
 #
 # <results folder>/<suite>/ holds, for each suite that was started:
 #   exit-code   the runner's exit code (written by run.sh when the runner returned)
@@ -75,6 +76,7 @@ for suite in "${suites[@]}"; do
   p=0; f=0; s=0
   notes=()
   skipped_names=()
+  failed_names=()
   unreadable=false
   if [ ! -d "$dir" ] || [ ! -f "$dir/exit-code" ]; then
     problem "$suite: did not run (no results)"
@@ -115,6 +117,9 @@ for suite in "${suites[@]}"; do
       while IFS= read -r name; do
         [ -n "$name" ] && skipped_names+=("$name")
       done < <(grep -o 'testName="[^"]*"[^>]*outcome="NotExecuted"' "$trx" | sed 's/^testName="\([^"]*\)".*/\1/')
+      while IFS= read -r name; do
+        [ -n "$name" ] && failed_names+=("$name")
+      done < <(grep -o 'testName="[^"]*"[^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" | sed 's/^testName="\([^"]*\)".*/\1/')
     done
   elif [ -f "$dir/counts" ]; then
     p=$(sed -n 's/^passed \([0-9]*\)$/\1/p' "$dir/counts" | head -1)
@@ -127,6 +132,9 @@ for suite in "${suites[@]}"; do
     while IFS= read -r name; do
       [ -n "$name" ] && skipped_names+=("$name")
     done < <(sed -n 's/^skip //p' "$dir/counts")
+    while IFS= read -r name; do
+      [ -n "$name" ] && failed_names+=("$name")
+    done < <(sed -n 's/^fail //p' "$dir/counts")
   else
     notes+=("no results (no .trx, no counts)")
     f=$((f + 1))
@@ -156,6 +164,7 @@ for suite in "${suites[@]}"; do
   floor_text=""
   [ -n "${floor[$suite]+x}" ] && floor_text=" (floor ${floor[$suite]})"
   echo "$suite: $p passed, $f failed, $s skipped$floor_text"
+  for name in "${failed_names[@]}"; do problem "$suite: $name"; done
   for note in "${notes[@]}"; do problem "$suite: $note"; done
   total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))
 done

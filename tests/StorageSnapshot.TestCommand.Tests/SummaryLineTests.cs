@@ -85,12 +85,14 @@ public sealed class SummaryLineTests : IDisposable
     public void A_non_zero_runner_exit_with_failures_adds_nothing_more()
     {
         folder.Floors((Engine, 3), (Pester, 3))
-            .Xunit(Engine, 1, Trx.Of(total: 3, executed: 3, passed: 1, failed: 2, outcome: "Failed"))
+            .Xunit(Engine, 1, Trx.Of(total: 3, executed: 3, passed: 1, failed: 2, outcome: "Failed", failedTests: ["Inventory.One", "Inventory.Two"]))
             .Pester(Pester, 1, "passed 2\nfailed 1\nskipped 0\nfail Pipelines.clones\n");
 
         var summary = folder.Summarise();
 
         Assert.Equal("3 passed, 3 failed, 0 skipped", summary.LastLine);
+        Assert.Contains("FAILED Pester: Pipelines.clones", summary.Lines); // each failed test is named
+        Assert.Contains($"FAILED {Engine}: Inventory.Two", summary.Lines);
     }
 
     [Theory]
