@@ -44,8 +44,10 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    # A child pwsh: the demo imports the module fresh and cannot touch this session's state.
-    Invoke-Native (Get-Process -Id $PID).Path @('-NoProfile', '-File', (Join-Path $root 'examples/quickstart.ps1'))
+    # A child pwsh: the demo imports the module fresh and cannot touch this session's state. It is the pwsh in
+    # $PSHOME: when PowerShell runs as a dotnet tool, this process is `dotnet`, not pwsh. -NonInteractive: a
+    # prompt for a missing parameter is a bug in the demo, reported as an error instead of waiting for input.
+    Invoke-Native (Join-Path $PSHOME 'pwsh') @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'examples/quickstart.ps1'))
 }
 
 function Invoke-Package {

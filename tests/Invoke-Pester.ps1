@@ -1,38 +1,80 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Runs the Pester suite (tests/*.Tests.ps1) against the built module.
+    Runs the Pester suite (tests/*.Tests.ps1) against the built module, with the Pester the repository pins.
 .DESCRIPTION
-    Called by tests/run.sh when pwsh exists. Needs Pester 5 (installed for the current user from the PowerShell
-    Gallery if it is missing). Writes NUnit XML results to -ResultsPath and ends with exactly one line
-    "PESTER <passed> <failed> <skipped>", which run.sh adds to its totals. Exits non-zero when a test fails.
+    Called by tests/run.sh in the PowerShell of the local tool manifest (.config/dotnet-tools.json). Imports
+    exactly Pester 5.9.1 from the NuGet package folder that tests/Pester.Restore restored (`dotnet restore
+    tests/Pester.Restore`): nothing is installed from the PowerShell Gallery, and a missing Pester is an error.
+    Writes NUnit XML to -ResultsPath and the counts tests/summarise-results.sh reads to -CountsPath:
+        passed <n> / failed <n> / skipped <n>, then one "fail <test>" or "skip <test>" line per such test.
+    Exits non-zero when a test, a block or a container failed.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [string] $ResultsPath
+    [string] $ResultsPath,
+
+    [Parameter(Mandatory)]
+    [string] $CountsPath
 )
 $ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
 
-$pester = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0.0' | Sort-Object Version -Descending | Select-Object -First 1
-if (-not $pester) {
-    Write-Host 'Pester 5 not found: installing it for the current user.'
-    Install-Module -Name Pester -MinimumVersion 5.0.0 -Scope CurrentUser -Force -SkipPublisherCheck
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object Version -ge '5.0.0' | Sort-Object Version -Descending | Select-Object -First 1
+$pesterVersion = '5.9.1'
+$assets = Join-Path $PSScriptRoot 'Pester.Restore/obj/project.assets.json'
+if (-not (Test-Path -LiteralPath $assets)) {
+    throw "Pester $pesterVersion is not restored: '$assets' does not exist. Run 'dotnet restore tests/Pester.Restore' first (tests/run.sh does)."
 }
-Import-Module $pester -Force
+# The package folders NuGet restored into (NUGET_PACKAGES, or ~/.nuget/packages), as the restore recorded them.
+$packageFolders = @((Get-Content -LiteralPath $assets -Raw | ConvertFrom-Json -AsHashtable).packageFolders.Keys)
+$manifest = $packageFolders |
+    ForEach-Object { Join-Path $_ "pester/$pesterVersion/tools/Pester.psd1" } |
+    Where-Object { Test-Path -LiteralPath $_ } |
+    Select-Object -First 1
+if (-not $manifest) {
+    throw "Pester $pesterVersion is not in the restored package folders ($($packageFolders -join ', ')): run 'dotnet restore tests/Pester.Restore'."
+}
+Import-Module -Name $manifest -Force
+$loaded = Get-Module Pester
+if (@($loaded).Count -ne 1 -or $loaded.Version -ne [version]$pesterVersion) {
+    throw "Expected exactly Pester $pesterVersion from '$manifest', got: $(@($loaded | ForEach-Object { "$($_.Version) $($_.Path)" }) -join '; ')."
+}
+Write-Host "Pester $($loaded.Version) from $($loaded.ModuleBase); PowerShell $($PSVersionTable.PSVersion) from $PSHOME"
+
+# An older Newtonsoft.Json for the isolation test (restored beside Pester), unless the caller names another.
+if (-not $env:STORAGESNAPSHOT_TEST_OLDER_NEWTONSOFT) {
+    $env:STORAGESNAPSHOT_TEST_OLDER_NEWTONSOFT = $packageFolders |
+        ForEach-Object { Join-Path $_ 'newtonsoft.json/12.0.3/lib/netstandard2.0/Newtonsoft.Json.dll' } |
+        Where-Object { Test-Path -LiteralPath $_ } |
+        Select-Object -First 1
+}
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | ForEach-Object FullName
+$configuration.Run.Path = @(Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | ForEach-Object FullName)
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+# Plain text into run.sh's log files (no colour escapes); colours on a terminal.
+if ([Console]::IsOutputRedirected) { $configuration.Output.RenderMode = 'Plaintext' }
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultsPath
 
 $result = Invoke-Pester -Configuration $configuration
 
-# Tests that could not run count as failed (a broken BeforeAll skips a whole block otherwise unseen).
+# Tests that could not run count as failed: a broken BeforeAll or a file that does not parse fails a block or a
+# container, whose tests are otherwise unseen. NotRun tests (filtered out or stopped) count as skipped, so that
+# under STORAGESNAPSHOT_INTEGRATION=required the summariser fails them like any other skip.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-Write-Output ("PESTER {0} {1} {2}" -f $result.PassedCount, $failed, ($result.SkippedCount + $result.NotRunCount))
+$lines = @(
+    "passed $($result.PassedCount)"
+    "failed $failed"
+    "skipped $($result.SkippedCount + $result.NotRunCount)"
+    $result.Failed | ForEach-Object { "fail $($_.ExpandedPath)" }
+    $result.FailedBlocks | ForEach-Object { "fail $($_.ExpandedPath) (block)" }
+    $result.FailedContainers | ForEach-Object { "fail $($_.Item) (container)" }
+    $result.Skipped | ForEach-Object { "skip $($_.ExpandedPath)" }
+    $result.NotRun | ForEach-Object { "skip $($_.ExpandedPath) (not run)" }
+)
+Set-Content -LiteralPath $CountsPath -Value $lines -Encoding utf8NoBOM
 exit ([int]($failed -gt 0))

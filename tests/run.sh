@@ -1,47 +1,86 @@
 #!/usr/bin/env bash
-# Runs every test: build, the xunit suites, and the Pester suite where pwsh exists.
-# Ends with one line "N passed, N failed, N skipped" summed over all suites; exits non-zero on any failure.
-# Usage: bash tests/run.sh [extra dotnet test arguments]
+# The one test command: builds, runs every xunit suite and the Pester suite (in the PowerShell the repository
+# pins), and ends with one line "N passed, N failed, N skipped" summed over all of them by
+# tests/summarise-results.sh, which counts every suite that should have run and did not as failed. Exits
+# non-zero on any failure.
+# Usage: bash tests/run.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Inventory]
+#   (with extra arguments the per-suite floors of tests/expected-test-floors.txt are not checked)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
-
-dotnet build StorageSnapshot.sln -c Release -nologo -clp:ErrorsOnly || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-
-status=0
-dotnet test StorageSnapshot.sln -c Release --no-build -nologo \
-  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" "$@" || status=1
-
-passed=0; failed=0; skipped=0
-for trx in "$results"/*.trx; do
-  [ -f "$trx" ] || continue
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
-  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout)
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0}))
-  skipped=$((skipped + ${total:-0} - ${executed:-0}))
-done
-
-# Pester, against the built module, wherever PowerShell exists (not on the build machines here).
-if command -v pwsh >/dev/null 2>&1; then
-  pester_out="$results/pester.txt"
-  pwsh -NoProfile -NonInteractive -File "$root/tests/Invoke-Pester.ps1" -ResultsPath "$results/pester.xml" >"$pester_out" 2>&1 || status=1
-  cat "$pester_out"
-  line=$(grep -E '^PESTER [0-9]+ [0-9]+ [0-9]+$' "$pester_out" | tail -1)
-  if [ -n "$line" ]; then
-    set -- $line
-    passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
-  else
-    failed=$((failed + 1))
-  fi
-else
-  echo "pwsh not found: Pester tests (tests/*.Tests.ps1) not run here."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# pwsh (a dotnet tool) starts child pwsh processes through its apphost, which must find the runtime.
+if [ -z "${DOTNET_ROOT:-}" ] && command -v dotnet >/dev/null 2>&1; then
+  export DOTNET_ROOT
+  DOTNET_ROOT=$(dirname "$(readlink -f "$(command -v dotnet)")")
 fi
 
-[ "$failed" -gt 0 ] && status=1
-echo "$passed passed, $failed failed, $skipped skipped"
-exit $status
+phase_start=0
+phase() { phase_start=$SECONDS; echo "== $1"; }
+phase_done() { echo "== $1 took $((SECONDS - phase_start)) s"; }
+
+# Runs one suite: its output to <suite>/output.txt (printed when it ends), its exit code to <suite>/exit-code.
+run_suite() { # run_suite <suite> <command...>
+  local suite=$1; shift
+  mkdir -p "$results/$suite"
+  local started=$SECONDS
+  "$@" >"$results/$suite/output.txt" 2>&1
+  local code=$?
+  echo "$code" >"$results/$suite/exit-code"
+  echo "$((SECONDS - started))" >"$results/$suite/seconds"
+}
+
+phase "Build"
+if ! dotnet build StorageSnapshot.sln -c Release -nologo -clp:ErrorsOnly; then
+  echo "FAILED the build: no suite ran"
+  echo "0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+phase_done "Build"
+
+# PowerShell 7.6.10 (.config/dotnet-tools.json) and Pester 5.9.1 (tests/Pester.Restore). A failure here is not
+# fatal to the xunit suites: the Pester suite then leaves no results and is counted as failed.
+phase "Restore PowerShell and Pester"
+powershell_ready=true
+dotnet tool restore || powershell_ready=false
+dotnet restore tests/Pester.Restore/Pester.Restore.csproj -nologo || powershell_ready=false
+phase_done "Restore PowerShell and Pester"
+
+# The xunit suites: every test project under tests/ (each must be in the solution, which the build built).
+# They run side by side, as `dotnet test` on the solution would run them.
+phase "xunit suites"
+partial=()
+[ $# -gt 0 ] && partial=(--partial)
+pids=()
+suites=()
+for project in tests/*/*.csproj; do
+  grep -q 'Microsoft.NET.Test.Sdk' "$project" || continue
+  suite=$(basename "$project" .csproj)
+  suites+=("$suite")
+  run_suite "$suite" dotnet test "$project" -c Release --no-build -nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results/$suite" "$@" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
+for suite in "${suites[@]}"; do
+  echo "---- $suite (exit code $(cat "$results/$suite/exit-code"), $(cat "$results/$suite/seconds") s)"
+  cat "$results/$suite/output.txt"
+done
+phase_done "xunit suites"
+
+# Pester: tests/*.Tests.ps1 (the quickstart among them) against the built module, in the pinned pwsh.
+phase "Pester suite"
+if $powershell_ready; then
+  run_suite Pester dotnet tool run pwsh -NoProfile -NonInteractive -File "$root/tests/Invoke-Pester.ps1" \
+    -ResultsPath "$results/Pester/pester.xml" -CountsPath "$results/Pester/counts"
+  cat "$results/Pester/output.txt"
+else
+  echo "PowerShell or Pester could not be restored: the Pester suite did not run."
+fi
+phase_done "Pester suite"
+
+echo "== Summary (the test command took $SECONDS s)"
+bash "$root/tests/summarise-results.sh" "$results" "$root/tests/expected-test-floors.txt" "${partial[@]}"

@@ -17,6 +17,8 @@ namespace StorageSnapshot.TestHost;
 /// <item><c>lock-file &lt;lock directory&gt; &lt;key&gt; &lt;ms&gt;</c>: takes the raw volume lock and holds it for ms
 /// milliseconds: READY, or BUSY (exit code 3) when someone else holds it.</item>
 /// </list>
+/// In place of ms, <c>until-go</c> holds until the parent writes a line GO on standard input (or closes it): a
+/// handshake, so that a test that races the holder never depends on how fast the machine is.
 /// </summary>
 internal static class OrchestrationScenarios
 {
@@ -25,25 +27,39 @@ internal static class OrchestrationScenarios
         switch (args)
         {
             case ["hold-lock", var home, var backend, var volume, var ms]:
-                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), afterDriver: false);
+                return await HoldLockAsync(home, backend, volume, ms, afterDriver: false);
             case ["hold-after-driver", var home, var backend, var volume, var ms]:
-                return await HoldLockAsync(home, backend, volume, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), afterDriver: true);
+                return await HoldLockAsync(home, backend, volume, ms, afterDriver: true);
             case ["lock-file", var directory, var key, var ms]:
-                return await LockFileAsync(directory, key, TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)));
+                return await LockFileAsync(directory, key, ms);
             default:
                 Console.Error.WriteLine($"unknown orchestration scenario: {string.Join(' ', args)}");
                 return 64;
         }
     }
 
-    private static async Task<int> HoldLockAsync(string home, string backend, string volume, TimeSpan pause, bool afterDriver)
+    /// <summary>Waits ms milliseconds, or with "until-go" until standard input says GO or ends.</summary>
+    private static async Task HoldAsync(string ms, CancellationToken cancellationToken)
+    {
+        if (ms != "until-go")
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(long.Parse(ms, System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
+            return;
+        }
+        string? line;
+        while ((line = await Console.In.ReadLineAsync(cancellationToken)) is not null && line != "GO")
+        {
+        }
+    }
+
+    private static async Task<int> HoldLockAsync(string home, string backend, string volume, string ms, bool afterDriver)
     {
         Func<string, CancellationToken, Task> hold = async (method, cancellationToken) =>
         {
             if (method != "CreateSnapshot") return;
             Console.Out.WriteLine("READY");
             Console.Out.Flush();
-            await Task.Delay(pause, cancellationToken);
+            await HoldAsync(ms, cancellationToken);
         };
         var driver = afterDriver ? new HookedDriver(new DirectoryDriver()) { After = hold } : new HookedDriver(new DirectoryDriver()) { Before = hold };
         var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
@@ -63,7 +79,7 @@ internal static class OrchestrationScenarios
         }
     }
 
-    private static async Task<int> LockFileAsync(string directory, string key, TimeSpan hold)
+    private static async Task<int> LockFileAsync(string directory, string key, string ms)
     {
         using var volumeLock = VolumeLock.TryAcquire(directory, key);
         if (volumeLock is null)
@@ -73,7 +89,7 @@ internal static class OrchestrationScenarios
         }
         Console.Out.WriteLine("READY");
         Console.Out.Flush();
-        await Task.Delay(hold);
+        await HoldAsync(ms, CancellationToken.None);
         return 0;
     }
 }

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using StorageSnapshot.Engine.Drivers;
 using DirectoryDriver = StorageSnapshot.Engine.Drivers.Directory.DirectoryDriver;
+using FileBlockReader = StorageSnapshot.Engine.Drivers.Directory.FileBlockReader;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
-using StorageSnapshot.Testing;
 
 namespace StorageSnapshot.TestHost;
 
@@ -51,7 +51,7 @@ internal static class SecondaryScenarios
             return 1;
         }
         await using var _ = store;
-        using var reader = new FileBlockReader(image);
+        using var reader = new FileBlockReader(image); // the directory driver's own reader
         var copier = new SnapshotCopier(store, new TransferOptions { Parallelism = parallelism });
         var request = new CopyRequest
         {

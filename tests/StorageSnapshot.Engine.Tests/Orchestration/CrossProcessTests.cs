@@ -23,7 +23,8 @@ public sealed class CrossProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_second_process_gets_VolumeBusy_naming_the_holders_operation()
     {
-        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "20000");
+        // The holder keeps the lock until told GO: however slow this machine, it still holds it during the race.
+        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
         await holder.WaitForLineAsync("READY");
         var running = Assert.Single(await bed.Engine.GetOperationsAsync(new[] { OperationState.Running }, new RecordingContext()));
         Assert.Equal(OperationKind.CreateSnapshot, running.Kind);
@@ -41,23 +42,42 @@ public sealed class CrossProcessTests : IAsyncLifetime
 
         // The reopen above did not mistake the live holder's entry for a dead one.
         Assert.Equal(OperationState.Running, (await engine.Inventory.GetOperationAsync(running.Id, CancellationToken.None))!.State);
+
+        // Let go: the holder finishes its snapshot.
+        await holder.SayGoAsync();
+        Assert.Equal(0, await holder.WaitForExitAsync());
+        Assert.StartsWith("DONE ", await holder.WaitForLineAsync("DONE "), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task With_a_long_timeout_the_second_process_waits_and_succeeds_after_the_holder()
     {
-        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "1500");
+        // A handshake, no time window: the child holds the lock until this process, seen waiting for it, says GO.
+        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
         await holder.WaitForLineAsync("READY");
 
         var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromSeconds(60));
         var context = new RecordingContext();
-        var mine = await engine.NewSnapshotAsync(new NewSnapshotRequest(new VolumeSelector(Name: "db01")) { Name = "after" }, context);
-        Assert.Contains(context.Output.Verbose, m => m.StartsWith("Waiting up to 60 s", StringComparison.Ordinal));
+        var waiting = engine.NewSnapshotAsync(new NewSnapshotRequest(new VolumeSelector(Name: "db01")) { Name = "after" }, context);
+        await WaitUntilAsync(() => context.Output.Verbose.Any(m => m.StartsWith("Waiting up to 60 s", StringComparison.Ordinal)) || waiting.IsCompleted);
+        Assert.False(waiting.IsCompleted, "the second snapshot did not wait for the holder");
 
+        await holder.SayGoAsync();
+        var mine = await waiting;
         Assert.Equal(0, await holder.WaitForExitAsync());
         var held = (await holder.WaitForLineAsync("DONE ")).Split(' ')[1];
         Assert.Equal(SnapshotState.Ready, mine!.State);
         Assert.Equal(held, mine.ParentId); // serialised: mine was taken after the holder's and descends from it
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the condition did not come true within 60 s");
+            await Task.Delay(10);
+        }
     }
 
     [Fact]

@@ -4,7 +4,8 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 
 /// <summary>
 /// A StorageSnapshot.TestHost child process (copied next to the tests by the project reference), started with
-/// ArgumentList, its output read line by line so a test can wait for READY and then race it or kill it.
+/// ArgumentList, its output read line by line so a test can wait for READY and then race it or kill it, and its
+/// standard input open so a test can tell a child holding "until-go" to let go (<see cref="SayGoAsync"/>).
 /// </summary>
 public sealed class TestHostProcess : IAsyncDisposable
 {
@@ -22,6 +23,7 @@ public sealed class TestHostProcess : IAsyncDisposable
         var host = Path.Combine(AppContext.BaseDirectory, "StorageSnapshot.TestHost.dll");
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -68,6 +70,13 @@ public sealed class TestHostProcess : IAsyncDisposable
                 throw new Xunit.Sdk.XunitException($"The test host did not print '{prefix}'. It printed:\n{string.Join('\n', Lines)}");
             await lineArrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
         }
+    }
+
+    /// <summary>The parent's half of the handshake: a child holding "until-go" lets go.</summary>
+    public async Task SayGoAsync()
+    {
+        await process.StandardInput.WriteLineAsync("GO");
+        await process.StandardInput.FlushAsync();
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)

@@ -68,11 +68,17 @@ public sealed class VolumeLockTests : IDisposable
     [Fact]
     public async Task Another_process_holding_the_lock_excludes_this_one_until_it_exits()
     {
-        await using var child = TestHostProcess.Start("orchestration", "lock-file", directory, "lab/db01", "1500");
+        // A handshake, no time window: the child holds the lock until told GO, so nothing here can win it early.
+        await using var child = TestHostProcess.Start("orchestration", "lock-file", directory, "lab/db01", "until-go");
         await child.WaitForLineAsync("READY");
 
         Assert.Null(VolumeLock.TryAcquire(directory, "lab/db01"));
-        using var acquired = await VolumeLock.AcquireAsync(directory, "lab/db01", TimeSpan.FromSeconds(60), CancellationToken.None);
+        var waiting = VolumeLock.AcquireAsync(directory, "lab/db01", TimeSpan.FromSeconds(60), CancellationToken.None);
+        await Task.Delay(200); // time for a broken lock to be taken wrongly; a correct one cannot be, however long
+        Assert.False(waiting.IsCompleted, "the lock was acquired while the child held it");
+
+        await child.SayGoAsync();
+        using var acquired = await waiting;
         Assert.NotNull(acquired);
         Assert.Equal(0, await child.WaitForExitAsync());
     }

@@ -4,7 +4,7 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Tests.Infrastructure;
-using StorageSnapshot.Testing;
+using StorageSnapshot.Engine.Drivers.Directory;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;

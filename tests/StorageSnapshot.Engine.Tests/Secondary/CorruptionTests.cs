@@ -1,7 +1,7 @@
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
 using StorageSnapshot.Engine.Secondary.Verify;
-using StorageSnapshot.Testing;
+using StorageSnapshot.Engine.Drivers.Directory;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
 using StorageSnapshot.Engine.Tests.Infrastructure;
 
@@ -130,7 +130,7 @@ public sealed class CorruptionTests : IDisposable
     {
         var store = await _scratch.RepositoryAsync();
 
-        var error = await Assert.ThrowsAsync<ObjectNotFoundException>(() => new CopyRestorer(store).RestoreAsync("NOSUCHCOPY", FileBlockWriter.Create(_scratch.PathOf("t"), 10), new RecordingOutput(), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ObjectNotFoundException>(() => new CopyRestorer(store).RestoreAsync("NOSUCHCOPY", _scratch.NewVolumeWriter("t", 10), new RecordingOutput(), CancellationToken.None));
 
         Assert.Equal(ErrorIds.CopyNotFound, error.ErrorId);
     }

@@ -1,8 +1,9 @@
+using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Drivers.Directory;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
-using StorageSnapshot.Testing;
 using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
@@ -31,6 +32,17 @@ public sealed class SecondaryScratch : IDisposable
         stream.SetLength(length);
         fill?.Invoke(stream);
         return path;
+    }
+
+    /// <summary>
+    /// A new sparse image of <paramref name="length"/> bytes opened with the directory driver's writer (what a
+    /// restore into a new directory-driver volume writes through).
+    /// </summary>
+    internal FileBlockWriter NewVolumeWriter(string name, long length)
+    {
+        var path = PathOf(name);
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write)) stream.SetLength(length);
+        return new FileBlockWriter(path);
     }
 
     public string RandomImage(string name, long length, int seed)
@@ -70,7 +82,10 @@ public sealed class SecondaryScratch : IDisposable
     }
 }
 
-/// <summary>Copy and restore in one line each, over image files.</summary>
+/// <summary>
+/// Copy and restore in one line each, over image files read and written by the directory driver's own
+/// FileBlockReader and FileBlockWriter (the shipped code, not a test copy of it).
+/// </summary>
 internal static class SecondaryOps
 {
     public static CopySource Identity(string snapshotId, string volume = "vol1", DateTime? created = null) => new()
@@ -87,7 +102,7 @@ internal static class SecondaryOps
         string? baseCopyId = null, IReadOnlyList<Engine.Drivers.ByteRange>? changed = null, IOperationOutput? output = null,
         TransferOptions? options = null, string volume = "vol1", bool reportHoles = true, CancellationToken cancellationToken = default)
     {
-        using var reader = new FileBlockReader(imagePath) { ReportHoles = reportHoles };
+        using IBlockReader reader = reportHoles ? new FileBlockReader(imagePath) : new HolesUnknownReader(new FileBlockReader(imagePath));
         return await new SnapshotCopier(store, options).CopyAsync(
             new CopyRequest { Source = reader, Identity = Identity(snapshotId, volume), BaseCopyId = baseCopyId, ChangedRanges = changed },
             output ?? new RecordingOutput(), cancellationToken);
@@ -95,7 +110,8 @@ internal static class SecondaryOps
 
     public static async Task<RestoreResult> RestoreToFileAsync(IChunkStore store, string copyId, string targetPath, long length, IOperationOutput? output = null)
     {
-        await using var writer = FileBlockWriter.Create(targetPath, length);
+        using (var stream = new FileStream(targetPath, FileMode.CreateNew, FileAccess.Write)) stream.SetLength(length);
+        await using var writer = new FileBlockWriter(targetPath);
         return await new CopyRestorer(store).RestoreAsync(copyId, writer, output ?? new RecordingOutput(), CancellationToken.None);
     }
 
@@ -106,4 +122,19 @@ internal static class SecondaryOps
         Assert.Equal(expected.Length, actual.Length);
         Assert.True(expected.AsSpan().SequenceEqual(actual), $"{actualPath} differs from {expectedPath}");
     }
+}
+
+/// <summary>
+/// The driver's reader of a device that cannot tell where its data is (no SEEK_DATA, a raw LUN): every read goes
+/// through to the real reader, GetAllocatedRangesAsync answers null, so the copier must read everything.
+/// </summary>
+internal sealed class HolesUnknownReader(IBlockReader inner) : IBlockReader
+{
+    public long Length => inner.Length;
+
+    public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) => inner.ReadAsync(offset, buffer, cancellationToken);
+
+    public Task<IReadOnlyList<ByteRange>?> GetAllocatedRangesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<ByteRange>?>(null);
+
+    public void Dispose() => inner.Dispose();
 }
