@@ -19,6 +19,12 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
     private PipelineThreadPump Pump => pump ??= new PipelineThreadPump(new CmdletHost(this), stopping);
 
     /// <summary>
+    /// The activity id of an overall progress bar the cmdlet shows (Copy-SnapshotToSecondary's "snapshot 2 of 5"),
+    /// or -1: the engine's progress records without a parent of their own are shown under it.
+    /// </summary>
+    private protected int ProgressParentId { get; set; } = -1;
+
+    /// <summary>
     /// Runs one engine call for one item. On success returns true with the call's result; an engine error about
     /// the item is written as a non-terminating error (the pipeline goes on with the next item) and false is
     /// returned. Only an unusable inventory stops the command, since then nothing else can proceed.
@@ -149,7 +155,13 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
     {
         public void WriteVerbose(string message) => cmdlet.WriteVerbose(message);
         public void WriteWarning(string message) => cmdlet.WriteWarning(message);
-        public void WriteProgress(ProgressInfo progress) => cmdlet.WriteProgress(ProgressRecords.From(progress));
+        public void WriteProgress(ProgressInfo progress)
+        {
+            var record = ProgressRecords.From(progress);
+            if (record.ParentActivityId < 0 && cmdlet.ProgressParentId >= 0 && record.ActivityId != cmdlet.ProgressParentId)
+                record.ParentActivityId = cmdlet.ProgressParentId;
+            cmdlet.WriteProgress(record);
+        }
         public void WriteError(StorageSnapshotException error) => cmdlet.WriteError(ErrorRecords.From(error, cmdlet.currentTarget));
     }
 }

@@ -9,7 +9,7 @@ namespace StorageSnapshot.Commands;
 /// Register-SecondaryStorage: records a directory (a local disk or a mounted NFS/SMB share) as a copy
 /// destination, creating the repository in it when it has none.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Register-SecondaryStorage.md")]
 [OutputType(typeof(SecondaryStorage))]
 public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
 {
