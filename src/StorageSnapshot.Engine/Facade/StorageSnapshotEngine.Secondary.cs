@@ -97,7 +97,10 @@ public sealed partial class StorageSnapshotEngine
     }
 
     /// <summary>Get-SnapshotCopy: copies matching every filter, oldest first.</summary>
-    public async Task<IReadOnlyList<SnapshotCopy>> GetSnapshotCopiesAsync(CopyFilter filter, OperationContext context)
+    public Task<IReadOnlyList<SnapshotCopy>> GetSnapshotCopiesAsync(CopyFilter filter, OperationContext context) =>
+        ListCopiesAsync(filter, context, reportMissingNames: true);
+
+    private async Task<IReadOnlyList<SnapshotCopy>> ListCopiesAsync(CopyFilter filter, OperationContext context, bool reportMissingNames)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(context);
@@ -134,7 +137,9 @@ public sealed partial class StorageSnapshotEngine
             copies = copies.Where(c => patterns.Any(p => p.IsMatch(c.Volume)) || (c.VolumeId is not null && ids.Contains(c.VolumeId, StringComparer.OrdinalIgnoreCase)));
         }
         if (filter.States is { Count: > 0 } states) copies = copies.Where(c => states.Contains(c.State));
-        return MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context);
+        return reportMissingNames
+            ? MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context)
+            : MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), OperationContext.Unattended(context.CancellationToken));
     }
 
     /// <summary>
@@ -143,7 +148,7 @@ public sealed partial class StorageSnapshotEngine
     /// </summary>
     public async Task<IReadOnlyList<SnapshotCopy>> RequireSnapshotCopiesAsync(CopyFilter filter, OperationContext context)
     {
-        var copies = await GetSnapshotCopiesAsync(filter, context).ConfigureAwait(false);
+        var copies = await ListCopiesAsync(filter, context, reportMissingNames: false).ConfigureAwait(false);
         if (copies.Count > 0) return copies;
         var what = new List<string>();
         if (filter.SnapshotNames is { Count: > 0 } names) what.Add($"of snapshot {TargetNames.List(names)}");
@@ -188,6 +193,9 @@ public sealed partial class StorageSnapshotEngine
                 Destination = copy.Destination,
                 Snapshot = copy.Snapshot,
                 Volume = copy.Volume,
+                SnapshotId = copy.SnapshotId,
+                VolumeId = copy.VolumeId,
+                Backend = copy.Backend,
                 Valid = verification.IsValid,
                 ComparedWithSource = compareWithSource,
                 ChunksChecked = verification.ChunksChecked,
