@@ -90,5 +90,5 @@ internal static class Units
         _ => $"{bytes} B",
     };
 
-    public static string Rate(double bytesPerSecond) => $"{bytesPerSecond / 1e6:0.#} MB/s";
+    public static string Rate(double bytesPerSecond) => $"{bytesPerSecond / (1 << 20):0.#} MiB/s";
 }

@@ -49,6 +49,7 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         }
         catch (StorageSnapshotException e) when (e.ErrorId == ErrorIds.OperationCancelled && stopping.IsCancellationRequested)
         {
+            ReportStopped(e, target);
             throw new PipelineStoppedException();
         }
         catch (StorageSnapshotException e)
@@ -65,6 +66,31 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         }
         result = default!;
         return false;
+    }
+
+    /// <summary>
+    /// Ctrl+C stopped an operation that had started: says what happened, what was kept and how to resume, as a
+    /// terminating OperationStopped error record. PowerShell lets no Write* through once the pipeline is stopping,
+    /// so the record goes where the user and scripts find it anyway: into $Error (first), and onto the host's error
+    /// output. A Ctrl+C before any operation started (a look-up) stays a plain stop: nothing was changed.
+    /// </summary>
+    private void ReportStopped(StorageSnapshotException stopped, object? target)
+    {
+        var record = new ErrorRecord(new OperationStoppedException(stopped), ErrorIds.OperationStopped + "," + GetType().FullName,
+            ErrorCategory.OperationStopped, stopped.Target ?? target)
+        {
+            ErrorDetails = new ErrorDetails(stopped.Message) { RecommendedAction = stopped.RecommendedAction ?? "" },
+        };
+        try
+        {
+            if (SessionState.PSVariable.GetValue("global:Error") is System.Collections.ArrayList errors) errors.Insert(0, record);
+            var action = string.IsNullOrEmpty(stopped.RecommendedAction) ? "" : " " + stopped.RecommendedAction;
+            Host?.UI?.WriteErrorLine($"{MyInvocation.MyCommand.Name}: Stopped (OperationStopped). {stopped.Message}{action}");
+        }
+        catch (Exception e) when (e is PipelineStoppedException or InvalidOperationException or NotImplementedException)
+        {
+            // A host without an error output: $Error still has the record.
+        }
     }
 
     /// <summary>
