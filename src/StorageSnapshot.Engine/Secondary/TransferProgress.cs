@@ -25,6 +25,8 @@ internal sealed class TransferProgress : IAsyncDisposable
         _output = output;
         _activity = activity;
         _totalBytes = totalBytes;
+        // The bar appears at once, not half a second in.
+        _output.WriteProgress(Snapshot(completed: false));
         _reporter = ReportPeriodicallyAsync();
     }
 

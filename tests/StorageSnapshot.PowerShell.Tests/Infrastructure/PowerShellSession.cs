@@ -28,6 +28,9 @@ public sealed partial class PowerShellSession : IDisposable
         Run($"Import-Module '{Repository.ModuleManifest}' -ErrorAction Stop").ThrowIfFailed();
     }
 
+    /// <summary>The runspace, for tests that drive a pipeline themselves (Stop, BeginInvoke).</summary>
+    public Runspace Runspace => runspace;
+
     /// <summary>The session's temporary folder (its inventory is in inventory/ under it).</summary>
     public string Root { get; }
 
