@@ -55,7 +55,9 @@ public sealed partial record DocExample(string File, int Line, string Code, stri
             var info = fence.Groups[1].Value.Trim();
             if (!info.StartsWith("powershell", StringComparison.Ordinal) && info is not ("yaml" or "text"))
             {
-                found.AddRange(lines[(i + 1)..end].Where(l => CmdletUse().IsMatch(l)).Select(l => $"{Relative(path)}:{i + 1}: {l.Trim()}"));
+                // A SYNTAX block ("Verb-Noun [-Parameter] <Type> ... [<CommonParameters>]") is not an example.
+                found.AddRange(lines[(i + 1)..end].Where(l => CmdletUse().IsMatch(l) && !l.Contains("[<CommonParameters>]", StringComparison.Ordinal))
+                    .Select(l => $"{Relative(path)}:{i + 1}: {l.Trim()}"));
             }
             i = end;
         }
