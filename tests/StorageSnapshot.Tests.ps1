@@ -52,9 +52,9 @@ BeforeAll {
     }
 
     # Runs a command in a fresh pwsh (same inventory) and returns everything it printed, host output included.
-    # The pwsh beside this session's: under the dotnet tool this process is `dotnet`, not pwsh.
     function Invoke-InNewSession([string] $Command) {
-        $pwsh = Join-Path $PSHOME pwsh
+        # Under the dotnet tool (and any host) the process is not always pwsh itself: $PSHOME holds the executable.
+        $pwsh = Join-Path $PSHOME 'pwsh'
         & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$script:Manifest'; $Command" 2>&1 | Out-String
     }
 }
@@ -172,6 +172,57 @@ Describe 'Pipelines' {
     }
 }
 
+Describe 'Pipelines that used to give a wrong answer' {
+    BeforeAll {
+        # This Describe's own snapshot: TestDrive files made in another Describe are gone by now.
+        Set-VolumeText db01 'before'
+        $null = New-StorageSnapshot -Volume db01 -Backend lab -Name keep-here
+    }
+
+    It 'Get-StorageSnapshot s -Volume v | New-StorageVolume -Name c clones, never asks for -SizeBytes' {
+        $clone = Get-StorageSnapshot keep-here -Volume db01 | New-StorageVolume -Name c2
+        $clone.CreatedFromSnapshotId | Should -Be (Get-StorageSnapshot keep-here -Volume db01).Id
+        Get-VolumeText c2 | Should -Be 'before'
+    }
+
+    It 'Get-StorageSnapshot s -Volume v | Get-StorageVolume returns that snapshot''s volume only' {
+        @(Get-StorageSnapshot keep-here -Volume db01 | Get-StorageVolume).Name | Should -Be 'db01'
+    }
+
+    It 'objects are taken as parameter values: -Volume, -Backend' {
+        @(Get-StorageSnapshot -Volume (Get-StorageVolume db01)).Volume | Select-Object -Unique | Should -Be 'db01'
+        @(Get-StorageVolume -Backend (Get-StorageBackend lab)).Name | Should -Contain 'db01'
+        (New-StorageVolume -Backend (Get-StorageBackend lab) -Name by-object -SizeBytes 1MB).Backend | Should -Be 'lab'
+    }
+
+    It 'Restore-StorageSnapshot takes the snapshot name by position' {
+        Set-VolumeText db01 'changed again'
+        Restore-StorageSnapshot keep-here -Volume db01 -Force
+        Get-VolumeText db01 | Should -Be 'before'
+    }
+
+    It 'a volume piped to Remove-StorageSnapshot is a clear error, and nothing is removed' {
+        $before = @(Get-StorageSnapshot -Volume db01).Count
+        Get-StorageVolume db01 | Remove-StorageSnapshot -Force -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+        "$($problems[0])" | Should -Match 'not a Volume object'
+        @(Get-StorageSnapshot -Volume db01).Count | Should -Be $before
+    }
+
+    It 'a bad wildcard is an error' {
+        { Get-StorageVolume 'v[' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidArgument,StorageSnapshot.Commands.GetStorageVolumeCommand'
+    }
+
+    It 'the syntax shows the objects'' types' {
+        (Get-Command New-StorageSnapshot -Syntax) | Should -Match '\[-Volume\] <Volume>'
+        (Get-Command Get-StorageSnapshot -Syntax) | Should -Not -Match 'Parameter>'
+    }
+
+    It 'Get-Help -Online has a page to open' {
+        (Get-Command Get-StorageSnapshot).HelpUri | Should -Match '^https://.*/docs/Get-StorageSnapshot\.md$'
+    }
+}
+
 Describe '-WhatIf changes nothing' {
     It 'New-StorageSnapshot -WhatIf makes no snapshot' {
         $before = @(Get-StorageSnapshot -Volume v2).Count
@@ -250,8 +301,9 @@ Describe 'Errors' {
 Describe 'Formatting' {
     It 'shows snapshots as a table with local time, human sizes and tags' {
         $text = Get-StorageSnapshot -Volume db01 | Format-Table | Out-String -Width 200
-        foreach ($header in 'Name', 'Volume', 'Backend', 'Created', 'Size', 'State', 'Tags') { $text | Should -Match $header }
+        foreach ($header in 'Name', 'Volume', 'State', 'Size', 'Created', 'Tags') { $text | Should -Match $header }
         $text | Should -Match '1 MiB'
+        $text | Should -Not -Match '1048576'
         $text | Should -Match 'app=db'
     }
 
@@ -271,8 +323,9 @@ Describe 'Formatting' {
 
 Describe 'Secondary storage' {
     BeforeAll {
-        $script:RepositoryFolder = Join-Path $TestDrive 'secondary'
-        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -Create -ChunkSizeBytes 64KB
+        # An existing empty folder, as a mounted share would be.
+        $script:RepositoryFolder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'secondary')).FullName
+        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -ChunkSizeBytes 64KB
         Set-VolumeText v2 'copied text'
         $script:Copy = New-StorageSnapshot -Volume v2 -Backend lab -Name for-copy | Copy-SnapshotToSecondary -Destination nfs1
     }
@@ -285,6 +338,40 @@ Describe 'Secondary storage' {
 
     It 'proves the copy restores, against the primary snapshot too' {
         ($script:Copy | Test-SnapshotCopy -Source).Valid | Should -BeTrue
+    }
+
+    It 'a volume piped to Copy-SnapshotToSecondary is a clear error' {
+        Get-StorageVolume v2 | Copy-SnapshotToSecondary -Destination nfs1 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentTransformationError,*'
+    }
+
+    It 'Get-StorageVolume v | Get-SnapshotCopy lists the copies of its snapshots' {
+        (Get-StorageVolume v2 | Get-SnapshotCopy).Id | Should -Be $script:Copy.Id
+    }
+
+    It 'Get-SnapshotCopy n | Get-StorageSnapshot returns the snapshot copied' {
+        @(Get-SnapshotCopy for-copy | Get-StorageSnapshot).Id | Should -Be $script:Copy.SnapshotId
+    }
+
+    It 'Get-SnapshotCopy filters by volume and state, and -Destination takes the object' {
+        (Get-SnapshotCopy -Volume v2 -State Copied -Destination (Get-SecondaryStorage nfs1)).Id | Should -Be $script:Copy.Id
+        Get-SnapshotCopy -State Failed | Should -BeNullOrEmpty
+    }
+
+    It 'Test-SnapshotCopy takes a snapshot name and a destination' {
+        (Test-SnapshotCopy for-copy -Destination nfs1).Valid | Should -BeTrue
+    }
+
+    It 'restores a copy onto another backend' {
+        $folder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'dr')).FullName
+        Register-StorageBackend -Name dr -Driver directory -Property @{ Path = $folder }
+        $restored = New-StorageVolume -FromCopy $script:Copy -Backend dr -Name v2-dr
+        $restored.Backend | Should -Be 'dr'
+        $stream = [IO.File]::OpenRead($restored.Location)
+        try { $buffer = [byte[]]::new(64); $null = $stream.Read($buffer, 0, 64) } finally { $stream.Dispose() }
+        [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ') | Should -Be 'copied text'
+        $restored | Remove-StorageVolume -Force
+        Unregister-StorageBackend dr
     }
 
     It 'restores a copy into a new volume' {

@@ -143,7 +143,7 @@ try
     await engine.UnregisterBackendAsync("lab", context);
     Console.WriteLine("  done");
 
-    Step("The journal (Get-StorageOperation)");
+    Step("The operation journal (no cmdlet shows it yet; the engine's GetOperationsAsync does)");
     foreach (var op in await engine.GetOperationsAsync(null, context))
         Console.WriteLine($"  {op.StartedUtc.ToLocalTime():HH:mm:ss.fff} {op.Kind,-15} {op.State,-10} {op.Volume}");
     return 0;

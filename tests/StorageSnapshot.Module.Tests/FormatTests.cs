@@ -35,7 +35,7 @@ public sealed class FormatTests
     {
         var table = Format.Descendants("View").Single(v => v.Element("Name")!.Value == "StorageSnapshot.Snapshot.Table");
         var headers = table.Descendants("TableColumnHeader").Select(h => h.Element("Label")!.Value);
-        Assert.Equal(["Name", "Volume", "Backend", "Created", "Size", "State", "Tags"], headers);
+        Assert.Equal(["Name", "Volume", "State", "Size", "Created", "Tags"], headers);
     }
 
     [Theory]

@@ -10,6 +10,9 @@ internal sealed record CommandPage(string Name, string Synopsis, string Descript
     public string Notes { get; set; } = "";
     public List<string> RelatedLinks { get; } = [];
 
+    /// <summary>The page's URI for Get-Help -Online (front matter "online version"), if any.</summary>
+    public string? OnlineVersion { get; init; }
+
     public string Verb => Name.Split('-', 2)[0];
     public string Noun => Name.Split('-', 2)[1];
 

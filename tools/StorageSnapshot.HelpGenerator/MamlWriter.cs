@@ -39,8 +39,12 @@ internal static class MamlWriter
             new XElement(Command + "returnValues", page.Outputs.Select(t => TypeElement("returnValue", t))),
             new XElement(Maml + "alertSet", new XElement(Maml + "alert", Paragraphs(page.Notes))),
             new XElement(Command + "examples", page.Examples.Select(Example)),
-            new XElement(Maml + "relatedLinks", page.RelatedLinks.Select(link =>
-                new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", link), new XElement(Maml + "uri")))));
+            // Get-Help -Online opens the uri of the first navigation link that has one: the page's online version.
+            new XElement(Maml + "relatedLinks",
+                page.OnlineVersion is null ? null
+                    : new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", "Online Version:"), new XElement(Maml + "uri", page.OnlineVersion)),
+                page.RelatedLinks.Select(link =>
+                    new XElement(Maml + "navigationLink", new XElement(Maml + "linkText", link), new XElement(Maml + "uri")))));
 
     private static IEnumerable<XElement> SyntaxItems(CommandPage page)
     {

@@ -13,9 +13,13 @@ internal static class MarkdownReader
     {
         var lines = File.ReadAllLines(path);
         var start = 0;
+        string? onlineVersion = null;
         if (lines.Length > 0 && lines[0].Trim() == "---")
         {
             start = Array.FindIndex(lines, 1, l => l.Trim() == "---") + 1;
+            // platyPS front matter: "online version: <uri>" is the page Get-Help -Online opens.
+            onlineVersion = lines.Take(start).Select(l => l.Split(':', 2)).Where(kv => kv.Length == 2 && kv[0].Trim() == "online version")
+                .Select(kv => kv[1].Trim()).FirstOrDefault(v => v.Length > 0);
         }
         var sections = Split(lines.Skip(start), "## ");
         var title = lines.Skip(start).FirstOrDefault(l => l.StartsWith("# ", StringComparison.Ordinal))?[2..].Trim();
@@ -26,7 +30,7 @@ internal static class MarkdownReader
         }
         string Section(string name) => sections.TryGetValue(name, out var body) ? Prose(body) : "";
 
-        var page = new CommandPage(title, Section("SYNOPSIS"), Section("DESCRIPTION")) { Notes = Section("NOTES") };
+        var page = new CommandPage(title, Section("SYNOPSIS"), Section("DESCRIPTION")) { Notes = Section("NOTES"), OnlineVersion = onlineVersion };
         if (page.Synopsis.Length == 0) problems.Add($"{path}: empty SYNOPSIS.");
         if (page.Description.Length == 0) problems.Add($"{path}: empty DESCRIPTION.");
 

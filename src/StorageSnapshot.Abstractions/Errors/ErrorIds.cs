@@ -53,4 +53,9 @@ public static class ErrorIds
     public const string InventoryUnavailable = nameof(InventoryUnavailable);
     /// <summary>The operation was cancelled (Ctrl+C) before it finished; nothing was left half-done.</summary>
     public const string OperationCancelled = nameof(OperationCancelled);
+    /// <summary>
+    /// The cmdlets' record for Ctrl+C during an operation that had started (a copy, a restore): the engine's
+    /// OperationCancelled message — what was stopped, what was kept — and how to resume as its recommended action.
+    /// </summary>
+    public const string OperationStopped = nameof(OperationStopped);
 }

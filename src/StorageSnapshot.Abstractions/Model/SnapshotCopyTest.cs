@@ -15,6 +15,15 @@ public sealed record SnapshotCopyTest
     /// <summary>Name of that snapshot's volume.</summary>
     public string? Volume { get; init; }
 
+    /// <summary>Inventory id of the snapshot copied (so a result pipes on to Get-StorageSnapshot).</summary>
+    public string? SnapshotId { get; init; }
+
+    /// <summary>Inventory id of the snapshot's volume (so a result pipes on to Get-StorageVolume).</summary>
+    public string? VolumeId { get; init; }
+
+    /// <summary>Backend of the snapshot's volume.</summary>
+    public string? Backend { get; init; }
+
     /// <summary>True when the manifest and every chunk (and, with -Source, the primary snapshot) matched.</summary>
     public bool Valid { get; init; }
 

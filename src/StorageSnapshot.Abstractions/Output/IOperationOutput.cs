@@ -40,7 +40,7 @@ public sealed record ProgressInfo
     /// <summary>What is being done ("Copying snapshot nightly to nfs1").</summary>
     public required string Activity { get; init; }
 
-    /// <summary>Where it stands ("1.2 GiB of 4 GiB, 620 MB/s").</summary>
+    /// <summary>Where it stands ("1.2 GiB of 4 GiB, 591 MiB/s").</summary>
     public required string Status { get; init; }
 
     /// <summary>0–100, or -1 when unknown.</summary>

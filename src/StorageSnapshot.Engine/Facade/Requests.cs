@@ -91,6 +91,12 @@ public sealed record SnapshotFilter
     /// <summary>Volume name patterns.</summary>
     public IReadOnlyList<string>? Volumes { get; init; }
 
+    /// <summary>
+    /// Volume ids (volume objects given to -Volume). With <see cref="Volumes"/> too, snapshots of a volume named by
+    /// either are returned; an id that matches no volume is reported as VolumeNotFound.
+    /// </summary>
+    public IReadOnlyList<string>? VolumeIds { get; init; }
+
     /// <summary>Backend name patterns.</summary>
     public IReadOnlyList<string>? Backends { get; init; }
 

@@ -39,6 +39,18 @@ public sealed record CopyFilter
 
     /// <summary>Secondary storage name patterns.</summary>
     public IReadOnlyList<string>? Destinations { get; init; }
+
+    /// <summary>Copies of snapshots of volumes with these name patterns.</summary>
+    public IReadOnlyList<string>? Volumes { get; init; }
+
+    /// <summary>Copies of snapshots of these volume ids (volume objects given to -Volume).</summary>
+    public IReadOnlyList<string>? VolumeIds { get; init; }
+
+    /// <summary>Copies of snapshots on backends with these name patterns.</summary>
+    public IReadOnlyList<string>? Backends { get; init; }
+
+    /// <summary>Only copies in these states.</summary>
+    public IReadOnlyList<CopyState>? States { get; init; }
 }
 
 /// <summary>New-StorageVolume -FromCopy: a new volume named <paramref name="Name"/> on <paramref name="Backend"/> (default: the copy's backend).</summary>

@@ -126,7 +126,10 @@ public sealed partial class StorageSnapshotEngine
     }
 
     /// <summary>Get-SnapshotCopy: copies matching every filter, oldest first.</summary>
-    public async Task<IReadOnlyList<SnapshotCopy>> GetSnapshotCopiesAsync(CopyFilter filter, OperationContext context)
+    public Task<IReadOnlyList<SnapshotCopy>> GetSnapshotCopiesAsync(CopyFilter filter, OperationContext context) =>
+        ListCopiesAsync(filter, context, reportMissingNames: true);
+
+    private async Task<IReadOnlyList<SnapshotCopy>> ListCopiesAsync(CopyFilter filter, OperationContext context, bool reportMissingNames)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(context);
@@ -138,15 +141,51 @@ public sealed partial class StorageSnapshotEngine
                 filter.Destinations, s => s.Name, SecondaryErrors.StorageNotFound, context).Select(s => s.Name).ToList();
             if (destinations.Count == 0) return Array.Empty<SnapshotCopy>();
         }
-        var copies = await Inventory.ListCopiesAsync(new CopyQuery
+        IEnumerable<SnapshotCopy> copies = await Inventory.ListCopiesAsync(new CopyQuery
         {
             Ids = filter.Ids is { Count: > 0 } ? filter.Ids : null,
             SnapshotIds = filter.SnapshotIds is { Count: > 0 } ? filter.SnapshotIds : null,
             Destinations = destinations,
         }, cancellationToken).ConfigureAwait(false);
-        foreach (var missing in (filter.Ids ?? Array.Empty<string>()).Where(id => !copies.Any(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))))
+        var listed = copies.ToList();
+        foreach (var missing in (filter.Ids ?? Array.Empty<string>()).Where(id => !listed.Any(c => string.Equals(c.Id, id, StringComparison.OrdinalIgnoreCase))))
             context.Output.WriteError(SecondaryErrors.CopyNotFound($"with id '{missing}'", missing));
-        return MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context);
+        copies = listed;
+
+        // Volume and backend filters: by name pattern (a plain name that matches no copy is not an error: the
+        // volume may simply have none) or by volume id; states as given.
+        if (filter.Backends is { Count: > 0 })
+        {
+            var patterns = filter.Backends.Select(Wildcard.Parse).ToList();
+            copies = copies.Where(c => patterns.Any(p => p.IsMatch(c.Backend)));
+        }
+        if (filter.Volumes is { Count: > 0 } || filter.VolumeIds is { Count: > 0 })
+        {
+            var patterns = (filter.Volumes ?? Array.Empty<string>()).Select(Wildcard.Parse).ToList();
+            var ids = filter.VolumeIds ?? Array.Empty<string>();
+            copies = copies.Where(c => patterns.Any(p => p.IsMatch(c.Volume)) || (c.VolumeId is not null && ids.Contains(c.VolumeId, StringComparer.OrdinalIgnoreCase)));
+        }
+        if (filter.States is { Count: > 0 } states) copies = copies.Where(c => states.Contains(c.State));
+        return reportMissingNames
+            ? MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), context)
+            : MatchByName(copies, filter.SnapshotNames, c => c.Snapshot ?? "", name => SecondaryErrors.CopyNotFound($"of a snapshot named '{name}'", name), OperationContext.Unattended(context.CancellationToken));
+    }
+
+    /// <summary>
+    /// Test-/Remove-SnapshotCopy by snapshot (and destination, volume): the copies <see cref="GetSnapshotCopiesAsync"/>
+    /// finds, or CopyNotFound naming what was asked for when it finds none.
+    /// </summary>
+    public async Task<IReadOnlyList<SnapshotCopy>> RequireSnapshotCopiesAsync(CopyFilter filter, OperationContext context)
+    {
+        var copies = await ListCopiesAsync(filter, context, reportMissingNames: false).ConfigureAwait(false);
+        if (copies.Count > 0) return copies;
+        var what = new List<string>();
+        if (filter.SnapshotNames is { Count: > 0 } names) what.Add($"of snapshot {TargetNames.List(names)}");
+        if (filter.SnapshotIds is { Count: > 0 } ids) what.Add($"of snapshot id {TargetNames.List(ids)}");
+        if (filter.Volumes is { Count: > 0 } volumes) what.Add($"of volume {TargetNames.List(volumes)}");
+        if (filter.Destinations is { Count: > 0 } destinations) what.Add($"on {TargetNames.List(destinations)}");
+        var target = (object?)filter.SnapshotNames?.FirstOrDefault() ?? filter.SnapshotIds?.FirstOrDefault();
+        throw SecondaryErrors.CopyNotFound(string.Join(" ", what), target);
     }
 
     /// <summary>
@@ -183,6 +222,9 @@ public sealed partial class StorageSnapshotEngine
                 Destination = copy.Destination,
                 Snapshot = copy.Snapshot,
                 Volume = copy.Volume,
+                SnapshotId = copy.SnapshotId,
+                VolumeId = copy.VolumeId,
+                Backend = copy.Backend,
                 Valid = verification.IsValid,
                 ComparedWithSource = compareWithSource,
                 ChunksChecked = verification.ChunksChecked,

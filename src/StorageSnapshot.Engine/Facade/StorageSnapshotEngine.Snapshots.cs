@@ -95,10 +95,17 @@ public sealed partial class StorageSnapshotEngine
         }
 
         List<string>? volumeIds = null;
-        if (filter.Volumes is { Count: > 0 })
+        if (filter.Volumes is { Count: > 0 } || filter.VolumeIds is { Count: > 0 })
         {
             var volumes = await Inventory.ListVolumesAsync(backends, cancellationToken).ConfigureAwait(false);
-            volumeIds = MatchByName(volumes, filter.Volumes, v => v.Name, name => EngineErrors.VolumeNotFound($"named '{name}'", name), context).Select(v => v.Id).ToList();
+            volumeIds = filter.Volumes is { Count: > 0 }
+                ? MatchByName(volumes, filter.Volumes, v => v.Name, name => EngineErrors.VolumeNotFound($"named '{name}'", name), context).Select(v => v.Id).ToList()
+                : new List<string>();
+            foreach (var id in filter.VolumeIds ?? Array.Empty<string>())
+            {
+                if (volumes.Any(v => string.Equals(v.Id, id, StringComparison.OrdinalIgnoreCase))) volumeIds.Add(id);
+                else context.Output.WriteError(EngineErrors.VolumeNotFound($"with id '{id}'{(backends is null ? "" : " on the backends given")}", id));
+            }
             if (volumeIds.Count == 0) return Array.Empty<Snapshot>();
         }
 

@@ -14,6 +14,12 @@ public sealed class Wildcard
 
     private Wildcard(string pattern)
     {
+        if (UnclosedBracket(pattern) is { } at)
+        {
+            // PowerShell's own WildcardPattern refuses these too; treating '[' as a literal would silently match nothing.
+            throw new ValidationException(ErrorIds.InvalidArgument,
+                new[] { $"The wildcard pattern '{pattern}' is not valid: the '[' at position {at + 1} has no closing ']'. Escape it as '`[' to match a '['." }, pattern);
+        }
         Pattern = pattern;
         literal = pattern;
         if (ContainsWildcard(pattern)) regex = new Regex(ToRegex(pattern), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
@@ -38,6 +44,19 @@ public sealed class Wildcard
             if (pattern[i] is '*' or '?' or '[') return true;
         }
         return false;
+    }
+
+    private static int? UnclosedBracket(string pattern)
+    {
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            if (pattern[i] == '`') { i++; continue; }
+            if (pattern[i] != '[') continue;
+            var close = pattern.IndexOf(']', i + 1);
+            if (close < 0) return i;
+            i = close;
+        }
+        return null;
     }
 
     /// <summary>True when <paramref name="value"/> matches.</summary>

@@ -21,8 +21,10 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private readonly bool full;
     private readonly IOperationOutput output;
     private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
+    private readonly CopyCounters counters = new();
     private SnapshotCopy copy;
     private CopyResult? result;
+    private DateTime? startedUtc;
 
     /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
     public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
@@ -95,18 +97,32 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
 
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
+        startedUtc = DateTime.UtcNow;
         await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
-        result = await new SnapshotCopier(store).CopyAsync(new CopyRequest
+        // Counted, so that a failed or stopped copy records what it really stored (and a rerun reuses); the
+        // progress names the destination by its name, not by its path.
+        var activity = $"Copying snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to {storage.Name}";
+        result = await new SnapshotCopier(counters.Count(store)).CopyAsync(new CopyRequest
         {
-            Source = reader,
+            Source = counters.Count(reader),
             Identity = CopySource.Of(snapshot),
             CopyId = copy.Id,
             BaseCopyId = baseCopy,
             ChangedRanges = ranges,
-        }, output, cancellationToken).ConfigureAwait(false);
+        }, new RelabelledProgress(output, activity), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>What a stopped or failed copy kept, and how to resume: for the error the runner raises.</summary>
+    public override string? AfterFailure =>
+        counters.ChunksStored == 0
+            ? $"No chunk had been stored on '{storage.Name}' yet; copy {copy.Id} is recorded as Failed."
+            : $"Kept on '{storage.Name}': {counters.ChunksStored} chunk(s), {counters.BytesStored} bytes, recorded on copy {copy.Id} (Failed); " +
+              "no copy is visible until one completes.";
+
+    public override string? HowToResume =>
+        $"Run the same Copy-SnapshotToSecondary again (snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}'): it resumes copy {copy.Id} and reuses every chunk already stored.";
 
     /// <summary>
     /// The base of an incremental copy: the newest committed copy in this repository of an older snapshot of
@@ -171,8 +187,29 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     // No manifest was committed: nothing is visible, and the chunks already stored are what a rerun reuses.
     public override Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken) =>
-        transaction.UpdateCopyAsync(copy with { State = CopyState.Failed, ErrorMessage = failure.Message }, cancellationToken);
+    public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken)
+    {
+        // The figures of the run that failed: what it read and what it really stored (a rerun reuses those chunks).
+        var duration = startedUtc is { } started ? TimeSpan.FromMilliseconds(Math.Round((DateTime.UtcNow - started).TotalMilliseconds)) : TimeSpan.Zero;
+        return transaction.UpdateCopyAsync(copy with
+        {
+            State = CopyState.Failed,
+            ErrorMessage = failure.Message,
+            BytesRead = counters.BytesRead,
+            BytesWritten = counters.BytesStored,
+            Duration = duration,
+            BytesPerSecond = duration > TimeSpan.Zero ? counters.BytesRead / duration.TotalSeconds : 0,
+        }, cancellationToken);
+    }
+
+    /// <summary>The copier's output with its progress records under the activity this operation names.</summary>
+    private sealed class RelabelledProgress(IOperationOutput inner, string activity) : IOperationOutput
+    {
+        public void WriteVerbose(string message) => inner.WriteVerbose(message);
+        public void WriteWarning(string message) => inner.WriteWarning(message);
+        public void WriteProgress(ProgressInfo progress) => inner.WriteProgress(progress with { Activity = activity });
+        public void WriteError(StorageSnapshotException error) => inner.WriteError(error);
+    }
 }
 
 /// <summary>Errors of the secondary-storage use cases.</summary>

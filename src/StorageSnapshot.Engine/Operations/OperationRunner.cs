@@ -78,9 +78,13 @@ internal sealed class OperationRunner
                 var compensated = await FailAsync(operation, journal, session, error, cancelled, output).ConfigureAwait(false);
                 if (cancelled)
                 {
-                    error = EngineErrors.Cancelled(error.Message + (compensated
-                        ? " Nothing was left half-done."
-                        : $" Cleanup failed; the {operation.TargetType.ToLowerInvariant()} is left in state Error for repair."), operation.TargetObject);
+                    var kept = operation.AfterFailure is { } note ? " " + note : "";
+                    error = new StorageSnapshotException(ErrorIds.OperationCancelled, ErrorKind.OperationStopped, error.Message + (compensated
+                        ? " Nothing was left half-done." + kept
+                        : $" Cleanup failed; the {operation.TargetType.ToLowerInvariant()} is left in state Error for repair." + kept), operation.TargetObject)
+                    {
+                        RecommendedAction = operation.HowToResume,
+                    };
                 }
                 throw error;
             }

@@ -41,6 +41,11 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
     public override DriverCapabilities RequiredCapability => DriverCapabilities.WriteVolume | DriverCapabilities.Snapshot | DriverCapabilities.Revert;
     public override string EventPrefix => "volume";
 
+    // A stopped restore put the volume back as it was (the safety snapshot); nothing to resume but the restore itself.
+    public override string? AfterFailure => $"{TargetNames.Capitalize(TargetNames.Volume(volume))} was put back as it was before the restore (its safety snapshot).";
+
+    public override string? HowToResume => $"Run the same Restore-StorageSnapshot -FromCopy again to restore {TargetNames.Volume(volume)} from {source.Description}.";
+
     public override IReadOnlyDictionary<string, string> Details
     {
         get

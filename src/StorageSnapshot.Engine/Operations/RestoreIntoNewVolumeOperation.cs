@@ -36,6 +36,11 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
 
     /// <summary>The name asked for: the volume exists only as a reserved row until it is filled.</summary>
     public override object TargetObject => volume.Name;
+
+    // A stopped restore into a new volume removed the half-written volume; nothing is kept.
+    public override string? AfterFailure => $"The new {TargetNames.Volume(volume)} was removed again: no half-written volume is left.";
+
+    public override string? HowToResume => $"Run the same New-StorageVolume -FromCopy again to restore {source.Description} into '{volume.Name}'.";
     public override string Verb => $"restore {source.Description} into a new volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.CreateVolume | DriverCapabilities.WriteVolume;
     public override string EventPrefix => "volume";

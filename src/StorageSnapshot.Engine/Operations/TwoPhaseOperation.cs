@@ -52,6 +52,15 @@ internal abstract class TwoPhaseOperation<TResult>
     /// <summary>Dotted event name prefix ("snapshot", "volume").</summary>
     public abstract string EventPrefix { get; }
 
+    /// <summary>
+    /// After a failed or stopped driver call (and compensation): what was kept, in words, for the error — a copy's
+    /// stored chunks, say. Null when there is nothing to add to "nothing was left half-done".
+    /// </summary>
+    public virtual string? AfterFailure => null;
+
+    /// <summary>How to finish what a stopped operation left, for the error's recommended action; null when there is nothing to resume.</summary>
+    public virtual string? HowToResume => null;
+
     /// <summary>Facts recorded in the journal entry for recovery (driver keys, the source snapshot, ...).</summary>
     public virtual IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 

@@ -25,6 +25,8 @@ internal sealed class TransferProgress : IAsyncDisposable
         _output = output;
         _activity = activity;
         _totalBytes = totalBytes;
+        // The bar appears at once, not half a second in.
+        _output.WriteProgress(Snapshot(completed: false));
         _reporter = ReportPeriodicallyAsync();
     }
 
@@ -90,5 +92,5 @@ internal static class Units
         _ => $"{bytes} B",
     };
 
-    public static string Rate(double bytesPerSecond) => $"{bytesPerSecond / 1e6:0.#} MB/s";
+    public static string Rate(double bytesPerSecond) => $"{bytesPerSecond / (1 << 20):0.#} MiB/s";
 }

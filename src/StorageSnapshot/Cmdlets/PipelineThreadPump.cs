@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using StorageSnapshot.Engine.Facade;
 
@@ -60,6 +61,10 @@ internal sealed class PipelineThreadPump
             }
         }
 
+        // Ctrl+C: the engine's own account of what it stopped (and what it kept) says more than PowerShell's
+        // PipelineStoppedException, so the caller gets that; it still ends the pipeline (StorageSnapshotCmdlet.TryRun).
+        if (pipelineFailure?.SourceException is PipelineStoppedException && work.Exception?.InnerException is StorageSnapshotException stopped)
+            ExceptionDispatchInfo.Capture(stopped).Throw();
         pipelineFailure?.Throw();
         // The queue completes only after the task has, so this never blocks: it unwraps the result or rethrows the
         // engine's exception as itself (not as an AggregateException).

@@ -22,25 +22,32 @@ internal static class ProgressRecords
         return record;
     }
 
+    /// <summary>
+    /// The status line: with byte counts, "&lt;done&gt; of &lt;total&gt; (&lt;percent&gt;%), &lt;rate&gt;" in binary units, whatever
+    /// words the engine used (one unit convention everywhere); without, the engine's words.
+    /// </summary>
     internal static string Status(ProgressInfo progress)
     {
         var status = string.IsNullOrWhiteSpace(progress.Status) ? "Working" : progress.Status;
         if (progress.BytesTotal <= 0 && progress.BytesDone <= 0) return status;
-        // Some reports already say it in words ("1.2 GiB of 4 GiB, 620 MB/s"); the figures are added only once.
-        if (status.Contains("/s", StringComparison.Ordinal) || status.Contains(ByteSize.Format(progress.BytesDone), StringComparison.Ordinal)) return status;
         var bytes = progress.BytesTotal > 0
-            ? $"{ByteSize.Format(progress.BytesDone)} of {ByteSize.Format(progress.BytesTotal)}"
+            ? string.Create(CultureInfo.InvariantCulture, $"{ByteSize.Format(progress.BytesDone)} of {ByteSize.Format(progress.BytesTotal)} ({Math.Clamp(progress.BytesDone * 100 / progress.BytesTotal, 0, 100)}%)")
             : ByteSize.Format(progress.BytesDone);
-        var rate = progress.BytesPerSecond > 0 ? $", {ByteSize.Format((long)progress.BytesPerSecond)}/s" : "";
-        return string.Create(CultureInfo.InvariantCulture, $"{status} ({bytes}{rate})");
+        var rate = progress.BytesPerSecond > 0 ? ", " + ByteSize.FormatRate(progress.BytesPerSecond) : "";
+        return bytes + rate;
     }
 }
 
-/// <summary>Binary byte units (KiB, MiB, GiB, TiB) as the format views show them.</summary>
-internal static class ByteSize
+/// <summary>
+/// Sizes and throughput in binary (IEC) units — B, KiB, MiB, GiB, TiB, PiB, 1 KiB = 1024 bytes — as the format views and
+/// progress bars show them (the views call it: it is public). At most three significant digits before the point:
+/// "1.1 KiB", "16 MiB", "1023 MiB", "1.5 TiB".
+/// </summary>
+public static class ByteSize
 {
     private static readonly string[] Units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
 
+    /// <summary>A size: "512 B", "1.5 KiB", "16 MiB".</summary>
     public static string Format(long bytes)
     {
         double value = bytes;
@@ -50,8 +57,12 @@ internal static class ByteSize
             value /= 1024;
             unit++;
         }
-        return unit == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
-            : string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {Units[unit]}");
+        if (unit == 0) return string.Create(CultureInfo.InvariantCulture, $"{bytes} B");
+        return Math.Abs(value) >= 100
+            ? string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(value):0} {Units[unit]}")
+            : string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(value * 10) / 10:0.#} {Units[unit]}");
     }
+
+    /// <summary>A throughput: "572.2 MiB/s".</summary>
+    public static string FormatRate(double bytesPerSecond) => Format((long)Math.Round(bytesPerSecond)) + "/s";
 }

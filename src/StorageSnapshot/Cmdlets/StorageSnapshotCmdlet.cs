@@ -19,6 +19,12 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
     private PipelineThreadPump Pump => pump ??= new PipelineThreadPump(new CmdletHost(this), stopping);
 
     /// <summary>
+    /// The activity id of an overall progress bar the cmdlet shows (Copy-SnapshotToSecondary's "snapshot 2 of 5"),
+    /// or -1: the engine's progress records without a parent of their own are shown under it.
+    /// </summary>
+    private protected int ProgressParentId { get; set; } = -1;
+
+    /// <summary>
     /// Runs one engine call for one item. On success returns true with the call's result; an engine error about
     /// the item is written as a non-terminating error (the pipeline goes on with the next item) and false is
     /// returned. Only an unusable inventory stops the command, since then nothing else can proceed.
@@ -43,6 +49,7 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         }
         catch (StorageSnapshotException e) when (e.ErrorId == ErrorIds.OperationCancelled && stopping.IsCancellationRequested)
         {
+            ReportStopped(e, target);
             throw new PipelineStoppedException();
         }
         catch (StorageSnapshotException e)
@@ -59,6 +66,31 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         }
         result = default!;
         return false;
+    }
+
+    /// <summary>
+    /// Ctrl+C stopped an operation that had started: says what happened, what was kept and how to resume, as a
+    /// terminating OperationStopped error record. PowerShell lets no Write* through once the pipeline is stopping,
+    /// so the record goes where the user and scripts find it anyway: into $Error (first), and onto the host's error
+    /// output. A Ctrl+C before any operation started (a look-up) stays a plain stop: nothing was changed.
+    /// </summary>
+    private void ReportStopped(StorageSnapshotException stopped, object? target)
+    {
+        var record = new ErrorRecord(new OperationStoppedException(stopped), ErrorIds.OperationStopped + "," + GetType().FullName,
+            ErrorCategory.OperationStopped, stopped.Target ?? target)
+        {
+            ErrorDetails = new ErrorDetails(stopped.Message) { RecommendedAction = stopped.RecommendedAction ?? "" },
+        };
+        try
+        {
+            if (SessionState.PSVariable.GetValue("global:Error") is System.Collections.ArrayList errors) errors.Insert(0, record);
+            var action = string.IsNullOrEmpty(stopped.RecommendedAction) ? "" : " " + stopped.RecommendedAction;
+            Host?.UI?.WriteErrorLine($"{MyInvocation.MyCommand.Name}: Stopped (OperationStopped). {stopped.Message}{action}");
+        }
+        catch (Exception e) when (e is PipelineStoppedException or InvalidOperationException or NotImplementedException)
+        {
+            // A host without an error output: $Error still has the record.
+        }
     }
 
     /// <summary>
@@ -149,7 +181,13 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
     {
         public void WriteVerbose(string message) => cmdlet.WriteVerbose(message);
         public void WriteWarning(string message) => cmdlet.WriteWarning(message);
-        public void WriteProgress(ProgressInfo progress) => cmdlet.WriteProgress(ProgressRecords.From(progress));
+        public void WriteProgress(ProgressInfo progress)
+        {
+            var record = ProgressRecords.From(progress);
+            if (record.ParentActivityId < 0 && cmdlet.ProgressParentId >= 0 && record.ActivityId != cmdlet.ProgressParentId)
+                record.ParentActivityId = cmdlet.ProgressParentId;
+            cmdlet.WriteProgress(record);
+        }
         public void WriteError(StorageSnapshotException error) => cmdlet.WriteError(ErrorRecords.From(error, cmdlet.currentTarget));
     }
 }

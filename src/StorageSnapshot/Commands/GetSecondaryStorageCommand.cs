@@ -5,7 +5,7 @@ using StorageSnapshot.Commands.Completion;
 namespace StorageSnapshot.Commands;
 
 /// <summary>Get-SecondaryStorage: the registered copy destinations.</summary>
-[Cmdlet(VerbsCommon.Get, "SecondaryStorage")]
+[Cmdlet(VerbsCommon.Get, "SecondaryStorage", HelpUri = HelpLinks.Base + "Get-SecondaryStorage.md")]
 [OutputType(typeof(SecondaryStorage))]
 public sealed class GetSecondaryStorageCommand : StorageSnapshotCmdlet
 {

@@ -5,7 +5,7 @@ using StorageSnapshot.Commands.Completion;
 namespace StorageSnapshot.Commands;
 
 /// <summary>Get-StorageBackend: the registered backends.</summary>
-[Cmdlet(VerbsCommon.Get, "StorageBackend")]
+[Cmdlet(VerbsCommon.Get, "StorageBackend", HelpUri = HelpLinks.Base + "Get-StorageBackend.md")]
 [OutputType(typeof(Backend))]
 public sealed class GetStorageBackendCommand : StorageSnapshotCmdlet
 {

@@ -5,7 +5,7 @@ using StorageSnapshot.Commands.Completion;
 namespace StorageSnapshot.Commands;
 
 /// <summary>Get-StorageDriver: the storage drivers this module has, with their capabilities and property schema.</summary>
-[Cmdlet(VerbsCommon.Get, "StorageDriver")]
+[Cmdlet(VerbsCommon.Get, "StorageDriver", HelpUri = HelpLinks.Base + "Get-StorageDriver.md")]
 [OutputType(typeof(DriverInfo))]
 public sealed class GetStorageDriverCommand : StorageSnapshotCmdlet
 {

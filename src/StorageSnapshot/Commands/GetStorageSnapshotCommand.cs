@@ -9,11 +9,11 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>Get-StorageSnapshot: snapshots in the inventory, filtered by name, id, volume, backend, tags and state.</summary>
 /// <remarks>
-/// <c>Get-StorageVolume db01 | Get-StorageSnapshot</c> binds -Volume and -Backend by property name (a Volume gets
-/// an alias property Volume → Name from StorageSnapshot.Types.ps1xml). -Name and -Id take no pipeline input: a
-/// piped volume's Name and Id are not a snapshot's.
+/// Piped objects bind by property name: a volume's Volume (an alias of its Name) and Backend give its snapshots; a
+/// snapshot's or copy's SnapshotId (a snapshot's alias of its Id) gives exactly that snapshot. -Name and -Id take no
+/// pipeline input: a piped volume's Name and Id are not a snapshot's.
 /// </remarks>
-[Cmdlet(VerbsCommon.Get, "StorageSnapshot")]
+[Cmdlet(VerbsCommon.Get, "StorageSnapshot", HelpUri = HelpLinks.Base + "Get-StorageSnapshot.md")]
 [OutputType(typeof(Snapshot))]
 public sealed class GetStorageSnapshotCommand : StorageSnapshotCmdlet
 {
@@ -27,21 +27,26 @@ public sealed class GetStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <summary>Snapshot ids.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[]? Id { get; set; }
 
-    /// <summary>Only snapshots of these volumes (names; wildcards allowed). Bound from piped volumes and snapshots.</summary>
+    /// <summary>Only snapshots of these volumes: volume objects or names (wildcards allowed).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    public string[]? Volume { get; set; }
+    public object[]? Volume { get; set; }
 
-    /// <summary>Only snapshots on these backends (wildcards allowed). Bound from piped objects' Backend property.</summary>
+    /// <summary>Only snapshots on these backends: backend objects or names (wildcards allowed).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public string[]? Backend { get; set; }
+    public object[]? Backend { get; set; }
 
     /// <summary>Only snapshots that carry every one of these tags with an equal value ('*' matches any value).</summary>
     [Parameter]
@@ -51,19 +56,26 @@ public sealed class GetStorageSnapshotCommand : StorageSnapshotCmdlet
     [Parameter]
     public SnapshotState[]? State { get; set; }
 
+    /// <summary>The SnapshotId of piped snapshots and copies (hidden: it exists for the pipeline; -Id is the same filter for typing).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [ValidateNotNullOrEmpty]
+    public string[]? SnapshotId { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        var volumes = NamedObject.Elements(Volume);
         var filter = new SnapshotFilter
         {
             Names = Name,
-            Ids = Id,
-            Volumes = Volume,
-            Backends = Backend,
+            Ids = Id is null && SnapshotId is null ? null : (Id ?? []).Concat(SnapshotId ?? []).ToArray(),
+            Volumes = Volume is null ? null : volumes.Where(v => v is not StorageSnapshot.Volume).Select(v => v.ToString()!).ToArray(),
+            VolumeIds = Volume is null ? null : volumes.OfType<Volume>().Select(v => v.Id).ToArray(),
+            Backends = NamedObject.Names<Backend>(Backend, b => b.Name),
             Tags = Tag is null ? null : Hashtables.ToStrings(Tag),
             States = State,
         };
-        if (TryRun((engine, context) => engine.GetSnapshotsAsync(filter, context), (object?)Name ?? Id, out var snapshots))
+        if (TryRun((engine, context) => engine.GetSnapshotsAsync(filter, context), (object?)Name ?? (object?)filter.Ids ?? Volume, out var snapshots))
         {
             foreach (var snapshot in snapshots) WriteObject(snapshot);
         }

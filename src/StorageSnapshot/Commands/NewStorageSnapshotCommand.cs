@@ -9,33 +9,36 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>New-StorageSnapshot: takes a snapshot of a volume.</summary>
 /// <remarks>
-/// How piped input binds (PowerShell tries, per object: by value without conversion, by property name without
-/// conversion, by value with conversion, by property name with conversion):
+/// How piped input binds (what PowerShell's binder does is pinned by tests/StorageSnapshot.PowerShell.Tests):
 /// <list type="bullet">
-/// <item><c>Get-StorageVolume -Backend lab | New-StorageSnapshot</c>: -Backend binds the volume's Backend by
-/// property name; -Volume binds the volume itself by value through <see cref="VolumeParameter"/>'s implicit
-/// conversion (the volume is then used by id, so -Backend does not matter).</item>
-/// <item><c>'v1','v2' | New-StorageSnapshot -Backend lab</c>: each string converts to a VolumeParameter by name.</item>
+/// <item><c>Get-StorageVolume -Backend lab | New-StorageSnapshot</c>: the volume binds -Volume by value (the volume
+/// itself, used by id).</item>
+/// <item><c>'v1','v2' | New-StorageSnapshot -Backend lab</c>: each string is a volume name.</item>
 /// <item><c>Get-StorageSnapshot s | New-StorageSnapshot</c>: -Volume and -Backend bind the snapshot's Volume and
 /// Backend properties: a new snapshot of the same volume.</item>
 /// </list>
 /// -Name and -Description are never bound from the pipeline: a piped volume's Name is not a snapshot name.
 /// </remarks>
-[Cmdlet(VerbsCommon.New, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
+    HelpUri = HelpLinks.Base + "New-StorageSnapshot.md")]
 [OutputType(typeof(Snapshot))]
 public sealed class NewStorageSnapshotCommand : StorageSnapshotCmdlet
 {
     /// <summary>The volume: a volume object or a volume name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    public VolumeParameter? Volume { get; set; }
+    public object? Volume { get; set; }
 
-    /// <summary>The volume's backend, when -Volume is a name that exists on several backends.</summary>
+    /// <summary>The volume's backend (an object or a name), when -Volume is a name that exists on several backends.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public string? Backend { get; set; }
+    public object? Backend { get; set; }
 
     /// <summary>The snapshot's name (unique per volume); default: the volume name and a UTC timestamp.</summary>
     [Parameter(Position = 1)]
@@ -62,8 +65,10 @@ public sealed class NewStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var volume = Volume!;
-        var selector = volume.Volume is not null ? VolumeSelector.Of(volume.Volume) : new VolumeSelector(Backend: Backend, Name: volume.Name);
+        var volume = NamedObject.ObjectOf<Volume>(Volume);
+        var selector = volume is not null
+            ? VolumeSelector.Of(volume)
+            : new VolumeSelector(Backend: NamedObject.NameOf<Backend>(Backend, b => b.Name), Name: NamedObject.NameOf<Volume>(Volume, v => v.Name));
         var request = new NewSnapshotRequest(selector)
         {
             Name = Name,
@@ -72,7 +77,7 @@ public sealed class NewStorageSnapshotCommand : StorageSnapshotCmdlet
             ExpiresAt = ExpiresAt,
             ClientToken = ClientToken,
         };
-        if (TryRun((engine, context) => engine.NewSnapshotAsync(request, context), (object?)volume.Volume ?? selector.ToString(), out var snapshot)
+        if (TryRun((engine, context) => engine.NewSnapshotAsync(request, context), (object?)volume ?? selector.ToString(), out var snapshot)
             && snapshot is not null)
         {
             WriteObject(snapshot);

@@ -1,31 +1,38 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
 using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands;
 
 /// <summary>
 /// New-StorageVolume: creates an empty volume, clones one from a snapshot (-FromSnapshot), or restores one from
-/// a copy on secondary storage (-FromCopy: the new volume lands on the copy's backend and is removed again if
-/// the restore fails).
+/// a copy on secondary storage (-FromCopy: on the copy's backend, or on -Backend; the new volume is removed again
+/// if the restore fails).
 /// </summary>
 /// <remarks>
-/// <c>Get-StorageSnapshot x | New-StorageVolume -Name c1</c>: the snapshot binds -FromSnapshot by value in the
-/// first binding step (exact type, no conversion), which selects the FromSnapshot set; -Backend, which exists
-/// only in the Empty set, then no longer takes part. -Name is never bound from the pipeline, so a piped
-/// object's own Name cannot become the new volume's name.
+/// <c>Get-StorageSnapshot x | New-StorageVolume -Name c1</c> must clone, never prompt for -SizeBytes: so the default
+/// set is FromSnapshot (PowerShell prompts for the default set's missing mandatory parameters before it binds
+/// the pipeline), and -Backend binds only backends and names by value, never a piped object's Backend property.
+/// -Name is never bound from the pipeline, so a piped object's own Name cannot become the new volume's name.
 /// </remarks>
 [Cmdlet(VerbsCommon.New, "StorageVolume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
-    DefaultParameterSetName = ParameterSets.Empty)]
+    DefaultParameterSetName = ParameterSets.FromSnapshot, HelpUri = HelpLinks.Base + "New-StorageVolume.md")]
 [OutputType(typeof(Volume))]
 public sealed class NewStorageVolumeCommand : StorageSnapshotCmdlet
 {
-    /// <summary>The backend to create the volume on. Binds piped backend names, and backends by property name.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.Empty)]
-    [ValidateNotNullOrEmpty]
+    /// <summary>
+    /// The backend (an object or a name) to create the volume on; with -FromCopy, another backend than the copy's
+    /// to restore onto.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.Empty)]
+    [Parameter(ParameterSetName = ParameterSets.FromCopy)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public string Backend { get; set; } = "";
+    public object? Backend { get; set; }
 
     /// <summary>The new volume's name (unique per backend).</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -52,9 +59,10 @@ public sealed class NewStorageVolumeCommand : StorageSnapshotCmdlet
     {
         Volume? volume;
         bool done;
+        var backend = NamedObject.NameOf<Backend>(Backend, b => b.Name);
         if (ParameterSetName == ParameterSets.FromCopy)
         {
-            var request = new NewVolumeFromCopyRequest(Name, FromCopy!.Id);
+            var request = new NewVolumeFromCopyRequest(Name, FromCopy!.Id, backend);
             done = TryRun((engine, context) => engine.NewVolumeFromCopyAsync(request, context), FromCopy, out volume);
         }
         else if (ParameterSetName == ParameterSets.FromSnapshot)
@@ -64,7 +72,7 @@ public sealed class NewStorageVolumeCommand : StorageSnapshotCmdlet
         }
         else
         {
-            var request = new NewVolumeRequest(Backend, Name, SizeBytes);
+            var request = new NewVolumeRequest(backend!, Name, SizeBytes);
             done = TryRun((engine, context) => engine.NewVolumeAsync(request, context), Name, out volume);
         }
         if (done && volume is not null) WriteObject(volume);

@@ -10,7 +10,7 @@ namespace StorageSnapshot.Commands;
 /// destination. The directory holds a repository already, or is empty (a repository is created in it), or is
 /// created with -Create; anything else is refused.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Register, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Register-SecondaryStorage.md")]
 [OutputType(typeof(SecondaryStorage))]
 public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
 {

@@ -8,7 +8,7 @@ using StorageSnapshot.Engine.Facade;
 namespace StorageSnapshot.Commands;
 
 /// <summary>Register-StorageBackend: records a storage device (a driver plus its validated properties).</summary>
-[Cmdlet(VerbsLifecycle.Register, "StorageBackend", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Register, "StorageBackend", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Register-StorageBackend.md")]
 [OutputType(typeof(Backend))]
 public sealed class RegisterStorageBackendCommand : StorageSnapshotCmdlet
 {

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 
 namespace StorageSnapshot.Commands;
 
@@ -7,8 +9,12 @@ namespace StorageSnapshot.Commands;
 /// Remove-SnapshotCopy: deletes a copy from secondary storage, then collects the chunks no remaining copy
 /// references that are older than the grace period (24 hours), so a copy running elsewhere never loses a chunk.
 /// </summary>
+/// <remarks>
+/// Piped copies bind -InputObject; piped snapshots and strings bind -Snapshot (the BySnapshot set: the snapshot's
+/// copies, on -Destination when given). -Id takes no pipeline input, so a piped string is a snapshot name.
+/// </remarks>
 [Cmdlet(VerbsCommon.Remove, "SnapshotCopy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-    DefaultParameterSetName = ParameterSets.ByInputObject)]
+    DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Remove-SnapshotCopy.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
 {
@@ -17,10 +23,35 @@ public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public SnapshotCopy? InputObject { get; set; }
 
-    /// <summary>The copy's id. Binds piped strings and, by property name, the Id of piped objects.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    /// <summary>The copy's id.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.ById)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CopyIdCompleter))]
     public string Id { get; set; } = "";
+
+    /// <summary>The snapshot whose copies to remove: a snapshot object or the snapshot's name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Snapshot)]
+    [NamedObject(typeof(Snapshot))]
+    [ArgumentCompleter(typeof(CopyNameCompleter))]
+    public object? Snapshot { get; set; }
+
+    /// <summary>Only its copy on this secondary storage (an object or a name).</summary>
+    [Parameter(ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.SecondaryStorage)]
+    [NamedObject(typeof(SecondaryStorage))]
+    [ArgumentCompleter(typeof(SecondaryStorageNameCompleter))]
+    public object? Destination { get; set; }
+
+    /// <summary>The snapshot's volume (an object or a name), when several volumes have snapshots of that name.</summary>
+    [Parameter(ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public object? Volume { get; set; }
 
     /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
     [Parameter]
@@ -29,8 +60,21 @@ public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var id = InputObject?.Id ?? Id;
-        TryRun((engine, context) => engine.RemoveSnapshotCopyAsync(id, context), (object?)InputObject ?? id, out _,
-            (target, action) => ShouldProcessUnlessForced(target, action, Force));
+        IReadOnlyList<(string Id, object Target)> copies;
+        if (ParameterSetName == CopyBySnapshot.SetName)
+        {
+            var filter = CopyBySnapshot.Filter(Snapshot, Destination, Volume);
+            if (!TryRun((engine, context) => engine.RequireSnapshotCopiesAsync(filter, context), Snapshot, out var found)) return;
+            copies = found.Select(c => (c.Id, (object)c)).ToArray();
+        }
+        else
+        {
+            copies = [(InputObject?.Id ?? Id, (object?)InputObject ?? Id)];
+        }
+        foreach (var (id, target) in copies)
+        {
+            TryRun((engine, context) => engine.RemoveSnapshotCopyAsync(id, context), target, out _,
+                (t, action) => ShouldProcessUnlessForced(t, action, Force));
+        }
     }
 }

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands;
@@ -13,7 +15,7 @@ namespace StorageSnapshot.Commands;
 /// value (first binding step), which selects the ByInputObject set. A piped id string binds -Id instead.
 /// </remarks>
 [Cmdlet(VerbsCommon.Remove, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-    DefaultParameterSetName = ParameterSets.ByInputObject)]
+    DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Remove-StorageSnapshot.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
 {
@@ -22,10 +24,37 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public Snapshot? InputObject { get; set; }
 
-    /// <summary>Snapshot ids. Binds piped strings and, by property name, the Id of piped objects.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    /// <summary>
+    /// Snapshot ids. Binds piped strings; never the Id property of piped objects (a volume's Id is not a
+    /// snapshot's), and a piped object of another kind is refused with a clear error.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ById)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("snapshot ids", typeof(Snapshot))]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[] Id { get; set; } = [];
+
+    /// <summary>The snapshot's name (with -Volume, or alone when only one volume has a snapshot of that name).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>The snapshot's volume: a volume object or a name.</summary>
+    [Parameter(ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public object? Volume { get; set; }
+
+    /// <summary>The volume's backend (an object or a name), when the volume name exists on several.</summary>
+    [Parameter(ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
+    [ArgumentCompleter(typeof(BackendNameCompleter))]
+    public object? Backend { get; set; }
 
     /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
     [Parameter]
@@ -34,10 +63,12 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)] : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
+        var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)]
+            : ParameterSetName == ParameterSets.ByName ? [SnapshotByName.Selector(Name, Volume, Backend)]
+            : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
         foreach (var selector in selectors)
         {
-            TryRun((engine, context) => engine.RemoveSnapshotAsync(selector, context), (object?)InputObject ?? selector.Id, out _,
+            TryRun((engine, context) => engine.RemoveSnapshotAsync(selector, context), (object?)InputObject ?? selector.ToString(), out _,
                 (target, action) => ShouldProcessUnlessForced(target, action, Force));
         }
     }

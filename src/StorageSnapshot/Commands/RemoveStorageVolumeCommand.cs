@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
 using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands;
@@ -10,7 +11,7 @@ namespace StorageSnapshot.Commands;
 /// unless -IncludeSnapshots.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "StorageVolume", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
-    DefaultParameterSetName = ParameterSets.ByInputObject)]
+    DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Remove-StorageVolume.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveStorageVolumeCommand : StorageSnapshotCmdlet
 {
@@ -24,14 +25,17 @@ public sealed class RemoveStorageVolumeCommand : StorageSnapshotCmdlet
     /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByName)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("volume names", typeof(Volume))]
     [ArgumentCompleter(typeof(VolumeNameCompleter))]
     public string Name { get; set; } = "";
 
-    /// <summary>The volume's backend, when the name exists on several.</summary>
+    /// <summary>The volume's backend (an object or a name), when the name exists on several.</summary>
     [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public string? Backend { get; set; }
+    public object? Backend { get; set; }
 
     /// <summary>Deletes the volume's snapshots first instead of refusing.</summary>
     [Parameter]
@@ -44,7 +48,7 @@ public sealed class RemoveStorageVolumeCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var selector = InputObject is not null ? VolumeSelector.Of(InputObject) : new VolumeSelector(Backend: Backend, Name: Name);
+        var selector = InputObject is not null ? VolumeSelector.Of(InputObject) : new VolumeSelector(Backend: NamedObject.NameOf<Backend>(Backend, b => b.Name), Name: Name);
         var request = new RemoveVolumeRequest(selector, IncludeSnapshots);
         TryRun((engine, context) => engine.RemoveVolumeAsync(request, context), (object?)InputObject ?? selector.ToString(), out _,
             (target, action) => ShouldProcessUnlessForced(target, action, Force));

@@ -9,13 +9,14 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>Set-StorageBackend: changes a backend's properties or switches its maintenance mode.</summary>
 [Cmdlet(VerbsCommon.Set, "StorageBackend", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Base + "Set-StorageBackend.md")]
 [OutputType(typeof(Backend))]
 public sealed class SetStorageBackendCommand : StorageSnapshotCmdlet
 {
     /// <summary>The backend's name. Binds piped strings; not bound by property name (any object has a Name).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByName)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("backend names", typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
     public string Name { get; set; } = "";
 

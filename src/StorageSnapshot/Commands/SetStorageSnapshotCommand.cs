@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
 using StorageSnapshot.Commands.Parameters;
 using StorageSnapshot.Engine.Facade;
 
@@ -8,7 +9,7 @@ namespace StorageSnapshot.Commands;
 
 /// <summary>Set-StorageSnapshot: renames a snapshot or changes its description, tags or expiry (inventory only).</summary>
 [Cmdlet(VerbsCommon.Set, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
-    DefaultParameterSetName = ParameterSets.ByInputObject)]
+    DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Set-StorageSnapshot.md")]
 [OutputType(typeof(Snapshot))]
 public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
 {
@@ -17,10 +18,37 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public Snapshot? InputObject { get; set; }
 
-    /// <summary>Snapshot ids. Binds piped strings and, by property name, the Id of piped objects.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    /// <summary>
+    /// Snapshot ids. Binds piped strings; never the Id property of piped objects (a volume's Id is not a
+    /// snapshot's), and a piped object of another kind is refused with a clear error.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ById)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("snapshot ids", typeof(Snapshot))]
+    [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[] Id { get; set; } = [];
+
+    /// <summary>The snapshot's name (with -Volume, or alone when only one volume has a snapshot of that name).</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>The snapshot's volume: a volume object or a name.</summary>
+    [Parameter(ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public object? Volume { get; set; }
+
+    /// <summary>The volume's backend (an object or a name), when the volume name exists on several.</summary>
+    [Parameter(ParameterSetName = ParameterSets.ByName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Backend)]
+    [NamedObject(typeof(Backend))]
+    [ArgumentCompleter(typeof(BackendNameCompleter))]
+    public object? Backend { get; set; }
 
     /// <summary>A new name (unique per volume).</summary>
     [Parameter]
@@ -50,7 +78,9 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)] : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
+        var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)]
+            : ParameterSetName == ParameterSets.ByName ? [SnapshotByName.Selector(Name, Volume, Backend)]
+            : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
         foreach (var selector in selectors)
         {
             var request = new SetSnapshotRequest(selector)
@@ -61,7 +91,7 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
                 ExpiresAt = ExpiresAt,
                 ClearExpiry = ClearExpiry,
             };
-            if (TryRun((engine, context) => engine.SetSnapshotAsync(request, context), (object?)InputObject ?? selector.Id, out var snapshot)
+            if (TryRun((engine, context) => engine.SetSnapshotAsync(request, context), (object?)InputObject ?? selector.ToString(), out var snapshot)
                 && snapshot is not null && PassThru)
             {
                 WriteObject(snapshot);

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 
 namespace StorageSnapshot.Commands;
 
@@ -8,7 +10,12 @@ namespace StorageSnapshot.Commands;
 /// also compares it with the primary snapshot. Each problem is written as a CopyCorrupt error; the result
 /// says whether the copy is valid.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "SnapshotCopy", DefaultParameterSetName = ParameterSets.ByInputObject)]
+/// <remarks>
+/// Piped copies bind -InputObject; piped snapshots and strings bind -Snapshot (the BySnapshot set: the snapshot's
+/// copies, on -Destination when given). -Id takes no pipeline input, so a piped string is a snapshot name.
+/// </remarks>
+[Cmdlet(VerbsDiagnostic.Test, "SnapshotCopy", DefaultParameterSetName = ParameterSets.ByInputObject,
+    HelpUri = HelpLinks.Base + "Test-SnapshotCopy.md")]
 [OutputType(typeof(SnapshotCopyTest))]
 public sealed class TestSnapshotCopyCommand : StorageSnapshotCmdlet
 {
@@ -17,10 +24,35 @@ public sealed class TestSnapshotCopyCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public SnapshotCopy? InputObject { get; set; }
 
-    /// <summary>The copy's id. Binds piped strings and, by property name, the Id of piped objects.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ParameterSets.ById)]
+    /// <summary>The copy's id.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.ById)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(CopyIdCompleter))]
     public string Id { get; set; } = "";
+
+    /// <summary>The snapshot whose copies to test: a snapshot object or the snapshot's name.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Snapshot)]
+    [NamedObject(typeof(Snapshot))]
+    [ArgumentCompleter(typeof(CopyNameCompleter))]
+    public object? Snapshot { get; set; }
+
+    /// <summary>Only its copy on this secondary storage (an object or a name).</summary>
+    [Parameter(ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.SecondaryStorage)]
+    [NamedObject(typeof(SecondaryStorage))]
+    [ArgumentCompleter(typeof(SecondaryStorageNameCompleter))]
+    public object? Destination { get; set; }
+
+    /// <summary>The snapshot's volume (an object or a name), when several volumes have snapshots of that name.</summary>
+    [Parameter(ParameterSetName = CopyBySnapshot.SetName)]
+    [ValidateNotNull]
+    [PSTypeName(TypeNames.Volume)]
+    [NamedObject(typeof(Volume))]
+    [ArgumentCompleter(typeof(VolumeNameCompleter))]
+    public object? Volume { get; set; }
 
     /// <summary>Also reads the primary snapshot the copy was made from and compares them.</summary>
     [Parameter]
@@ -29,10 +61,23 @@ public sealed class TestSnapshotCopyCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var id = InputObject?.Id ?? Id;
-        if (TryRun((engine, context) => engine.TestSnapshotCopyAsync(id, Source, context), (object?)InputObject ?? id, out var result))
+        IReadOnlyList<(string Id, object Target)> copies;
+        if (ParameterSetName == CopyBySnapshot.SetName)
         {
-            WriteObject(result);
+            var filter = CopyBySnapshot.Filter(Snapshot, Destination, Volume);
+            if (!TryRun((engine, context) => engine.RequireSnapshotCopiesAsync(filter, context), Snapshot, out var found)) return;
+            copies = found.Select(c => (c.Id, (object)c)).ToArray();
+        }
+        else
+        {
+            copies = [(InputObject?.Id ?? Id, (object?)InputObject ?? Id)];
+        }
+        foreach (var (id, target) in copies)
+        {
+            if (TryRun((engine, context) => engine.TestSnapshotCopyAsync(id, Source, context), target, out var result))
+            {
+                WriteObject(result);
+            }
         }
     }
 }

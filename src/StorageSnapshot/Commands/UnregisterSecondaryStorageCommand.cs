@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
 using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 
 namespace StorageSnapshot.Commands;
 
@@ -9,13 +10,14 @@ namespace StorageSnapshot.Commands;
 /// while it still records copies on it.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Unregister, "SecondaryStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Base + "Unregister-SecondaryStorage.md")]
 [OutputType(typeof(void))]
 public sealed class UnregisterSecondaryStorageCommand : StorageSnapshotCmdlet
 {
     /// <summary>The secondary storage's name. Binds piped strings.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByName)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("secondary storage names", typeof(SecondaryStorage))]
     [ArgumentCompleter(typeof(SecondaryStorageNameCompleter))]
     public string Name { get; set; } = "";
 

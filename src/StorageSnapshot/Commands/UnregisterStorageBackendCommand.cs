@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
 using StorageSnapshot.Commands.Completion;
+using StorageSnapshot.Commands.Parameters;
 
 namespace StorageSnapshot.Commands;
 
@@ -9,13 +10,14 @@ namespace StorageSnapshot.Commands;
 /// (BackendHasVolumes) while it still records volumes on it.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Unregister, "StorageBackend", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
-    DefaultParameterSetName = ParameterSets.ByName)]
+    DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Base + "Unregister-StorageBackend.md")]
 [OutputType(typeof(void))]
 public sealed class UnregisterStorageBackendCommand : StorageSnapshotCmdlet
 {
     /// <summary>The backend's name. Binds piped strings.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByName)]
     [ValidateNotNullOrEmpty]
+    [NameOnly("backend names", typeof(Backend))]
     [ArgumentCompleter(typeof(BackendNameCompleter))]
     public string Name { get; set; } = "";
 

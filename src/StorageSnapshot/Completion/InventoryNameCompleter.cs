@@ -21,14 +21,14 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
         {
             var prefix = (wordToComplete ?? "").Trim('\'', '"');
             using var timeout = new CancellationTokenSource(TimeLimit);
-            var lookup = Task.Run(() => ListNamesAsync(fakeBoundParameters, timeout.Token), timeout.Token);
+            var lookup = Task.Run(() => ListCandidatesAsync(fakeBoundParameters, timeout.Token), timeout.Token);
             // IArgumentCompleter is synchronous: the completion thread has to wait here, bounded by the time limit.
             if (!lookup.Wait(TimeLimit)) return [];
             return lookup.Result
-                .Where(name => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .Distinct(StringComparer.OrdinalIgnoreCase)
-                .Order(StringComparer.OrdinalIgnoreCase)
-                .Select(name => new CompletionResult(Quote(name), name, CompletionResultType.ParameterValue, name))
+                .Where(c => c.Value.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .DistinctBy(c => c.Value, StringComparer.OrdinalIgnoreCase)
+                .OrderBy(c => c.Value, StringComparer.OrdinalIgnoreCase)
+                .Select(c => new CompletionResult(Quote(c.Value), c.ListText, CompletionResultType.ParameterValue, c.ToolTip))
                 .ToArray();
         }
         catch (Exception)
@@ -36,6 +36,11 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
             return [];
         }
     }
+
+    /// <summary>What to offer: names by default; id completers override this to show what each id is.</summary>
+    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await ListNamesAsync(engine, boundParameters, context).ConfigureAwait(false)).Select(name => new Candidate(name, name, name));
 
     /// <summary>The names to offer.</summary>
     private protected abstract Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
@@ -53,22 +58,26 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
             string s => [s],
             Backend b => [b.Name],
             Volume v => [v.Name],
+            SecondaryStorage d => [d.Name],
             IEnumerable many => many.Cast<object?>().Select(o => o is PSObject p ? p.BaseObject : o)
-                .Select(o => o switch { Backend b => b.Name, Volume v => v.Name, _ => o?.ToString() })
+                .Select(o => o switch { Backend b => b.Name, Volume v => v.Name, SecondaryStorage d => d.Name, _ => o?.ToString() })
                 .OfType<string>().ToArray(),
             _ => [value.ToString() ?? ""],
         };
     }
 
-    /// <summary>Opens the inventory (only if it exists) and lists the names.</summary>
-    private protected virtual async Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
+    /// <summary>Opens the inventory (only if it exists) and lists the candidates.</summary>
+    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
     {
         // Opening the engine creates the inventory; pressing Tab must not, so no inventory means no names.
         var options = EngineOptions.FromEnvironment();
         if (!File.Exists(options.InventoryPath)) return [];
         await using var engine = await StorageSnapshotEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
-        return await ListNamesAsync(engine, boundParameters, OperationContext.Unattended(cancellationToken)).ConfigureAwait(false);
+        return await ListCandidatesAsync(engine, boundParameters, OperationContext.Unattended(cancellationToken)).ConfigureAwait(false);
     }
+
+    /// <summary>One suggestion: the value inserted, the text shown in the list, the tooltip.</summary>
+    private protected sealed record Candidate(string Value, string ListText, string ToolTip);
 
     // Names follow NameRules (letters, digits, '.', '_', '-') so quoting is rarely needed; it is still done
     // when a name would otherwise be parsed as something else.
@@ -109,10 +118,58 @@ public sealed class SnapshotNameCompleter : InventoryNameCompleter
 /// <summary>Completes driver names (from the engine's driver registry: no inventory needed).</summary>
 public sealed class DriverNameCompleter : InventoryNameCompleter
 {
-    private protected override Task<IEnumerable<string>> ListNamesAsync(IDictionary boundParameters, CancellationToken cancellationToken) =>
-        Task.FromResult(EngineOptions.FromEnvironment().Drivers.All.Select(d => d.Descriptor.Name));
+    private protected override Task<IEnumerable<Candidate>> ListCandidatesAsync(IDictionary boundParameters, CancellationToken cancellationToken) =>
+        Task.FromResult(EngineOptions.FromEnvironment().Drivers.All.Select(d => new Candidate(d.Descriptor.Name, d.Descriptor.Name, d.Descriptor.Description)));
 
     private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
         OperationContext context) =>
         Task.FromResult(engine.GetDrivers(null, context).Select(d => d.Name));
+}
+
+/// <summary>Completes volume ids, showing each volume's backend and name.</summary>
+public sealed class VolumeIdCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await engine.GetVolumesAsync(new VolumeFilter(Backends: Bound(boundParameters, "Backend")), context).ConfigureAwait(false))
+            .Select(v => new Candidate(v.Id, $"{v.Id} ({v.Backend}/{v.Name})", $"volume '{v.Name}' on backend '{v.Backend}'"));
+
+    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
+        Task.FromResult(Enumerable.Empty<string>());
+}
+
+/// <summary>Completes snapshot ids (narrowed by -Volume and -Backend), showing each snapshot's volume and name.</summary>
+public sealed class SnapshotIdCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context)
+    {
+        var filter = new SnapshotFilter { Volumes = Bound(boundParameters, "Volume"), Backends = Bound(boundParameters, "Backend") };
+        return (await engine.GetSnapshotsAsync(filter, context).ConfigureAwait(false))
+            .Select(s => new Candidate(s.Id, $"{s.Id} ({s.Volume}/{s.Name})", $"snapshot '{s.Name}' of volume '{s.Volume}' on backend '{s.Backend}'"));
+    }
+
+    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
+        Task.FromResult(Enumerable.Empty<string>());
+}
+
+/// <summary>Completes copy ids (narrowed by -Destination), showing each copy's snapshot and destination.</summary>
+public sealed class CopyIdCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await engine.GetSnapshotCopiesAsync(new CopyFilter { Destinations = Bound(boundParameters, "Destination") }, context).ConfigureAwait(false))
+            .Select(c => new Candidate(c.Id, $"{c.Id} ({c.Volume}/{c.Snapshot} on {c.Destination})", $"copy of snapshot '{c.Snapshot}' of volume '{c.Volume}' on '{c.Destination}'"));
+
+    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
+        Task.FromResult(Enumerable.Empty<string>());
+}
+
+/// <summary>Completes the names copies go by: the names of the snapshots copied (narrowed by -Destination and -Volume).</summary>
+public sealed class CopyNameCompleter : InventoryNameCompleter
+{
+    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
+        OperationContext context) =>
+        (await engine.GetSnapshotCopiesAsync(new CopyFilter { Destinations = Bound(boundParameters, "Destination"), Volumes = Bound(boundParameters, "Volume") }, context)
+            .ConfigureAwait(false)).Select(c => c.Snapshot).OfType<string>();
 }

@@ -73,14 +73,20 @@ public sealed record CmdletParameter(PropertyInfo Property, IReadOnlyList<Parame
 
     public bool SupportsWildcards => Property.GetCustomAttributesData().Any(a => a.AttributeType.FullName == "System.Management.Automation.SupportsWildcardsAttribute");
 
-    /// <summary>The type as help shows it: String[], Int64, SwitchParameter, Snapshot (Nullable unwrapped).</summary>
+    /// <summary>
+    /// The type as help and the syntax show it: String[], Int64, SwitchParameter, Snapshot (Nullable unwrapped); for a
+    /// name-or-object parameter ([PSTypeName] on an object parameter) the named type, as PowerShell's syntax shows it
+    /// (Volume, Backend[]).
+    /// </summary>
     public string TypeName
     {
         get
         {
             var type = Property.PropertyType;
             if (type.IsGenericType && type.GetGenericTypeDefinition().FullName == "System.Nullable`1") type = type.GetGenericArguments()[0];
-            return type.Name;
+            var psTypeName = Property.GetCustomAttributesData()
+                .FirstOrDefault(a => a.AttributeType.FullName == "System.Management.Automation.PSTypeNameAttribute")?.ConstructorArguments[0].Value as string;
+            return psTypeName is null ? type.Name : psTypeName.Split('.')[^1] + (type.IsArray ? "[]" : "");
         }
     }
 

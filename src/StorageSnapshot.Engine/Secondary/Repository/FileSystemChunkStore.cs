@@ -230,6 +230,13 @@ public sealed class FileSystemChunkStore : IChunkStore
             {
                 await WriteDurablyAsync(temporary, encoded.AsMemory(0, length), cancellationToken);
             }
+            catch
+            {
+                // Cancelled (Ctrl+C) or failed half-way: the temporary is nobody's, so it goes now rather than
+                // waiting for a collection after the grace period. Only a killed process leaves one behind.
+                TryDelete(temporary);
+                throw;
+            }
             finally
             {
                 ArrayPool<byte>.Shared.Return(encoded);
