@@ -25,7 +25,7 @@ public sealed class StoppedCopyTests : IAsyncLifetime
     public async Task A_stopped_copy_records_what_it_stored_says_how_to_resume_and_leaves_no_temporary_files()
     {
         var engine = bed.Engine;
-        await engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("nfs1", repository) { ChunkSizeBytes = 64 << 10 }, OperationContext.Unattended());
+        await engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest("nfs1", repository) { ChunkSizeBytes = 64 << 10, CreateDirectory = true }, OperationContext.Unattended());
         var volume = await bed.NewVolumeAsync("db01", VolumeSize);
         var data = new byte[VolumeSize];
         new Random(7).NextBytes(data);
