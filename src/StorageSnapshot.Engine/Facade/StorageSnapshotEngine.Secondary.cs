@@ -116,7 +116,7 @@ public sealed partial class StorageSnapshotEngine
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Snapshot(snapshot));
         RequireCapability(backend, DriverCapabilities.ReadSnapshot, "read snapshots", TargetNames.Snapshot(snapshot));
-        if (snapshot.State != SnapshotState.Ready)
+        if (snapshot.State != SnapshotState.Ready && !SettlingStates.IsSettling(snapshot.State))
             throw EngineErrors.InvalidState($"Cannot copy {TargetNames.Snapshot(snapshot)}: it is {snapshot.State}, not Ready.", snapshot);
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
@@ -251,7 +251,7 @@ public sealed partial class StorageSnapshotEngine
         RequireNotInMaintenance(backend, TargetNames.Volume(volume));
         foreach (var (capability, what) in new[] { (DriverCapabilities.WriteVolume, "write volumes"), (DriverCapabilities.Snapshot, "take the safety snapshot"), (DriverCapabilities.Revert, "revert to the safety snapshot") })
             RequireCapability(backend, capability, what, TargetNames.Volume(volume));
-        if (volume.State != VolumeState.Available)
+        if (volume.State != VolumeState.Available && !SettlingStates.IsSettling(volume.State))
             throw EngineErrors.InvalidState($"Cannot restore {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
 
         if (!context.ShouldProcess(TargetNames.Volume(volume),

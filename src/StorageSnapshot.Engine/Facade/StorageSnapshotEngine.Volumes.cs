@@ -79,7 +79,7 @@ public sealed partial class StorageSnapshotEngine
         var target = TargetNames.Volume(backend.Name, name);
         RequireNotInMaintenance(backend, name);
         RequireCapability(backend, DriverCapabilities.Clone, "clone volumes from snapshots", name);
-        if (source.State != SnapshotState.Ready)
+        if (source.State != SnapshotState.Ready && !SettlingStates.IsSettling(source.State))
             throw EngineErrors.InvalidState($"Cannot clone {TargetNames.Snapshot(source)}: it is {source.State}, not Ready.", source);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
@@ -117,7 +117,7 @@ public sealed partial class StorageSnapshotEngine
         var target = TargetNames.Volume(volume);
         RequireNotInMaintenance(backend, volume);
         RequireCapability(backend, DriverCapabilities.Delete, "delete volumes", volume);
-        if (volume.State is not (VolumeState.Available or VolumeState.Error))
+        if (volume.State is not (VolumeState.Available or VolumeState.Error) && !SettlingStates.IsSettling(volume.State))
             throw EngineErrors.InvalidState($"Cannot delete {target}: it is {volume.State}; only Available or Error volumes can be deleted.", volume);
 
         var snapshots = await Inventory.ListSnapshotsAsync(new SnapshotQuery { VolumeIds = new[] { volume.Id } }, cancellationToken).ConfigureAwait(false);
