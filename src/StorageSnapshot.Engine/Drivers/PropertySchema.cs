@@ -4,7 +4,8 @@ namespace StorageSnapshot.Engine.Drivers;
 
 /// <summary>
 /// One property a driver takes. <see cref="Validate"/> checks a value that already has the right type and
-/// returns a sentence describing the problem, or null. <see cref="LocatesData"/> marks a property that says
+/// returns a sentence describing the problem, or null; <see cref="Canonicalize"/>, when given, then turns a valid
+/// value into its one spelling (what is stored and compared). <see cref="LocatesData"/> marks a property that says
 /// where the backend's data is (a directory, a pool, an endpoint): it cannot change while the backend has
 /// volumes, because their stored references and locations would then name other data.
 /// </summary>
@@ -16,7 +17,8 @@ public sealed record PropertyDefinition(
     bool Secret = false,
     string? DefaultValue = null,
     Func<string, string?>? Validate = null,
-    bool LocatesData = false)
+    bool LocatesData = false,
+    Func<string, string>? Canonicalize = null)
 {
     /// <summary>The public view.</summary>
     public PropertyInfo ToInfo() => new()
@@ -89,7 +91,7 @@ public sealed class PropertySchema
                 continue;
             }
 
-            result[definition.Name] = canonical!;
+            result[definition.Name] = definition.Canonicalize?.Invoke(canonical!) ?? canonical!;
         }
 
         foreach (var definition in Properties)

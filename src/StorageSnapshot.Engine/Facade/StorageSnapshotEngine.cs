@@ -44,7 +44,8 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     public static async Task<StorageSnapshotEngine> OpenAsync(EngineOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        System.IO.Directory.CreateDirectory(options.HomeDirectory);
+        // Owner-only when new: the inventory, the secret key and the lock files (whose names tell which volumes exist) live here.
+        Platform.FilePermissions.OwnerOnly.CreateDirectory(options.HomeDirectory);
         var inventory = await SqliteInventory.OpenAsync(options.InventoryPath, cancellationToken).ConfigureAwait(false);
         try
         {

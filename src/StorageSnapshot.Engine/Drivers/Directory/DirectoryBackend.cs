@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Drivers.Directory;
@@ -11,13 +12,15 @@ internal sealed class DirectoryBackend : IDriverBackend
 {
     private readonly DirectoryLayout layout;
     private readonly ImageCloner cloner;
+    private readonly FilePermissions permissions;
 
-    /// <summary>Opens the backend in <paramref name="directory"/>.</summary>
-    public DirectoryBackend(string directory, DriverCapabilities capabilities, ImageCloner cloner)
+    /// <summary>Opens the backend in <paramref name="directory"/>; new images and folders get <paramref name="permissions"/>.</summary>
+    public DirectoryBackend(string directory, DriverCapabilities capabilities, ImageCloner cloner, FilePermissions permissions)
     {
         layout = new DirectoryLayout(directory);
         Capabilities = capabilities;
         this.cloner = cloner;
+        this.permissions = permissions;
     }
 
     /// <inheritdoc />
@@ -36,8 +39,9 @@ internal sealed class DirectoryBackend : IDriverBackend
         var temporary = DirectoryLayout.TemporaryPathBeside(target);
         try
         {
-            await using (var image = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+            await using (var image = new FileStream(temporary, permissions.NewFile(FileAccess.ReadWrite)))
             {
+                permissions.Apply(image);
                 image.SetLength(sizeBytes); // a hole of the full size: no blocks allocated
                 image.Flush(flushToDisk: true);
             }
@@ -133,6 +137,8 @@ internal sealed class DirectoryBackend : IDriverBackend
         await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
         try
         {
+            // The volume keeps the permissions it has (an admin may have opened it to a hypervisor's group).
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temporary, target, overwrite: true);
         }
@@ -224,10 +230,10 @@ internal sealed class DirectoryBackend : IDriverBackend
         DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
-    private static void EnsureDirectory(string directory)
+    private void EnsureDirectory(string directory)
     {
         if (System.IO.Directory.Exists(directory)) return;
-        System.IO.Directory.CreateDirectory(directory);
+        permissions.CreateDirectory(directory);
         DurableFileSystem.SyncDirectory(Path.GetDirectoryName(directory)!);
     }
 
