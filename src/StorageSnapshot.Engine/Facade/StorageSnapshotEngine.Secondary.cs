@@ -246,7 +246,11 @@ public sealed partial class StorageSnapshotEngine
         RequireCopied(copy);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
         var volume = (copy.VolumeId is null ? null : await Inventory.GetVolumeAsync(copy.VolumeId, cancellationToken).ConfigureAwait(false))
-                     ?? throw EngineErrors.VolumeNotFound($"with id '{copy.VolumeId}' (the volume of copy {copy.Id}); restore into a new volume with New-StorageVolume -FromCopy", copy.VolumeId);
+                     ?? throw new ObjectNotFoundException(ErrorIds.VolumeNotFound,
+                         $"Volume '{copy.Volume}' on backend '{copy.Backend}' (id {copy.VolumeId}), the volume copy {copy.Id} was taken from, no longer exists: the copy cannot be restored in place.", copy)
+                     {
+                         RecommendedAction = $"Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id {copy.Id}).",
+                     };
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Volume(volume));
         foreach (var (capability, what) in new[] { (DriverCapabilities.WriteVolume, "write volumes"), (DriverCapabilities.Snapshot, "take the safety snapshot"), (DriverCapabilities.Revert, "revert to the safety snapshot") })
@@ -288,6 +292,7 @@ public sealed partial class StorageSnapshotEngine
         RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", name);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+        await RequireCapacityAsync(backend, name, copy.SizeBytes, context).ConfigureAwait(false);
         if (!context.ShouldProcess(target, $"Create volume from copy {copy.Id} of snapshot '{copy.Snapshot}' on '{storage.Name}'"))
             return null;
 

@@ -27,6 +27,59 @@ internal sealed class DirectoryBackend : IDriverBackend
     public DriverCapabilities Capabilities { get; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// An image is a sparse file, so the one hard limit is the filesystem's largest file (16 TiB on ext4 with 4 KiB
+    /// blocks): probed by sizing a temporary dot-file that allocates nothing and is removed at once. A size above
+    /// the free space is allowed — thin provisioning — with a warning.
+    /// </remarks>
+    public Task<CapacityCheck> CheckNewVolumeAsync(long sizeBytes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var folder = System.IO.Directory.Exists(layout.VolumesDirectory) ? layout.VolumesDirectory : layout.Root;
+        var problems = new List<string>();
+        var warnings = new List<string>();
+        var probe = Path.Combine(folder, $".size-probe.{Guid.NewGuid():N}.tmp");
+        var filesystem = Describe(folder);
+        try
+        {
+            using var stream = new FileStream(probe, FilePermissions.OwnerOnly.NewFile(FileAccess.ReadWrite, options: FileOptions.DeleteOnClose));
+            stream.SetLength(sizeBytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // What .NET makes of EFBIG from ftruncate(2).
+            problems.Add($"The filesystem of '{layout.Root}'{filesystem.Text} cannot hold a file of {Facade.InputRules.HumanSize(sizeBytes)} ({sizeBytes} bytes): it is larger than the largest file the filesystem allows. Choose a smaller size, or a backend on a filesystem with larger files (XFS, btrfs).");
+        }
+        catch (IOException e)
+        {
+            problems.Add($"The filesystem of '{layout.Root}'{filesystem.Text} refused a file of {Facade.InputRules.HumanSize(sizeBytes)} ({sizeBytes} bytes): {e.Message}");
+        }
+        finally
+        {
+            ImageCloner.TryDelete(probe);
+        }
+        if (problems.Count == 0 && filesystem.Free is { } free && sizeBytes > free)
+        {
+            warnings.Add($"The volume ({Facade.InputRules.HumanSize(sizeBytes)}) is larger than the {Facade.InputRules.HumanSize(free)} free on the filesystem of '{layout.Root}': it is thin-provisioned, and writes to it fail once that filesystem is full.");
+        }
+        return Task.FromResult(new CapacityCheck(problems, warnings));
+    }
+
+    /// <summary>" (ext4, 20 GiB)" and the free bytes, as far as the OS tells.</summary>
+    private static (string Text, long? Free) Describe(string folder)
+    {
+        try
+        {
+            var drive = new DriveInfo(folder);
+            return ($" ({drive.DriveFormat}, {Facade.InputRules.HumanSize(drive.TotalSize)})", drive.AvailableFreeSpace);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return ("", null);
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.CreateVolume);
