@@ -232,6 +232,82 @@ public sealed partial class StorageSnapshotEngine
     }
 
     /// <summary>
+    /// Remove-SnapshotCopy -Failed: frees, at once, the space failed copies took on each secondary storage named
+    /// (name patterns; all when null). Under the repository's exclusive lock — which every running copy holds
+    /// shared for its whole run, so no live copy can be about to reference a chunk — it deletes every chunk no
+    /// committed copy (manifest) references, with no grace period: what failed or killed copies stored and what
+    /// copies removed earlier left. Then it forgets the Failed copy records (a rerun starts a new copy). Copies
+    /// running there make it wait up to the lock timeout, then refuse (InvalidState, ResourceBusy) with nothing
+    /// deleted. ShouldProcess is asked once per secondary storage. Returns what was freed, per storage.
+    /// Relies on the repository lock: on a share whose locks do not work, run it only while no copy runs.
+    /// </summary>
+    public async Task<IReadOnlyList<FailedCopiesRemoval>> RemoveFailedCopiesAsync(IReadOnlyList<string>? destinations, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var storages = MatchByName(await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false), destinations, s => s.Name, SecondaryErrors.StorageNotFound, context);
+        var removals = new List<FailedCopiesRemoval>();
+        foreach (var storage in storages)
+        {
+            var failed = (await Inventory.ListCopiesAsync(new CopyQuery { Destinations = new[] { storage.Name } }, cancellationToken).ConfigureAwait(false))
+                .Where(c => c.State == CopyState.Failed)
+                .ToList();
+            var what = failed.Count == 0
+                ? "Delete at once every chunk no committed copy references (no failed copy is recorded)"
+                : $"Forget {failed.Count} failed copy record(s) ({TargetNames.List(failed.Select(c => c.Id))}) and delete at once every chunk no committed copy references";
+            if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", what)) continue;
+
+            CollectionResult collected;
+            try
+            {
+                await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+                // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
+                collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, Options.LockTimeout, context.Output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConflictException busy) when (busy.Kind == ErrorKind.ResourceBusy)
+            {
+                context.Output.WriteError(new ConflictException(ErrorIds.InvalidState,
+                    $"Secondary storage '{storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({busy.Message})",
+                    storage, ErrorKind.ResourceBusy)
+                {
+                    RecommendedAction = "Run Remove-SnapshotCopy -Failed again when those copies have finished.",
+                });
+                continue;
+            }
+            catch (StorageSnapshotException failure) when (failure.ErrorId != ErrorIds.OperationCancelled)
+            {
+                context.Output.WriteError(failure);
+                continue;
+            }
+
+            var forgotten = 0;
+            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                foreach (var copy in failed)
+                {
+                    // Only if still Failed: a rerun started meanwhile has taken the record over (Copying).
+                    if (await transaction.GetCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false) is not { State: CopyState.Failed }) continue;
+                    await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+                    forgotten++;
+                }
+                await transaction.AppendEventAsync(new StorageEvent
+                {
+                    TimeUtc = DateTime.UtcNow,
+                    Kind = "secondary.failed-copies-removed",
+                    TargetType = "SecondaryStorage",
+                    TargetId = storage.Name,
+                    Bytes = collected.BytesFreed,
+                    Message = $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s); deleted {collected.ChunksDeleted} unreferenced chunk(s), {collected.BytesFreed} bytes.",
+                }, CancellationToken.None).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            Verbose(context, $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s), deleted {collected.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(collected.BytesFreed)}.");
+            removals.Add(new FailedCopiesRemoval(storage.Name, forgotten, collected.ChunksDeleted, collected.BytesFreed));
+        }
+        return removals;
+    }
+
+    /// <summary>
     /// Restore-StorageSnapshot -FromCopy: reverts the copy's volume to the copy, in place. Journaled
     /// (RestoreFromCopy) under the volume lock, the volume Reverting meanwhile; a safety snapshot of the volume is
     /// taken first and named in the journal; if the restore fails (corrupt copy, cancellation, I/O) the volume is
@@ -329,3 +405,10 @@ public sealed partial class StorageSnapshotEngine
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>What Remove-SnapshotCopy -Failed did on one secondary storage.</summary>
+/// <param name="Destination">The secondary storage.</param>
+/// <param name="FailedCopiesRemoved">Failed copy records forgotten.</param>
+/// <param name="ChunksDeleted">Unreferenced chunks deleted.</param>
+/// <param name="BytesFreed">Their stored size.</param>
+public sealed record FailedCopiesRemoval(string Destination, int FailedCopiesRemoved, int ChunksDeleted, long BytesFreed);

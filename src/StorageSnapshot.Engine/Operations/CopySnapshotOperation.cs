@@ -98,14 +98,22 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
         await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
-        result = await new SnapshotCopier(store).CopyAsync(new CopyRequest
+        try
         {
-            Source = reader,
-            Identity = CopySource.Of(snapshot),
-            CopyId = copy.Id,
-            BaseCopyId = baseCopy,
-            ChangedRanges = ranges,
-        }, output, cancellationToken).ConfigureAwait(false);
+            result = await new SnapshotCopier(store).CopyAsync(new CopyRequest
+            {
+                Source = reader,
+                Identity = CopySource.Of(snapshot),
+                CopyId = copy.Id,
+                BaseCopyId = baseCopy,
+                ChangedRanges = ranges,
+            }, output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecondaryStorageFullException full)
+        {
+            // Named after the destination, with the exact way to free space (what the journal and the user see).
+            throw SecondaryStorageErrors.ForCopy(full, storage.Name, copy.Id);
+        }
     }
 
     /// <summary>
