@@ -6,6 +6,7 @@ using StorageSnapshot.Engine.Secondary.Maintenance;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
 using StorageSnapshot.Engine.Secondary.Verify;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -171,7 +172,18 @@ public sealed partial class StorageSnapshotEngine
                 var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
                                ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
                 var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
-                session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+                var driver = DriverOf(backend);
+                var properties = Secrets.Reveal(backend);
+                try
+                {
+                    session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
+                {
+                    var secretValues = BackendSecrets.SecretValues(driver, properties);
+                    throw new DriverFailedException($"Driver '{backend.Driver}' failed to open backend '{backend.Name}' to compare copy {copy.Id} with its snapshot: {SecretText.Mask(e.Message, secretValues)}",
+                        copy, SecretText.Scrub(e, secretValues));
+                }
                 source = await session.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
             }
             var verification = await new CopyVerifier(store).VerifyAsync(copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);

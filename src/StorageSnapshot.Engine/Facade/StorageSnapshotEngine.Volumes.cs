@@ -76,10 +76,11 @@ public sealed partial class StorageSnapshotEngine
     private async Task RequireCapacityAsync(Backend backend, string name, long sizeBytes, OperationContext context)
     {
         var cancellationToken = context.CancellationToken;
+        var properties = Secrets.Reveal(backend);
         IDriverBackend session;
         try
         {
-            session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+            session = await DriverOf(backend).OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
         {

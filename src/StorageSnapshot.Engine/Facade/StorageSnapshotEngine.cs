@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Inventory.Sqlite;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -26,8 +27,12 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     {
         Options = options;
         Inventory = inventory;
-        runner = new OperationRunner(options, inventory);
+        Secrets = new BackendSecrets(options.SecretStore ?? SecretStores.ForUser(options));
+        runner = new OperationRunner(options, inventory, Secrets);
     }
+
+    /// <summary>Secret backend properties: protected when stored, revealed only to drivers.</summary>
+    internal BackendSecrets Secrets { get; }
 
     /// <summary>How it was opened.</summary>
     public EngineOptions Options { get; }
