@@ -74,6 +74,10 @@ public sealed class HookedDriver : IStorageDriver
 
         public DriverCapabilities Capabilities { get; }
 
+        // A look that changes nothing: not recorded in Calls (-WhatIf tests count the calls that may change something).
+        public Task<CapacityCheck> CheckNewVolumeAsync(long sizeBytes, CancellationToken cancellationToken) =>
+            inner.CheckNewVolumeAsync(sizeBytes, cancellationToken);
+
         public Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken) =>
             Hooked("CreateVolume", () => inner.CreateVolumeAsync(volumeName, sizeBytes, cancellationToken), cancellationToken);
 

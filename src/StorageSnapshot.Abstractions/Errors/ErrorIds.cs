@@ -51,6 +51,12 @@ public static class ErrorIds
     public const string SecondaryStorageFailed = nameof(SecondaryStorageFailed);
     /// <summary>The inventory could not be opened or is of a newer schema than this module.</summary>
     public const string InventoryUnavailable = nameof(InventoryUnavailable);
+    /// <summary>
+    /// A secret backend property cannot be decrypted: the key it was protected with is not this user's (another
+    /// user or host, a replaced or deleted key file). The message names the backend and the key; set the property
+    /// again (Set-StorageBackend -Credential).
+    /// </summary>
+    public const string SecretUnavailable = nameof(SecretUnavailable);
     /// <summary>The operation was cancelled (Ctrl+C) before it finished; nothing was left half-done.</summary>
     public const string OperationCancelled = nameof(OperationCancelled);
     /// <summary>

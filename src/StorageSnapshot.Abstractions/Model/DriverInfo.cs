@@ -32,6 +32,17 @@ public enum DriverCapabilities
     RevertDestroysNewerSnapshots = 1 << 11,
 }
 
+/// <summary>Which part of a PSCredential (Register-/Set-StorageBackend -Credential) fills a driver property.</summary>
+public enum CredentialPart
+{
+    /// <summary>Not filled from -Credential.</summary>
+    None,
+    /// <summary>The credential's user name (an account, an access key id, a Ceph client id).</summary>
+    UserName,
+    /// <summary>The credential's password (a password, a secret key, a Ceph key). Always a secret property.</summary>
+    Password,
+}
+
 /// <summary>Type of a driver property value.</summary>
 public enum PropertyType
 {
@@ -59,8 +70,14 @@ public sealed record PropertyInfo
     /// <summary>Registration fails without it.</summary>
     public bool Required { get; init; }
 
-    /// <summary>Never shown or logged in clear.</summary>
+    /// <summary>
+    /// Never shown or logged in clear: stored encrypted at rest (see Register-StorageBackend -Credential), shown as
+    /// "********", left out of messages, events and the journal.
+    /// </summary>
     public bool Secret { get; init; }
+
+    /// <summary>Which part of -Credential fills this property (None: it is given with -Property only).</summary>
+    public CredentialPart Credential { get; init; }
 
     /// <summary>Used when the property is not given.</summary>
     public string? DefaultValue { get; init; }

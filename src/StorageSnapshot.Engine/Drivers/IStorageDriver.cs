@@ -42,6 +42,14 @@ public interface IDriverBackend : IAsyncDisposable
     /// </summary>
     DriverCapabilities Capabilities { get; }
 
+    /// <summary>
+    /// What the device can tell, before anything is made, about creating a volume of <paramref name="sizeBytes"/>:
+    /// problems that refuse it (a size above the largest file or LUN it takes) and warnings (more than its free
+    /// space, thin provisioned). Must leave nothing behind. The engine asks before ShouldProcess, so a refusal costs
+    /// no inventory row, journal entry or lock file. The default knows nothing against it.
+    /// </summary>
+    Task<CapacityCheck> CheckNewVolumeAsync(long sizeBytes, CancellationToken cancellationToken) => Task.FromResult(CapacityCheck.None);
+
     /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
     Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken);
 

@@ -1,10 +1,12 @@
 using System.Globalization;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Drivers;
 
 /// <summary>
 /// One property a driver takes. <see cref="Validate"/> checks a value that already has the right type and
-/// returns a sentence describing the problem, or null. <see cref="LocatesData"/> marks a property that says
+/// returns a sentence describing the problem, or null; <see cref="Canonicalize"/>, when given, then turns a valid
+/// value into its one spelling (what is stored and compared). <see cref="LocatesData"/> marks a property that says
 /// where the backend's data is (a directory, a pool, an endpoint): it cannot change while the backend has
 /// volumes, because their stored references and locations would then name other data.
 /// </summary>
@@ -16,12 +18,18 @@ public sealed record PropertyDefinition(
     bool Secret = false,
     string? DefaultValue = null,
     Func<string, string?>? Validate = null,
-    bool LocatesData = false)
+    bool LocatesData = false,
+    Func<string, string>? Canonicalize = null,
+    CredentialPart Credential = CredentialPart.None)
 {
+    /// <summary>A secret: declared so, or filled from a credential's password.</summary>
+    public bool IsSecret => Secret || Credential == CredentialPart.Password;
+
     /// <summary>The public view.</summary>
     public PropertyInfo ToInfo() => new()
     {
-        Name = Name, Type = Type, Required = Required, Secret = Secret, DefaultValue = DefaultValue, Description = Description, LocatesData = LocatesData,
+        Name = Name, Type = Type, Required = Required, Secret = IsSecret, DefaultValue = DefaultValue, Description = Description, LocatesData = LocatesData,
+        Credential = Credential,
     };
 }
 
@@ -78,18 +86,19 @@ public sealed class PropertySchema
             var (canonical, typeProblem) = Convert(definition, raw);
             if (typeProblem is not null)
             {
-                problems.Add(typeProblem);
+                // A secret's value is never quoted back, not even a wrong one (it may be the right one, mistyped).
+                problems.Add(definition.IsSecret ? $"Property '{definition.Name}' must be {Words(definition.Type)}; the value given is not shown (the property is secret)." : typeProblem);
                 continue;
             }
 
             var ruleProblem = definition.Validate?.Invoke(canonical!);
             if (ruleProblem is not null)
             {
-                problems.Add($"Property '{definition.Name}': {ruleProblem}");
+                problems.Add($"Property '{definition.Name}': {(definition.IsSecret ? SecretText.Mask(ruleProblem, new[] { canonical!, TextOf(raw) }) : ruleProblem)}");
                 continue;
             }
 
-            result[definition.Name] = canonical!;
+            result[definition.Name] = definition.Canonicalize?.Invoke(canonical!) ?? canonical!;
         }
 
         foreach (var definition in Properties)
@@ -109,20 +118,36 @@ public sealed class PropertySchema
         var redacted = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in values)
         {
-            var secret = Properties.Any(p => p.Secret && string.Equals(p.Name, key, StringComparison.OrdinalIgnoreCase));
-            redacted[key] = secret ? "********" : value;
+            redacted[key] = IsSecret(key) ? SecretText.Mask() : value;
         }
         return redacted;
     }
 
+    /// <summary>True when <paramref name="name"/> is a secret property of this schema.</summary>
+    public bool IsSecret(string name) => Properties.Any(p => p.IsSecret && string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The property a credential's <paramref name="part"/> fills, or null when the driver takes none.</summary>
+    public PropertyDefinition? CredentialProperty(CredentialPart part) => Properties.FirstOrDefault(p => p.Credential == part);
+
+    private static string Words(PropertyType type) => type switch
+    {
+        PropertyType.Integer => "an integer",
+        PropertyType.Boolean => "true or false",
+        PropertyType.Path => "an absolute path",
+        PropertyType.Uri => "an absolute URI",
+        _ => "text",
+    };
+
+    private static string TextOf(object raw) => raw switch
+    {
+        string s => s,
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => raw.ToString() ?? string.Empty,
+    };
+
     private static (string? Value, string? Problem) Convert(PropertyDefinition definition, object raw)
     {
-        var text = raw switch
-        {
-            string s => s,
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => raw.ToString() ?? string.Empty,
-        };
+        var text = TextOf(raw);
 
         switch (definition.Type)
         {

@@ -27,6 +27,12 @@ public sealed record EngineOptions
     public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
 
     /// <summary>
+    /// Where secret backend properties are protected; null: <see cref="Secrets.SecretStores.ForUser"/> (DPAPI on
+    /// Windows, else AES-GCM with the key file $STORAGESNAPSHOT_SECRET_KEY_FILE or secrets.key in the home folder).
+    /// </summary>
+    public Secrets.ISecretStore? SecretStore { get; init; }
+
+    /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,
     /// ~/Library/Application Support/StorageSnapshot on macOS since .NET 8, %LOCALAPPDATA%\StorageSnapshot on Windows).
     /// </summary>

@@ -1,7 +1,24 @@
 namespace StorageSnapshot.Engine.Facade;
 
-/// <summary>Register-StorageBackend.</summary>
-public sealed record RegisterBackendRequest(string Name, string Driver, IReadOnlyDictionary<string, object?>? Properties);
+/// <summary>
+/// Register-StorageBackend. <see cref="Credential"/> fills the properties the driver maps a credential to (its user
+/// name and its secret: <see cref="CredentialPart"/>); those may not be given in <see cref="Properties"/> as well.
+/// </summary>
+public sealed record RegisterBackendRequest(string Name, string Driver, IReadOnlyDictionary<string, object?>? Properties)
+{
+    /// <summary>-Credential: a user name and a secret.</summary>
+    public BackendCredential? Credential { get; init; }
+}
+
+/// <summary>
+/// A user name and a secret (from a PSCredential). Its text form never shows the secret, so logging a request
+/// that carries one cannot leak it.
+/// </summary>
+public sealed record BackendCredential(string UserName, string Secret)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{UserName} / {Secrets.SecretText.Masked}";
+}
 
 /// <summary>
 /// Set-StorageBackend. Null members are left as they are; <see cref="Properties"/> merge over the existing ones
@@ -11,6 +28,9 @@ public sealed record SetBackendRequest(string Name)
 {
     /// <summary>Properties to change.</summary>
     public IReadOnlyDictionary<string, object?>? Properties { get; init; }
+
+    /// <summary>-Credential: new values for the properties the driver fills from a credential.</summary>
+    public BackendCredential? Credential { get; init; }
 
     /// <summary>Switch maintenance mode on or off.</summary>
     public bool? MaintenanceMode { get; init; }

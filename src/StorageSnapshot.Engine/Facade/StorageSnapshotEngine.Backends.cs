@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -23,7 +24,9 @@ public sealed partial class StorageSnapshotEngine
     /// <summary>
     /// Register-StorageBackend. Validates the name, the driver and the properties (the driver's schema, then
     /// the driver's own checks: every problem in one PropertyValidationFailed error, one line each) before
-    /// asking ShouldProcess. Returns the backend with secret properties masked, or null when ShouldProcess said no.
+    /// asking ShouldProcess. A credential fills the properties the driver maps it to. Secret properties are stored
+    /// protected (<see cref="BackendSecrets"/>) and never appear in a message, event or returned object.
+    /// Returns the backend with secret properties masked, or null when ShouldProcess said no.
     /// </summary>
     public async Task<Backend?> RegisterBackendAsync(RegisterBackendRequest request, OperationContext context)
     {
@@ -35,13 +38,14 @@ public sealed partial class StorageSnapshotEngine
         if (await Inventory.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) is { } existing)
             throw EngineErrors.AlreadyExists($"A backend named '{existing.Name}' is already registered (driver '{existing.Driver}').", name);
 
-        var properties = await ValidatePropertiesAsync(driver, name, request.Properties, null, cancellationToken).ConfigureAwait(false);
+        var given = WithCredential(driver, name, request.Properties, request.Credential);
+        var properties = await ValidatePropertiesAsync(driver, name, given, null, cancellationToken).ConfigureAwait(false);
         await RequireOwnLocationAsync(Inventory, driver, name, properties, cancellationToken).ConfigureAwait(false);
         var backend = new Backend
         {
             Name = name,
             Driver = driver.Descriptor.Name,
-            Properties = properties,
+            Properties = Secrets.Protect(driver, name, properties),
             RegisteredUtc = DateTime.UtcNow,
         };
 
@@ -59,6 +63,21 @@ public sealed partial class StorageSnapshotEngine
         }
         Verbose(context, $"Registered {TargetNames.Backend(name)} with driver '{backend.Driver}'.");
         return Redacted(driver, backend);
+    }
+
+    /// <summary>
+    /// The property schema of <paramref name="driver"/>, or, when that is null, of the driver of backend
+    /// <paramref name="backend"/>; null when there is no such driver or backend (the use case then says so). Front
+    /// ends use it to resolve relative paths in Path properties against their own current location before calling
+    /// Register-/Set-StorageBackend: the engine itself takes absolute paths only. Changes nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<PropertyInfo>?> FindPropertySchemaAsync(string? driver, string? backend, CancellationToken cancellationToken)
+    {
+        var driverName = driver;
+        if (driverName is null && backend is not null && NameRules.Check("backend", backend) is null)
+            driverName = (await Inventory.GetBackendAsync(backend, cancellationToken).ConfigureAwait(false))?.Driver;
+        var found = driverName is null ? null : Options.Drivers.All.FirstOrDefault(d => string.Equals(d.Descriptor.Name, driverName, StringComparison.OrdinalIgnoreCase));
+        return found?.Descriptor.Schema.Properties.Select(p => p.ToInfo()).ToArray();
     }
 
     /// <summary>Get-StorageBackend: by name pattern (all when null); a plain name that matches nothing → BackendNotFound via the sink.</summary>
@@ -91,9 +110,17 @@ public sealed partial class StorageSnapshotEngine
             problems.Add("-Reason applies only to a backend in maintenance mode; add -MaintenanceMode $true.");
         InputRules.ThrowIfAny(problems, backend.Name);
 
-        var properties = request.Properties is null
-            ? backend.Properties
-            : await ValidatePropertiesAsync(driver, backend.Name, request.Properties, backend.Properties, cancellationToken).ConfigureAwait(false);
+        // Changed properties are validated over the clear current ones (a secret being replaced is not revealed:
+        // that is how a secret whose key was lost is set again), then stored with the secrets protected anew.
+        var given = WithCredential(driver, backend.Name, request.Properties, request.Credential);
+        var properties = backend.Properties;
+        IReadOnlyDictionary<string, string> comparedBefore = backend.Properties, comparedAfter = backend.Properties;
+        if (given is not null)
+        {
+            comparedBefore = Secrets.Reveal(backend, replaced: given.Keys.ToArray());
+            comparedAfter = await ValidatePropertiesAsync(driver, backend.Name, given, comparedBefore, cancellationToken).ConfigureAwait(false);
+            if (!SameValues(comparedBefore, comparedAfter)) properties = Secrets.Protect(driver, backend.Name, comparedAfter);
+        }
         var updated = backend with
         {
             Properties = properties,
@@ -107,7 +134,7 @@ public sealed partial class StorageSnapshotEngine
             await RequireOwnLocationAsync(Inventory, driver, backend.Name, properties, cancellationToken).ConfigureAwait(false);
         }
 
-        var changes = DescribeChanges(driver, backend, updated);
+        var changes = DescribeChanges(driver, backend with { Properties = comparedBefore }, updated with { Properties = comparedAfter });
         if (!context.ShouldProcess(TargetNames.Backend(backend.Name), changes.Count == 0 ? "Set storage backend (no change)" : "Set storage backend: " + string.Join("; ", changes)))
             return null;
         if (changes.Count == 0)
@@ -180,6 +207,33 @@ public sealed partial class StorageSnapshotEngine
         }
     }
 
+    private static bool SameValues(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var value) && value == p.Value);
+
+    /// <summary>
+    /// The properties given, with the credential's user name and secret in the properties the driver maps them to.
+    /// Refuses a credential for a driver that takes none, and a property given both ways. Null when neither is given.
+    /// </summary>
+    private static IReadOnlyDictionary<string, object?>? WithCredential(IStorageDriver driver, string backend, IReadOnlyDictionary<string, object?>? given, BackendCredential? credential)
+    {
+        if (credential is null) return given;
+        var schema = driver.Descriptor.Schema;
+        var secretProperty = schema.CredentialProperty(CredentialPart.Password);
+        if (secretProperty is null)
+        {
+            throw PropertiesInvalid(backend, driver, new[]
+            {
+                $"Driver '{driver.Descriptor.Name}' takes no credential: -Credential does not apply to its backends (the credential was not stored).",
+            });
+        }
+        var merged = new Dictionary<string, object?>(given ?? new Dictionary<string, object?>(), StringComparer.OrdinalIgnoreCase);
+        var parts = new[] { schema.CredentialProperty(CredentialPart.UserName), secretProperty }.OfType<PropertyDefinition>().ToList();
+        var twice = parts.Where(p => merged.ContainsKey(p.Name)).Select(p => $"Property '{p.Name}' is given both with -Credential and with -Property; give it one way.").ToList();
+        if (twice.Count > 0) throw PropertiesInvalid(backend, driver, twice);
+        foreach (var part in parts) merged[part.Name] = part.Credential == CredentialPart.UserName ? credential.UserName : credential.Secret;
+        return merged;
+    }
+
     /// <summary>The names of the properties that say where the data is and differ between the two sets.</summary>
     private static List<string> LocatingPropertiesChanged(IStorageDriver driver, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
         driver.Descriptor.Schema.Properties
@@ -224,16 +278,42 @@ public sealed partial class StorageSnapshotEngine
         }
     }
 
-    /// <summary>The driver's schema, then the driver's own checks; every problem in one PropertyValidationFailed error.</summary>
+    /// <summary>
+    /// The driver's schema, then the driver's own checks; every problem in one PropertyValidationFailed error, with
+    /// any secret value the driver's words quote masked (given or stored, right or wrong).
+    /// </summary>
     private static async Task<IReadOnlyDictionary<string, string>> ValidatePropertiesAsync(IStorageDriver driver, string backend,
         IReadOnlyDictionary<string, object?>? given, IReadOnlyDictionary<string, string>? existing, CancellationToken cancellationToken)
     {
         var normalized = driver.Descriptor.Schema.Normalize(given, existing);
-        if (!normalized.IsValid) throw PropertiesInvalid(backend, driver, normalized.Problems);
+        var secretValues = SecretValuesOf(driver, given, existing);
+        if (!normalized.IsValid) throw PropertiesInvalid(backend, driver, normalized.Problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
 
-        var problems = await driver.ValidateBackendAsync(normalized.Values!, cancellationToken).ConfigureAwait(false);
-        if (problems.Count > 0) throw PropertiesInvalid(backend, driver, problems);
+        IReadOnlyList<string> problems;
+        try
+        {
+            problems = await driver.ValidateBackendAsync(normalized.Values!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
+        {
+            throw new DriverFailedException($"Driver '{driver.Descriptor.Name}' failed to check the properties of backend '{backend}': {SecretText.Mask(e.Message, secretValues)}",
+                backend, SecretText.Scrub(e, secretValues));
+        }
+        if (problems.Count > 0) throw PropertiesInvalid(backend, driver, problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
         return normalized.Values!;
+    }
+
+    /// <summary>Every value a secret property has in <paramref name="given"/> or <paramref name="existing"/>, as text.</summary>
+    private static IReadOnlyCollection<string> SecretValuesOf(IStorageDriver driver, IReadOnlyDictionary<string, object?>? given, IReadOnlyDictionary<string, string>? existing)
+    {
+        var values = new List<string>();
+        foreach (var (key, value) in given ?? new Dictionary<string, object?>())
+        {
+            if (value is null || !driver.Descriptor.Schema.IsSecret(key)) continue;
+            values.Add(value as string ?? (value as IFormattable)?.ToString(null, System.Globalization.CultureInfo.InvariantCulture) ?? value.ToString() ?? "");
+        }
+        if (existing is not null) values.AddRange(BackendSecrets.SecretValues(driver, existing));
+        return values.Where(v => v.Length > 0).ToArray();
     }
 
     private static ValidationException PropertiesInvalid(string backend, IStorageDriver driver, IReadOnlyList<string> problems) =>

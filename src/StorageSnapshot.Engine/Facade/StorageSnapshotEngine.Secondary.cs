@@ -6,6 +6,7 @@ using StorageSnapshot.Engine.Secondary.Maintenance;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
 using StorageSnapshot.Engine.Secondary.Verify;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -116,7 +117,7 @@ public sealed partial class StorageSnapshotEngine
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Snapshot(snapshot));
         RequireCapability(backend, DriverCapabilities.ReadSnapshot, "read snapshots", TargetNames.Snapshot(snapshot));
-        if (snapshot.State != SnapshotState.Ready)
+        if (snapshot.State != SnapshotState.Ready && !SettlingStates.IsSettling(snapshot.State))
             throw EngineErrors.InvalidState($"Cannot copy {TargetNames.Snapshot(snapshot)}: it is {snapshot.State}, not Ready.", snapshot);
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
@@ -210,7 +211,18 @@ public sealed partial class StorageSnapshotEngine
                 var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
                                ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
                 var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
-                session = await DriverOf(backend).OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+                var driver = DriverOf(backend);
+                var properties = Secrets.Reveal(backend);
+                try
+                {
+                    session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
+                {
+                    var secretValues = BackendSecrets.SecretValues(driver, properties);
+                    throw new DriverFailedException($"Driver '{backend.Driver}' failed to open backend '{backend.Name}' to compare copy {copy.Id} with its snapshot: {SecretText.Mask(e.Message, secretValues)}",
+                        copy, SecretText.Scrub(e, secretValues));
+                }
                 source = await session.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
             }
             var verification = await new CopyVerifier(store).VerifyAsync(copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);
@@ -274,6 +286,82 @@ public sealed partial class StorageSnapshotEngine
     }
 
     /// <summary>
+    /// Remove-SnapshotCopy -Failed: frees, at once, the space failed copies took on each secondary storage named
+    /// (name patterns; all when null). Under the repository's exclusive lock — which every running copy holds
+    /// shared for its whole run, so no live copy can be about to reference a chunk — it deletes every chunk no
+    /// committed copy (manifest) references, with no grace period: what failed or killed copies stored and what
+    /// copies removed earlier left. Then it forgets the Failed copy records (a rerun starts a new copy). Copies
+    /// running there make it wait up to the lock timeout, then refuse (InvalidState, ResourceBusy) with nothing
+    /// deleted. ShouldProcess is asked once per secondary storage. Returns what was freed, per storage.
+    /// Relies on the repository lock: on a share whose locks do not work, run it only while no copy runs.
+    /// </summary>
+    public async Task<IReadOnlyList<FailedCopiesRemoval>> RemoveFailedCopiesAsync(IReadOnlyList<string>? destinations, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var cancellationToken = context.CancellationToken;
+        var storages = MatchByName(await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false), destinations, s => s.Name, SecondaryErrors.StorageNotFound, context);
+        var removals = new List<FailedCopiesRemoval>();
+        foreach (var storage in storages)
+        {
+            var failed = (await Inventory.ListCopiesAsync(new CopyQuery { Destinations = new[] { storage.Name } }, cancellationToken).ConfigureAwait(false))
+                .Where(c => c.State == CopyState.Failed)
+                .ToList();
+            var what = failed.Count == 0
+                ? "Delete at once every chunk no committed copy references (no failed copy is recorded)"
+                : $"Forget {failed.Count} failed copy record(s) ({TargetNames.List(failed.Select(c => c.Id))}) and delete at once every chunk no committed copy references";
+            if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", what)) continue;
+
+            CollectionResult collected;
+            try
+            {
+                await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+                // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
+                collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, Options.LockTimeout, context.Output, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConflictException busy) when (busy.Kind == ErrorKind.ResourceBusy)
+            {
+                context.Output.WriteError(new ConflictException(ErrorIds.InvalidState,
+                    $"Secondary storage '{storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({busy.Message})",
+                    storage, ErrorKind.ResourceBusy)
+                {
+                    RecommendedAction = "Run Remove-SnapshotCopy -Failed again when those copies have finished.",
+                });
+                continue;
+            }
+            catch (StorageSnapshotException failure) when (failure.ErrorId != ErrorIds.OperationCancelled)
+            {
+                context.Output.WriteError(failure);
+                continue;
+            }
+
+            var forgotten = 0;
+            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                foreach (var copy in failed)
+                {
+                    // Only if still Failed: a rerun started meanwhile has taken the record over (Copying).
+                    if (await transaction.GetCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false) is not { State: CopyState.Failed }) continue;
+                    await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+                    forgotten++;
+                }
+                await transaction.AppendEventAsync(new StorageEvent
+                {
+                    TimeUtc = DateTime.UtcNow,
+                    Kind = "secondary.failed-copies-removed",
+                    TargetType = "SecondaryStorage",
+                    TargetId = storage.Name,
+                    Bytes = collected.BytesFreed,
+                    Message = $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s); deleted {collected.ChunksDeleted} unreferenced chunk(s), {collected.BytesFreed} bytes.",
+                }, CancellationToken.None).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            Verbose(context, $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s), deleted {collected.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(collected.BytesFreed)}.");
+            removals.Add(new FailedCopiesRemoval(storage.Name, forgotten, collected.ChunksDeleted, collected.BytesFreed));
+        }
+        return removals;
+    }
+
+    /// <summary>
     /// Restore-StorageSnapshot -FromCopy: reverts the copy's volume to the copy, in place. Journaled
     /// (RestoreFromCopy) under the volume lock, the volume Reverting meanwhile; a safety snapshot of the volume is
     /// taken first and named in the journal; if the restore fails (corrupt copy, cancellation, I/O) the volume is
@@ -288,12 +376,16 @@ public sealed partial class StorageSnapshotEngine
         RequireCopied(copy);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
         var volume = (copy.VolumeId is null ? null : await Inventory.GetVolumeAsync(copy.VolumeId, cancellationToken).ConfigureAwait(false))
-                     ?? throw EngineErrors.VolumeNotFound($"with id '{copy.VolumeId}' (the volume of copy {copy.Id}); restore into a new volume with New-StorageVolume -FromCopy", copy.VolumeId);
+                     ?? throw new ObjectNotFoundException(ErrorIds.VolumeNotFound,
+                         $"Volume '{copy.Volume}' on backend '{copy.Backend}' (id {copy.VolumeId}), the volume copy {copy.Id} was taken from, no longer exists: the copy cannot be restored in place.", copy)
+                     {
+                         RecommendedAction = $"Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id {copy.Id}).",
+                     };
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Volume(volume));
         foreach (var (capability, what) in new[] { (DriverCapabilities.WriteVolume, "write volumes"), (DriverCapabilities.Snapshot, "take the safety snapshot"), (DriverCapabilities.Revert, "revert to the safety snapshot") })
             RequireCapability(backend, capability, what, TargetNames.Volume(volume));
-        if (volume.State != VolumeState.Available)
+        if (volume.State != VolumeState.Available && !SettlingStates.IsSettling(volume.State))
             throw EngineErrors.InvalidState($"Cannot restore {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
 
         if (!context.ShouldProcess(TargetNames.Volume(volume),
@@ -330,6 +422,7 @@ public sealed partial class StorageSnapshotEngine
         RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", name);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+        await RequireCapacityAsync(backend, name, copy.SizeBytes, context).ConfigureAwait(false);
         if (!context.ShouldProcess(target, $"Create volume from copy {copy.Id} of snapshot '{copy.Snapshot}' on '{storage.Name}'"))
             return null;
 
@@ -366,3 +459,10 @@ public sealed partial class StorageSnapshotEngine
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>What Remove-SnapshotCopy -Failed did on one secondary storage.</summary>
+/// <param name="Destination">The secondary storage.</param>
+/// <param name="FailedCopiesRemoved">Failed copy records forgotten.</param>
+/// <param name="ChunksDeleted">Unreferenced chunks deleted.</param>
+/// <param name="BytesFreed">Their stored size.</param>
+public sealed record FailedCopiesRemoval(string Destination, int FailedCopiesRemoved, int ChunksDeleted, long BytesFreed);

@@ -38,7 +38,8 @@ public sealed partial class StorageSnapshotEngine
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, volume);
         RequireCapability(backend, DriverCapabilities.Snapshot, "take snapshots", volume);
-        if (volume.State != VolumeState.Available)
+        // A volume an operation is settling (a revert running) is waited for under the lock, not refused here.
+        if (volume.State != VolumeState.Available && !SettlingStates.IsSettling(volume.State))
             throw EngineErrors.InvalidState($"Cannot snapshot {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
 
         var name = request.Name ?? SnapshotNames.Default(volume.Name, now);

@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
@@ -54,6 +55,7 @@ public sealed partial class StorageSnapshotEngine
         RequireCapability(backend, DriverCapabilities.CreateVolume, "create volumes", name);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
+        await RequireCapacityAsync(backend, name, request.SizeBytes, context).ConfigureAwait(false);
 
         if (!context.ShouldProcess(target, $"Create a {InputRules.HumanSize(request.SizeBytes)} volume"))
             return null;
@@ -62,6 +64,41 @@ public sealed partial class StorageSnapshotEngine
         var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = request.SizeBytes, CreatedUtc = now };
         Verbose(context, $"Creating {target} ({InputRules.HumanSize(request.SizeBytes)}).");
         return await runner.RunAsync(CreateVolumeOperation.Empty(planned), context).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Asks the backend, before ShouldProcess, whether it can hold a new volume of <paramref name="sizeBytes"/>
+    /// (<see cref="IDriverBackend.CheckNewVolumeAsync"/>): a size it cannot hold is refused with InvalidArgument
+    /// before any inventory row, journal entry or lock file exists (issue 8: a 1 PiB volume on a small filesystem
+    /// left all three); what it allows but is worth knowing goes out as warnings. A backend that cannot be opened
+    /// is left to the operation, which reports that as it always has.
+    /// </summary>
+    private async Task RequireCapacityAsync(Backend backend, string name, long sizeBytes, OperationContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        var properties = Secrets.Reveal(backend);
+        IDriverBackend session;
+        try
+        {
+            session = await DriverOf(backend).OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
+        {
+            return;
+        }
+        CapacityCheck check;
+        await using (session.ConfigureAwait(false))
+        {
+            check = await session.CheckNewVolumeAsync(sizeBytes, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var warning in check.Warnings) context.Output.WriteWarning($"{TargetNames.Capitalize(TargetNames.Volume(backend.Name, name))}: {warning}");
+        if (check.Problems.Count > 0)
+        {
+            throw new ValidationException(ErrorIds.InvalidArgument, check.Problems, name)
+            {
+                RecommendedAction = "Choose a smaller -SizeBytes, or another backend. Nothing was created.",
+            };
+        }
     }
 
     /// <summary>
@@ -79,7 +116,7 @@ public sealed partial class StorageSnapshotEngine
         var target = TargetNames.Volume(backend.Name, name);
         RequireNotInMaintenance(backend, name);
         RequireCapability(backend, DriverCapabilities.Clone, "clone volumes from snapshots", name);
-        if (source.State != SnapshotState.Ready)
+        if (source.State != SnapshotState.Ready && !SettlingStates.IsSettling(source.State))
             throw EngineErrors.InvalidState($"Cannot clone {TargetNames.Snapshot(source)}: it is {source.State}, not Ready.", source);
         if (await Inventory.FindVolumeAsync(backend.Name, name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(target)} already exists.", name);
@@ -117,7 +154,7 @@ public sealed partial class StorageSnapshotEngine
         var target = TargetNames.Volume(volume);
         RequireNotInMaintenance(backend, volume);
         RequireCapability(backend, DriverCapabilities.Delete, "delete volumes", volume);
-        if (volume.State is not (VolumeState.Available or VolumeState.Error))
+        if (volume.State is not (VolumeState.Available or VolumeState.Error) && !SettlingStates.IsSettling(volume.State))
             throw EngineErrors.InvalidState($"Cannot delete {target}: it is {volume.State}; only Available or Error volumes can be deleted.", volume);
 
         var snapshots = await Inventory.ListSnapshotsAsync(new SnapshotQuery { VolumeIds = new[] { volume.Id } }, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Inventory.Sqlite;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -26,8 +27,12 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     {
         Options = options;
         Inventory = inventory;
-        runner = new OperationRunner(options, inventory);
+        Secrets = new BackendSecrets(options.SecretStore ?? SecretStores.ForUser(options));
+        runner = new OperationRunner(options, inventory, Secrets);
     }
+
+    /// <summary>Secret backend properties: protected when stored, revealed only to drivers.</summary>
+    internal BackendSecrets Secrets { get; }
 
     /// <summary>How it was opened.</summary>
     public EngineOptions Options { get; }
@@ -44,7 +49,8 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     public static async Task<StorageSnapshotEngine> OpenAsync(EngineOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        System.IO.Directory.CreateDirectory(options.HomeDirectory);
+        // Owner-only when new: the inventory, the secret key and the lock files (whose names tell which volumes exist) live here.
+        Platform.FilePermissions.OwnerOnly.CreateDirectory(options.HomeDirectory);
         var inventory = await SqliteInventory.OpenAsync(options.InventoryPath, cancellationToken).ConfigureAwait(false);
         try
         {

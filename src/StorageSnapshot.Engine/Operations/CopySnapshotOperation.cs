@@ -104,14 +104,22 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
         // Counted, so that a failed or stopped copy records what it really stored (and a rerun reuses); the
         // progress names the destination by its name, not by its path.
         var activity = $"Copying snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to {storage.Name}";
-        result = await new SnapshotCopier(counters.Count(store)).CopyAsync(new CopyRequest
+        try
         {
-            Source = counters.Count(reader),
-            Identity = CopySource.Of(snapshot),
-            CopyId = copy.Id,
-            BaseCopyId = baseCopy,
-            ChangedRanges = ranges,
-        }, new RelabelledProgress(output, activity), cancellationToken).ConfigureAwait(false);
+            result = await new SnapshotCopier(counters.Count(store)).CopyAsync(new CopyRequest
+            {
+                Source = counters.Count(reader),
+                Identity = CopySource.Of(snapshot),
+                CopyId = copy.Id,
+                BaseCopyId = baseCopy,
+                ChangedRanges = ranges,
+            }, new RelabelledProgress(output, activity), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecondaryStorageFullException full)
+        {
+            // Named after the destination, with the exact way to free space (what the journal and the user see).
+            throw SecondaryStorageErrors.ForCopy(full, storage.Name, copy.Id);
+        }
     }
 
     /// <summary>What a stopped or failed copy kept, and how to resume: for the error the runner raises.</summary>

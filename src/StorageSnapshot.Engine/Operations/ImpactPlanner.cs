@@ -20,9 +20,10 @@ internal static class ImpactPlanner
         StorageSnapshotException? refusal = null;
         if (!capabilities.HasFlag(DriverCapabilities.Revert))
             refusal = new CapabilityNotSupportedException(driverName, DriverCapabilities.Revert, "revert a volume to a snapshot", snapshot);
-        else if (snapshot.State != SnapshotState.Ready)
+        // Settling states are left to phase one, under the lock, after the running operation (SettlingStates).
+        else if (snapshot.State != SnapshotState.Ready && !SettlingStates.IsSettling(snapshot.State))
             refusal = EngineErrors.InvalidState($"Cannot revert to {TargetNames.Snapshot(snapshot)}: it is {snapshot.State}, not Ready.", snapshot);
-        else if (volume.State != VolumeState.Available)
+        else if (volume.State != VolumeState.Available && !SettlingStates.IsSettling(volume.State))
             refusal = EngineErrors.InvalidState($"Cannot revert {TargetNames.Volume(volume)}: it is {volume.State}, not Available.", volume);
         else if (destroys && capabilities.HasFlag(DriverCapabilities.ClonesDependOnSnapshot))
         {
@@ -63,7 +64,7 @@ internal static class ImpactPlanner
         StorageSnapshotException? refusal = null;
         if (!capabilities.HasFlag(DriverCapabilities.Delete))
             refusal = new CapabilityNotSupportedException(driverName, DriverCapabilities.Delete, "delete a snapshot", snapshot);
-        else if (snapshot.State is not (SnapshotState.Ready or SnapshotState.Error))
+        else if (snapshot.State is not (SnapshotState.Ready or SnapshotState.Error) && !SettlingStates.IsSettling(snapshot.State))
             refusal = EngineErrors.InvalidState($"Cannot delete {TargetNames.Snapshot(snapshot)}: it is {snapshot.State}; only Ready or Error snapshots can be deleted.", snapshot);
         else if (clonesDepend && clones.Count > 0)
             refusal = HasDependents(snapshot, clones);

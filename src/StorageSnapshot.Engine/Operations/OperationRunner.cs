@@ -17,11 +17,13 @@ internal sealed class OperationRunner
 {
     private readonly EngineOptions options;
     private readonly ISnapshotInventory inventory;
+    private readonly Secrets.BackendSecrets secrets;
 
-    public OperationRunner(EngineOptions options, ISnapshotInventory inventory)
+    public OperationRunner(EngineOptions options, ISnapshotInventory inventory, Secrets.BackendSecrets secrets)
     {
         this.options = options;
         this.inventory = inventory;
+        this.secrets = secrets;
     }
 
     /// <summary>Runs <paramref name="operation"/> to its end; throws the typed error when it is refused or fails.</summary>
@@ -39,14 +41,17 @@ internal sealed class OperationRunner
                       ?? throw EngineErrors.BackendNotFound(operation.Backend);
         if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetObject);
         var driver = options.Drivers.Get(backend.Driver);
+        // The clear secret properties go to the driver and nowhere else; whatever the driver says is masked with them.
+        var properties = secrets.Reveal(backend);
+        var secretValues = Secrets.BackendSecrets.SecretValues(driver, properties);
         IDriverBackend session;
         try
         {
-            session = await driver.OpenBackendAsync(backend.Name, backend.Properties, cancellationToken).ConfigureAwait(false);
+            session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not StorageSnapshotException)
         {
-            throw Classify(ex, operation, backend, cancellationToken);
+            throw Classify(ex, operation, backend, secretValues, cancellationToken);
         }
 
         await using (session.ConfigureAwait(false))
@@ -73,7 +78,7 @@ internal sealed class OperationRunner
             }
             catch (Exception ex)
             {
-                var error = Classify(ex, operation, backend, cancellationToken);
+                var error = Classify(ex, operation, backend, secretValues, cancellationToken);
                 var cancelled = ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
                 var compensated = await FailAsync(operation, journal, session, error, cancelled, output).ConfigureAwait(false);
                 if (cancelled)
@@ -179,12 +184,20 @@ internal sealed class OperationRunner
         };
     }
 
-    private static StorageSnapshotException Classify<TResult>(Exception ex, TwoPhaseOperation<TResult> operation, Backend backend, CancellationToken cancellationToken) => ex switch
+    private static StorageSnapshotException Classify<TResult>(Exception ex, TwoPhaseOperation<TResult> operation, Backend backend,
+        IReadOnlyCollection<string> secretValues, CancellationToken cancellationToken) => ex switch
     {
         OperationCanceledException when cancellationToken.IsCancellationRequested =>
             EngineErrors.Cancelled($"Cancelled: the attempt to {operation.Verb} ({operation.TargetDescription}) was stopped.", operation.TargetObject),
-        StorageSnapshotException typed => typed,
-        _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {ex.Message}", operation.TargetObject, ex),
+        StorageSnapshotException typed when !Secrets.SecretText.Contains(typed.Message, secretValues) => typed,
+        StorageSnapshotException typed => new StorageSnapshotException(typed.ErrorId, typed.Kind, Secrets.SecretText.Mask(typed.Message, secretValues), typed.Target)
+        {
+            RecommendedAction = typed.RecommendedAction is null ? null : Secrets.SecretText.Mask(typed.RecommendedAction, secretValues),
+        },
+        // A driver's words may quote a secret (a login error echoing the password): masked, and the inner exception
+        // (which an ErrorRecord shows) replaced when it does.
+        _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {Secrets.SecretText.Mask(ex.Message, secretValues)}",
+            operation.TargetObject, Secrets.SecretText.Scrub(ex, secretValues)),
     };
 
     /// <summary>Compensation, then phase two of a failure. Returns true when compensation ran to the end.</summary>

@@ -52,11 +52,12 @@ internal sealed class VolumeLock : IDisposable
     /// <summary>Takes the lock if nobody holds it; null when another holder (any process, this one included) has it.</summary>
     public static VolumeLock? TryAcquire(string lockDirectory, string key)
     {
-        System.IO.Directory.CreateDirectory(lockDirectory);
+        // Owner-only, folder and files: a lock file's name tells which backend and volume exist.
+        Platform.FilePermissions.OwnerOnly.CreateDirectory(lockDirectory);
         var path = Path.Combine(lockDirectory, FileNameFor(key));
         try
         {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+            var stream = new FileStream(path, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.ReadWrite, FileShare.None, FileMode.OpenOrCreate, bufferSize: 1));
             return new VolumeLock(key, path, stream);
         }
         catch (IOException ex) when (IsHeldElsewhere(ex))

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Parameters;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary.Repository;
 
@@ -19,7 +20,7 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
-    /// <summary>The repository directory; relative paths resolve against the current location.</summary>
+    /// <summary>The repository directory (a file-system path); relative paths resolve against the current location.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
@@ -45,7 +46,12 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        var path = ProviderPaths.Resolve(this, Path, "-Path", out var pathError);
+        if (path is null)
+        {
+            WriteError(pathError!);
+            return;
+        }
         var request = new RegisterSecondaryStorageRequest(Name, path)
         {
             CreateDirectory = Create,

@@ -23,11 +23,17 @@ public sealed class RegisterStorageBackendCommand : StorageSnapshotCmdlet
     [ArgumentCompleter(typeof(DriverNameCompleter))]
     public string Driver { get; set; } = "";
 
-    /// <summary>The driver's properties (validated against its schema; every problem is reported).</summary>
+    /// <summary>
+    /// The driver's properties (validated against its schema; every problem is reported). Relative paths in Path
+    /// properties are resolved against the current location.
+    /// </summary>
     [Parameter]
     public Hashtable? Property { get; set; }
 
-    /// <summary>User name and password for drivers that need them; passed as the Username and Password properties.</summary>
+    /// <summary>
+    /// The user name and secret for drivers that take them (Get-StorageDriver shows which properties a credential
+    /// fills). The secret is stored encrypted and never shown.
+    /// </summary>
     [Parameter]
     [Credential]
     public PSCredential? Credential { get; set; }
@@ -40,20 +46,17 @@ public sealed class RegisterStorageBackendCommand : StorageSnapshotCmdlet
     protected override void ProcessRecord()
     {
         var properties = Hashtables.ToObjects(Property);
-        if (Credential is not null && Credential != PSCredential.Empty)
+        if (properties.Count > 0)
         {
-            if (properties.ContainsKey("Username") || properties.ContainsKey("Password"))
+            if (!TryRun((engine, context) => engine.FindPropertySchemaAsync(Driver, null, context.CancellationToken), Name, out var schema)) return;
+            if (!ProviderPaths.ResolvePathProperties(this, properties, schema, out var pathError))
             {
-                WriteError(ErrorRecords.InvalidArgument(
-                    "Give the user name and password either with -Credential or as -Property Username/Password, not both.", Name));
+                WriteError(pathError!);
                 return;
             }
-            var network = Credential.GetNetworkCredential();
-            properties["Username"] = Credential.UserName;
-            properties["Password"] = network.Password;
         }
 
-        var request = new RegisterBackendRequest(Name, Driver, properties);
+        var request = new RegisterBackendRequest(Name, Driver, properties) { Credential = Credentials.From(Credential) };
         if (TryRun((engine, context) => engine.RegisterBackendAsync(request, context), Name, out var backend) && backend is not null && PassThru)
         {
             WriteObject(backend);

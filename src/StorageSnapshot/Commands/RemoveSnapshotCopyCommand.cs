@@ -8,6 +8,8 @@ namespace StorageSnapshot.Commands;
 /// <summary>
 /// Remove-SnapshotCopy: deletes a copy from secondary storage, then collects the chunks no remaining copy
 /// references that are older than the grace period (24 hours), so a copy running elsewhere never loses a chunk.
+/// With -Failed: frees at once the space failed copies took (and removed copies left) on the secondary storages
+/// named by -Destination (all when omitted).
 /// </summary>
 /// <remarks>
 /// Piped copies bind -InputObject; piped snapshots and strings bind -Snapshot (the BySnapshot set: the snapshot's
@@ -18,6 +20,8 @@ namespace StorageSnapshot.Commands;
 [OutputType(typeof(void))]
 public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
 {
+    private const string FailedSet = "Failed";
+
     /// <summary>A copy object from Get-SnapshotCopy (piped).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
     [ValidateNotNull]
@@ -37,8 +41,13 @@ public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
     [ArgumentCompleter(typeof(CopyNameCompleter))]
     public object? Snapshot { get; set; }
 
-    /// <summary>Only its copy on this secondary storage (an object or a name).</summary>
+    /// <summary>
+    /// Only its copy on this secondary storage (an object or a name). With -Failed: the secondary storage to clean
+    /// (a name may hold wildcards); all when omitted.
+    /// </summary>
     [Parameter(ParameterSetName = CopyBySnapshot.SetName)]
+    [Parameter(ParameterSetName = FailedSet)]
+    [SupportsWildcards]
     [ValidateNotNull]
     [PSTypeName(TypeNames.SecondaryStorage)]
     [NamedObject(typeof(SecondaryStorage))]
@@ -57,9 +66,23 @@ public sealed class RemoveSnapshotCopyCommand : StorageSnapshotCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// Forgets the failed copies and deletes at once every chunk no committed copy references, on the secondary
+    /// storage named by -Destination (all when omitted). Waits for running copies, up to the lock timeout.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = FailedSet)]
+    public SwitchParameter Failed { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (ParameterSetName == FailedSet)
+        {
+            var destinations = NamedObject.Names<SecondaryStorage>(Destination, s => s.Name);
+            TryRun((engine, context) => engine.RemoveFailedCopiesAsync(destinations, context), (object?)destinations ?? "every secondary storage", out _,
+                (target, action) => ShouldProcessUnlessForced(target, action, Force));
+            return;
+        }
         IReadOnlyList<(string Id, object Target)> copies;
         if (ParameterSetName == CopyBySnapshot.SetName)
         {

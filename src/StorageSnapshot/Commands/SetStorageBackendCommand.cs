@@ -25,9 +25,17 @@ public sealed class SetStorageBackendCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public Backend? InputObject { get; set; }
 
-    /// <summary>Properties to change; they merge over the existing ones, and a $null value removes an optional one.</summary>
+    /// <summary>
+    /// Properties to change; they merge over the existing ones, and a $null value removes an optional one.
+    /// Relative paths in Path properties are resolved against the current location.
+    /// </summary>
     [Parameter]
     public Hashtable? Property { get; set; }
+
+    /// <summary>A new user name and secret for drivers that take them (stored encrypted, never shown).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
 
     /// <summary>Switches maintenance mode on ($true: new operations are refused) or off ($false).</summary>
     [Parameter]
@@ -46,9 +54,20 @@ public sealed class SetStorageBackendCommand : StorageSnapshotCmdlet
     protected override void ProcessRecord()
     {
         var name = InputObject?.Name ?? Name;
+        var properties = Property is null ? null : Hashtables.ToObjects(Property);
+        if (properties is { Count: > 0 })
+        {
+            if (!TryRun((engine, context) => engine.FindPropertySchemaAsync(InputObject?.Driver, name, context.CancellationToken), (object?)InputObject ?? name, out var schema)) return;
+            if (!ProviderPaths.ResolvePathProperties(this, properties, schema, out var pathError))
+            {
+                WriteError(pathError!);
+                return;
+            }
+        }
         var request = new SetBackendRequest(name)
         {
-            Properties = Property is null ? null : Hashtables.ToObjects(Property),
+            Properties = properties,
+            Credential = Credentials.From(Credential),
             // A bool parameter has no "not given" value of its own; BoundParameters tells us whether it was.
             MaintenanceMode = MyInvocation.BoundParameters.ContainsKey(nameof(MaintenanceMode)) ? MaintenanceMode : null,
             Reason = Reason,

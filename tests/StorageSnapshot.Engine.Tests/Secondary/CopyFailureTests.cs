@@ -31,7 +31,7 @@ public sealed class CopyFailureTests : IDisposable
         var image = _scratch.RandomImage("image", 4L << 20, seed: 1);
         var before = Hash(image);
 
-        var error = await Assert.ThrowsAsync<StorageSnapshotException>(() => CopyFileAsync(store, image, "SNAP1"));
+        var error = await Assert.ThrowsAsync<Engine.Secondary.Repository.SecondaryStorageFullException>(() => CopyFileAsync(store, image, "SNAP1"));
 
         Assert.Equal(ErrorIds.SecondaryStorageFailed, error.ErrorId);
         Assert.Equal(ErrorKind.WriteError, error.Kind);

@@ -19,7 +19,7 @@ internal static class BackendDirectoryCheck
         var probe = System.IO.Path.Combine(path, $".write-probe.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.DeleteOnClose))
+            using (new FileStream(probe, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, options: FileOptions.DeleteOnClose)))
             {
             }
             return Array.Empty<string>();

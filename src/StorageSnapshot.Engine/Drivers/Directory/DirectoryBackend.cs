@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Drivers.Directory;
@@ -11,17 +12,72 @@ internal sealed class DirectoryBackend : IDriverBackend
 {
     private readonly DirectoryLayout layout;
     private readonly ImageCloner cloner;
+    private readonly FilePermissions permissions;
 
-    /// <summary>Opens the backend in <paramref name="directory"/>.</summary>
-    public DirectoryBackend(string directory, DriverCapabilities capabilities, ImageCloner cloner)
+    /// <summary>Opens the backend in <paramref name="directory"/>; new images and folders get <paramref name="permissions"/>.</summary>
+    public DirectoryBackend(string directory, DriverCapabilities capabilities, ImageCloner cloner, FilePermissions permissions)
     {
         layout = new DirectoryLayout(directory);
         Capabilities = capabilities;
         this.cloner = cloner;
+        this.permissions = permissions;
     }
 
     /// <inheritdoc />
     public DriverCapabilities Capabilities { get; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// An image is a sparse file, so the one hard limit is the filesystem's largest file (16 TiB on ext4 with 4 KiB
+    /// blocks): probed by sizing a temporary dot-file that allocates nothing and is removed at once. A size above
+    /// the free space is allowed — thin provisioning — with a warning.
+    /// </remarks>
+    public Task<CapacityCheck> CheckNewVolumeAsync(long sizeBytes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var folder = System.IO.Directory.Exists(layout.VolumesDirectory) ? layout.VolumesDirectory : layout.Root;
+        var problems = new List<string>();
+        var warnings = new List<string>();
+        var probe = Path.Combine(folder, $".size-probe.{Guid.NewGuid():N}.tmp");
+        var filesystem = Describe(folder);
+        try
+        {
+            using var stream = new FileStream(probe, FilePermissions.OwnerOnly.NewFile(FileAccess.ReadWrite, options: FileOptions.DeleteOnClose));
+            stream.SetLength(sizeBytes);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // What .NET makes of EFBIG from ftruncate(2).
+            problems.Add($"The filesystem of '{layout.Root}'{filesystem.Text} cannot hold a file of {Facade.InputRules.HumanSize(sizeBytes)} ({sizeBytes} bytes): it is larger than the largest file the filesystem allows. Choose a smaller size, or a backend on a filesystem with larger files (XFS, btrfs).");
+        }
+        catch (IOException e)
+        {
+            problems.Add($"The filesystem of '{layout.Root}'{filesystem.Text} refused a file of {Facade.InputRules.HumanSize(sizeBytes)} ({sizeBytes} bytes): {e.Message}");
+        }
+        finally
+        {
+            ImageCloner.TryDelete(probe);
+        }
+        if (problems.Count == 0 && filesystem.Free is { } free && sizeBytes > free)
+        {
+            warnings.Add($"The volume ({Facade.InputRules.HumanSize(sizeBytes)}) is larger than the {Facade.InputRules.HumanSize(free)} free on the filesystem of '{layout.Root}': it is thin-provisioned, and writes to it fail once that filesystem is full.");
+        }
+        return Task.FromResult(new CapacityCheck(problems, warnings));
+    }
+
+    /// <summary>" (ext4, 20 GiB)" and the free bytes, as far as the OS tells.</summary>
+    private static (string Text, long? Free) Describe(string folder)
+    {
+        try
+        {
+            var drive = new DriveInfo(folder);
+            return ($" ({drive.DriveFormat}, {Facade.InputRules.HumanSize(drive.TotalSize)})", drive.AvailableFreeSpace);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return ("", null);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken)
@@ -36,8 +92,9 @@ internal sealed class DirectoryBackend : IDriverBackend
         var temporary = DirectoryLayout.TemporaryPathBeside(target);
         try
         {
-            await using (var image = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
+            await using (var image = new FileStream(temporary, permissions.NewFile(FileAccess.ReadWrite)))
             {
+                permissions.Apply(image);
                 image.SetLength(sizeBytes); // a hole of the full size: no blocks allocated
                 image.Flush(flushToDisk: true);
             }
@@ -133,6 +190,8 @@ internal sealed class DirectoryBackend : IDriverBackend
         await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
         try
         {
+            // The volume keeps the permissions it has (an admin may have opened it to a hypervisor's group).
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temporary, target, overwrite: true);
         }
@@ -224,10 +283,10 @@ internal sealed class DirectoryBackend : IDriverBackend
         DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
-    private static void EnsureDirectory(string directory)
+    private void EnsureDirectory(string directory)
     {
         if (System.IO.Directory.Exists(directory)) return;
-        System.IO.Directory.CreateDirectory(directory);
+        permissions.CreateDirectory(directory);
         DurableFileSystem.SyncDirectory(Path.GetDirectoryName(directory)!);
     }
 

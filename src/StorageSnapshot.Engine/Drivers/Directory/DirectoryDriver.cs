@@ -1,3 +1,5 @@
+using StorageSnapshot.Engine.Platform;
+
 namespace StorageSnapshot.Engine.Drivers.Directory;
 
 /// <summary>
@@ -12,8 +14,11 @@ public sealed class DirectoryDriver : IStorageDriver
     /// <summary>The registry name.</summary>
     public const string DriverName = "directory";
 
-    /// <summary>The one property: the backend directory.</summary>
+    /// <summary>The backend directory.</summary>
     public const string PathProperty = "Path";
+
+    /// <summary>The permissions of the image files and folders the backend creates.</summary>
+    public const string ModeProperty = "Mode";
 
     private const DriverCapabilities Declared = DriverCapabilities.CreateVolume | DriverCapabilities.Snapshot
         | DriverCapabilities.Revert | DriverCapabilities.Clone | DriverCapabilities.Delete | DriverCapabilities.ReadSnapshot
@@ -48,7 +53,13 @@ public sealed class DirectoryDriver : IStorageDriver
             PropertyType.Path,
             "Absolute path of an existing, writable directory that holds the volume and snapshot images. Cannot change while the backend has volumes; no two backends may share or nest directories.",
             Required: true,
-            LocatesData: true)));
+            LocatesData: true),
+        new PropertyDefinition(
+            ModeProperty,
+            PropertyType.String,
+            "Permissions of the volume and snapshot images the backend creates, in octal: 0600 (the default: the owner only), 0640 (its group may read) or 0660 (its group may read and write). The folders it creates get 0700, 0750 or 0770. Applies to images made from then on; world access is never given.",
+            Validate: value => FilePermissions.Parse(value) is null ? $"must be one of {string.Join(", ", FilePermissions.AcceptedModes)}; got '{value}'." : null,
+            Canonicalize: value => FilePermissions.Parse(value)!.FileOctal)));
 
     /// <inheritdoc />
     /// <remarks>The backend directory with every symbolic link resolved, so two paths to one folder compare equal.</remarks>
@@ -74,6 +85,7 @@ public sealed class DirectoryDriver : IStorageDriver
             throw new DirectoryNotFoundException($"The directory '{path}' of backend '{backendName}' does not exist.");
 
         var capabilities = ReflinkProbe.SupportsExtentComparison(path) ? Declared : Declared & ~DriverCapabilities.ChangedRanges;
-        return Task.FromResult<IDriverBackend>(new DirectoryBackend(path, capabilities, new ImageCloner(useReflink, onBytesCopied)));
+        var permissions = FilePermissions.Parse(properties.GetValueOrDefault(ModeProperty)) ?? FilePermissions.OwnerOnly;
+        return Task.FromResult<IDriverBackend>(new DirectoryBackend(path, capabilities, new ImageCloner(useReflink, onBytesCopied, permissions), permissions));
     }
 }

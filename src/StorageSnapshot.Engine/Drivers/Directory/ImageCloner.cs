@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Drivers.Directory;
@@ -10,15 +11,17 @@ internal sealed class ImageCloner
 {
     private readonly bool useReflink;
     private readonly Action<long>? onBytesCopied;
+    private readonly FilePermissions permissions;
 
     /// <summary>
     /// Creates a cloner. <paramref name="useReflink"/> false always copies (tests drive the copy path on
     /// reflink filesystems with it); <paramref name="onBytesCopied"/> observes copies (progress, fault injection).
     /// </summary>
-    public ImageCloner(bool useReflink = true, Action<long>? onBytesCopied = null)
+    public ImageCloner(bool useReflink = true, Action<long>? onBytesCopied = null, FilePermissions? permissions = null)
     {
         this.useReflink = useReflink;
         this.onBytesCopied = onBytesCopied;
+        this.permissions = permissions ?? FilePermissions.OwnerOnly;
     }
 
     /// <summary>
@@ -32,7 +35,9 @@ internal sealed class ImageCloner
         {
             using var source = File.OpenHandle(sourcePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var length = RandomAccess.GetLength(source);
-            await using var destination = new FileStream(temporaryPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            // Created with the backend's permissions (owner-only by default): a snapshot is a whole disk's data.
+            await using var destination = new FileStream(temporaryPath, permissions.NewFile(FileAccess.ReadWrite));
+            permissions.Apply(destination);
             CopyMethod method;
             if (useReflink && Reflink.TryClone(destination.SafeFileHandle, source, temporaryPath))
             {

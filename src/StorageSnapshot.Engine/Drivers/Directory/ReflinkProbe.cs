@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Drivers.Directory;
@@ -20,12 +21,12 @@ internal static class ReflinkProbe
         var clone = Path.Combine(directory, $".reflink-probe.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(source, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            using (var stream = new FileStream(source, FilePermissions.OwnerOnly.NewFile(FileAccess.Write)))
             {
                 stream.Write(new byte[4096]);
             }
             using var sourceHandle = File.OpenHandle(source, FileMode.Open, FileAccess.Read);
-            using var cloneStream = new FileStream(clone, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            using var cloneStream = new FileStream(clone, FilePermissions.OwnerOnly.NewFile(FileAccess.ReadWrite));
             return Reflink.TryClone(cloneStream.SafeFileHandle, sourceHandle, clone);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

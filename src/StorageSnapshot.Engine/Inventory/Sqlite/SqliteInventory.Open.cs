@@ -23,7 +23,7 @@ public sealed partial class SqliteInventory
         var fullPath = Path.GetFullPath(path);
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            Platform.FilePermissions.OwnerOnly.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

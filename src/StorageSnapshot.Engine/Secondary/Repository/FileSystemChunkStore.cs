@@ -510,14 +510,8 @@ public sealed class FileSystemChunkStore : IChunkStore
 
     private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            PreallocationSize = data.Length,
-        });
+        // Owner-only: chunks and manifests are volume data (issue 8 found them readable by every local user).
+        await using var stream = new FileStream(path, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, preallocationSize: data.Length));
         await stream.WriteAsync(data, cancellationToken);
         stream.Flush(flushToDisk: true);
     }

@@ -9,6 +9,22 @@ internal static class SecondaryStorageErrors
     private const int EIO = 5;
     private const int EROFS = 30;
 
+    /// <summary>
+    /// What frees space in a full repository, exactly: removing copies alone does not (their chunks wait out the
+    /// 24-hour grace period), and a rerun of the failed copy needs room for what it has not stored yet.
+    /// </summary>
+    public static string FreeSpaceAdvice(string destination) =>
+        $"Free space now with 'Remove-SnapshotCopy -Failed -Destination {destination}': it forgets the failed copies and deletes at once every chunk " +
+        "no committed copy references (what failed copies stored, and what copies removed earlier left). A plain Remove-SnapshotCopy frees a copy's " +
+        $"chunks only after a 24-hour grace period, so run 'Remove-SnapshotCopy -Failed -Destination {destination}' after removing copies you no longer need. " +
+        "Or add space. Then run the copy again.";
+
+    /// <summary>The full-repository error of a copy to <paramref name="destination"/>, naming it and saying what frees space.</summary>
+    public static SecondaryStorageFullException ForCopy(SecondaryStorageFullException full, string destination, string copyId) =>
+        new($"Secondary storage '{destination}' at '{full.Root}' is full: no space left while {full.What}. Nothing was committed; copy {copyId} is Failed, and the chunks it stored stay for a rerun until they are removed.",
+            full.Root, full.What, full)
+        { RecommendedAction = FreeSpaceAdvice(destination) };
+
     /// <summary>True for exceptions this class translates.</summary>
     public static bool IsStorageFailure(Exception e) =>
         e is (IOException or UnauthorizedAccessException) and not ChunkUnreadableException;
@@ -33,9 +49,9 @@ internal static class SecondaryStorageErrors
             || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
             || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase))
         {
-            return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.WriteError,
-                $"Secondary storage '{root}' is full (no space left while {what}). Nothing was committed.", root, e)
-            { RecommendedAction = "Free space on the target (Remove-SnapshotCopy collects unreferenced chunks) and run the copy again." };
+            return new SecondaryStorageFullException(
+                $"Secondary storage '{root}' is full (no space left while {what}). Nothing was committed.", root, what, e)
+            { RecommendedAction = FreeSpaceAdvice("<name>") };
         }
         if (!Directory.Exists(root) || e is DirectoryNotFoundException || e.HResult is ESTALE or EIO)
         {
@@ -46,4 +62,22 @@ internal static class SecondaryStorageErrors
         return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.WriteError,
             $"Secondary storage '{root}' failed while {what}: {e.Message}", root, e);
     }
+}
+
+/// <summary>Secondary storage has no space left (ENOSPC, or the quota is exhausted). Nothing was committed.</summary>
+public sealed class SecondaryStorageFullException : StorageSnapshotException
+{
+    /// <summary>Creates the error.</summary>
+    public SecondaryStorageFullException(string message, string root, string what, Exception? inner)
+        : base(ErrorIds.SecondaryStorageFailed, ErrorKind.WriteError, message, root, inner)
+    {
+        Root = root;
+        What = what;
+    }
+
+    /// <summary>The repository directory.</summary>
+    public string Root { get; }
+
+    /// <summary>What was being done ("storing chunk …").</summary>
+    public string What { get; }
 }

@@ -11,15 +11,18 @@ public sealed class DirectoryDriverValidationTests : IDisposable
     private readonly string scratch = System.IO.Directory.CreateTempSubdirectory("storagesnapshot-validation-").FullName;
 
     [Fact]
-    public void DescriptorDeclaresEveryCapabilityAndARequiredPath()
+    public void DescriptorDeclaresEveryCapabilityARequiredPathAndAnOptionalMode()
     {
         Assert.Equal("directory", driver.Descriptor.Name);
         Assert.Equal(
             DriverCapabilities.CreateVolume | DriverCapabilities.Snapshot | DriverCapabilities.Revert | DriverCapabilities.Clone
             | DriverCapabilities.Delete | DriverCapabilities.ReadSnapshot | DriverCapabilities.WriteVolume | DriverCapabilities.ChangedRanges,
             driver.Descriptor.Capabilities);
-        var path = Assert.Single(driver.Descriptor.Schema.Properties);
-        Assert.Equal(("Path", PropertyType.Path, true), (path.Name, path.Type, path.Required));
+        Assert.Equal(2, driver.Descriptor.Schema.Properties.Count);
+        var path = driver.Descriptor.Schema.Properties[0];
+        Assert.Equal(("Path", PropertyType.Path, true, true), (path.Name, path.Type, path.Required, path.LocatesData));
+        var mode = driver.Descriptor.Schema.Properties[1];
+        Assert.Equal(("Mode", PropertyType.String, false, false, false), (mode.Name, mode.Type, mode.Required, mode.LocatesData, mode.Secret));
     }
 
     [Fact]
