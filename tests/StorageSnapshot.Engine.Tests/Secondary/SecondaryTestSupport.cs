@@ -99,6 +99,18 @@ internal static class SecondaryOps
         return await new CopyRestorer(store).RestoreAsync(copyId, writer, output ?? new RecordingOutput(), CancellationToken.None);
     }
 
+    /// <summary>Every chunk of a copy, one entry per chunk (tests use small images): its digest, or null for a zero chunk.</summary>
+    public static async Task<IReadOnlyList<string?>> ChunkDigestsAsync(IChunkStore store, string copyId)
+    {
+        var digests = new List<string?>();
+        await foreach (var run in store.ReadChunkListAsync(copyId, CancellationToken.None))
+        {
+            Assert.Equal(digests.Count, run.FirstIndex);
+            for (var i = 0; i < run.Count; i++) digests.Add(run.Digest);
+        }
+        return digests;
+    }
+
     public static void AssertSameBytes(string expectedPath, string actualPath)
     {
         var expected = File.ReadAllBytes(expectedPath);
