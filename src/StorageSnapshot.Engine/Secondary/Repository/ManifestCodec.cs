@@ -18,7 +18,9 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// sha256 &lt;64 lowercase hex digits: SHA-256 of every byte before this line&gt;
 /// </code>
 /// The entries cover the image exactly: chunk i starts at i × chunkSize, and their counts add up to the image's
-/// chunk count. The trailer makes any flipped bit anywhere in the file detectable independently of the parsers.
+/// chunk count. The trailer makes any flipped bit anywhere in the file detectable independently of the parsers,
+/// and it is the same rule in every version from 2 on, so a reader can tell a damaged file (refused as corrupt)
+/// from an intact one of a newer version (refused with "update the module").
 /// Version 1 (one JSON line listing every chunk, then the same trailer over that line) is still read
 /// (<see cref="ManifestV1Parser"/>), never written.
 /// </summary>

@@ -72,7 +72,11 @@ internal sealed class ManifestFileReader : IAsyncDisposable
         }
         catch (NewerManifestException e)
         {
-            throw ManifestCodec.Newer(_copyId, _where, e.Version);
+            // Every version ends with the same trailer: an intact file really is newer; a damaged one (a flipped
+            // bit in its version number) is corruption, not a reason to update the module.
+            if (!_checked.AtEnd) await _checked.DrainAsync(cancellationToken).ConfigureAwait(false);
+            if (_checked.TrailerMatches()) throw ManifestCodec.Newer(_copyId, _where, e.Version);
+            why = "its checksum does not match its content.";
         }
         // Damage explains everything else: say so when the checksum does not match.
         if (!_checked.AtEnd) await _checked.DrainAsync(cancellationToken).ConfigureAwait(false);

@@ -129,7 +129,7 @@ internal sealed class ManifestV1Parser : IManifestParser
         if (_json.TokenType == JsonToken.EndArray)
         {
             _state = State.Object;
-            return TakeZeroRun();
+            return TakeZeroRun(_next);
         }
         if (_json.TokenType != JsonToken.StartObject) throw new ManifestFormatException($"chunk {_next} is not an object.");
         string? digest = null;
@@ -161,7 +161,7 @@ internal sealed class ManifestV1Parser : IManifestParser
         }
         _dataChunks++;
         var data = ChunkRun.Data(index, digest!);
-        if (TakeZeroRun() is { } zeros)
+        if (TakeZeroRun(index) is { } zeros)
         {
             _held = data;
             return zeros;
@@ -169,10 +169,11 @@ internal sealed class ManifestV1Parser : IManifestParser
         return data;
     }
 
-    private ChunkRun? TakeZeroRun()
+    /// <summary>The zero chunks gathered so far, which end before chunk <paramref name="end"/>.</summary>
+    private ChunkRun? TakeZeroRun(long end)
     {
         if (_zeroRunStart < 0) return null;
-        var run = ChunkRun.Zeros(_zeroRunStart, _next - _zeroRunStart);
+        var run = ChunkRun.Zeros(_zeroRunStart, end - _zeroRunStart);
         _zeroRunStart = -1;
         return run;
     }

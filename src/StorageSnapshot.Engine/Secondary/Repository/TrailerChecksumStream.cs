@@ -18,6 +18,7 @@ internal sealed class TrailerChecksumStream : Stream
     private readonly byte[] _tail;
     private int _tailLength;
     private bool _endOfFile;
+    private bool? _trailerMatches;
 
     /// <param name="inner">The file, from its first byte.</param>
     /// <param name="newlineBeforeTrailer">Version 1: the newline before the trailer is not hashed either.</param>
@@ -41,11 +42,12 @@ internal sealed class TrailerChecksumStream : Stream
     public bool TrailerMatches()
     {
         if (!_endOfFile) throw new InvalidOperationException("The manifest has not been read to its end.");
-        if (_tailLength != _tail.Length) return false;
+        if (_trailerMatches is { } known) return known;
         var expected = new StringBuilder();
         if (_tail.Length > ManifestCodec.TrailerLength) expected.Append('\n');
         expected.Append(ManifestCodec.TrailerPrefix).Append(Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant()).Append('\n');
-        return _tail.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(expected.ToString()));
+        _trailerMatches = _tailLength == _tail.Length && _tail.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(expected.ToString()));
+        return _trailerMatches.Value;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)

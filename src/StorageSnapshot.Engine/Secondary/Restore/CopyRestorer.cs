@@ -66,12 +66,12 @@ public sealed class CopyRestorer
             // its digest as it is read. A mismatch in either stops the restore before the flush.
             var dispatcher = Task.Run(async () =>
             {
+                var image = new BackgroundImageDigest(manifest.ChunkSize, manifest.TotalBytes, failure.Token);
                 try
                 {
-                    using var image = new ImageDigestBuilder(manifest.ChunkSize, manifest.TotalBytes);
                     await foreach (var run in _store.ReadChunkListAsync(manifest.CopyId, failure.Token))
                     {
-                        image.Add(run);
+                        await image.AddAsync(run, failure.Token);
                         if (run.IsZero && targetReadsAsZeros)
                         {
                             progress.Add(manifest.BytesOf(run));
@@ -79,11 +79,12 @@ public sealed class CopyRestorer
                         }
                         await work.Writer.WriteAsync(run, failure.Token);
                     }
-                    if (image.Complete() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
                     work.Writer.TryComplete();
+                    if (await image.CompleteAsync() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
                 }
                 catch
                 {
+                    image.Abandon();
                     // The workers stop on the cancellation; the caller sees this exception, not theirs.
                     work.Writer.TryComplete();
                     failure.Cancel();

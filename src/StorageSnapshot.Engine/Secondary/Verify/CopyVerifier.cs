@@ -61,14 +61,14 @@ public sealed class CopyVerifier
             var work = Channel.CreateBounded<(long Index, string? Digest)>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
             var dispatcher = Task.Run(async () =>
             {
+                var image = new BackgroundImageDigest(manifest.ChunkSize, manifest.TotalBytes, failure.Token);
                 try
                 {
-                    using var image = new ImageDigestBuilder(manifest.ChunkSize, manifest.TotalBytes);
                     try
                     {
                         await foreach (var run in _store.ReadChunkListAsync(copyId, failure.Token))
                         {
-                            image.Add(run);
+                            await image.AddAsync(run, failure.Token);
                             if (run.Digest is { } digest)
                             {
                                 await work.Writer.WriteAsync((run.FirstIndex, digest), failure.Token);
@@ -82,17 +82,20 @@ public sealed class CopyVerifier
                                 await work.Writer.WriteAsync((i, null), failure.Token);
                             }
                         }
-                        if (image.Complete() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
+                        work.Writer.TryComplete();
+                        if (await image.CompleteAsync() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
                     }
                     catch (CopyCorruptException e)
                     {
                         // The manifest changed since it was read whole: report it with the rest.
+                        image.Abandon();
                         foreach (var problem in e.Mismatches) mismatches.Add(-1, problem);
+                        work.Writer.TryComplete();
                     }
-                    work.Writer.TryComplete();
                 }
                 catch
                 {
+                    image.Abandon();
                     // The workers stop on the cancellation; the caller sees this exception, not theirs.
                     work.Writer.TryComplete();
                     failure.Cancel();
