@@ -1,3 +1,4 @@
+using System.Text;
 using Newtonsoft.Json;
 
 namespace StorageSnapshot.Engine.Secondary.Repository;
@@ -28,7 +29,7 @@ internal sealed class ManifestV1Parser : IManifestParser
     public ManifestV1Parser(TrailerChecksumStream @checked)
     {
         _checked = @checked;
-        _json = new JsonTextReader(new StreamReader(new FirstLineStream(@checked)))
+        _json = new JsonTextReader(new StreamReader(new FirstLineStream(@checked), Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 << 10))
         {
             DateParseHandling = DateParseHandling.DateTime,
             DateTimeZoneHandling = DateTimeZoneHandling.Utc,
