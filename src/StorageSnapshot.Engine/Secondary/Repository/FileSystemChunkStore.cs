@@ -340,7 +340,7 @@ public sealed class FileSystemChunkStore : IChunkStore
         var path = ManifestPath(manifest.CopyId);
         chunks.Complete();
         if (manifest.ChunkSize != chunks.ChunkSize || manifest.TotalBytes != chunks.TotalBytes || manifest.DataChunks != chunks.DataChunks
-            || manifest.ImageSha256 != chunks.ImageSha256 || ManifestCodec.CheckHeader(manifest) is { } problem)
+            || manifest.ImageSha256 != chunks.ImageSha256 || ManifestCodec.CheckHeader(manifest) is not null)
         {
             throw new InvalidOperationException($"The header of copy {manifest.CopyId} does not describe its chunk list.");
         }
