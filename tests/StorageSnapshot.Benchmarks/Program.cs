@@ -8,7 +8,11 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["copy"] = CopyBenchmark.RunAsync,
     ["driver"] = DriverBenchmark.RunAsync,
     ["orchestration"] = OrchestrationBenchmark.RunAsync,
+    ["scale"] = ScaleBenchmark.RunAsync,
 };
+
+// One step of the scale suite in a child process, so that its peak memory is its own.
+if (args.Length == 2 && args[0] == "scale-phase") return await ScaleBenchmark.RunPhaseAsync(args[1..]);
 
 if (args.Length == 0 || !suites.TryGetValue(args[0], out var run))
 {

@@ -31,7 +31,7 @@ public sealed record SnapshotCopyTest
     public bool ComparedWithSource { get; init; }
 
     /// <summary>Chunks examined.</summary>
-    public int ChunksChecked { get; init; }
+    public long ChunksChecked { get; init; }
 
     /// <summary>Stored bytes re-read and re-hashed.</summary>
     public long BytesChecked { get; init; }

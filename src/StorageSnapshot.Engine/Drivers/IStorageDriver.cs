@@ -50,7 +50,10 @@ public interface IDriverBackend : IAsyncDisposable
     /// </summary>
     Task<CapacityCheck> CheckNewVolumeAsync(long sizeBytes, CancellationToken cancellationToken) => Task.FromResult(CapacityCheck.None);
 
-    /// <summary>Creates an empty volume of <paramref name="sizeBytes"/>.</summary>
+    /// <summary>
+    /// Creates an empty volume of <paramref name="sizeBytes"/>: it reads as zeros (a restore into a new volume
+    /// relies on it and writes nothing where the copy holds zeros).
+    /// </summary>
     Task<DriverObject> CreateVolumeAsync(string volumeName, long sizeBytes, CancellationToken cancellationToken);
 
     /// <summary>Deletes a volume. Succeeds if it is already gone.</summary>

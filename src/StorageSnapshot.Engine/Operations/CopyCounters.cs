@@ -60,7 +60,9 @@ internal sealed class CopyCounters
         public Task<int> ReadChunkAsync(string digest, Memory<byte> destination, CancellationToken cancellationToken) => inner.ReadChunkAsync(digest, destination, cancellationToken);
         public IAsyncEnumerable<StoredChunk> ListChunksAsync(CancellationToken cancellationToken) => inner.ListChunksAsync(cancellationToken);
         public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => inner.DeleteChunkAsync(digest, cancellationToken);
-        public Task CommitManifestAsync(CopyManifest manifest, CancellationToken cancellationToken) => inner.CommitManifestAsync(manifest, cancellationToken);
+        public Task<StagedChunkList> StageChunkListAsync(string copyId, long totalBytes, CancellationToken cancellationToken) => inner.StageChunkListAsync(copyId, totalBytes, cancellationToken);
+        public Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken) => inner.CommitManifestAsync(manifest, chunks, cancellationToken);
+        public IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken) => inner.ReadChunkListAsync(copyId, cancellationToken);
         public Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken) => inner.ReadManifestAsync(copyId, cancellationToken);
         public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) => inner.ListManifestsAsync(cancellationToken);
         public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(copyId, cancellationToken);

@@ -87,7 +87,7 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
             var writer = await driver.OpenVolumeWriterAsync(made, cancellationToken).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-                await new CopyRestorer(store).RestoreAsync(manifest, writer, output, cancellationToken).ConfigureAwait(false);
+                await new CopyRestorer(store).RestoreAsync(manifest, writer, targetReadsAsZeros: true, output, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -12,7 +12,10 @@ public sealed record TransferOptions
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = Timeout.InfiniteTimeSpan;
 
-    /// <summary>Share of the chunks claimed unchanged that an incremental copy re-reads to check the change source.</summary>
+    /// <summary>
+    /// Share of the chunks claimed unchanged that an incremental copy re-reads to check the change source — of
+    /// those reading could disprove: stored chunks of the base, and its zero chunks where the snapshot holds data.
+    /// </summary>
     public double VerificationSampleFraction { get; init; } = 0.001;
 
     /// <summary>Fewest chunks claimed unchanged that are re-read (all of them when there are fewer).</summary>

@@ -14,12 +14,12 @@ public sealed class CorruptionTests : IDisposable
 
     public void Dispose() => _scratch.Dispose();
 
-    private async Task<(FileSystemChunkStore Store, string Image, CopyManifest Manifest)> CopiedAsync(int seed = 1)
+    private async Task<(FileSystemChunkStore Store, string Image, CopyManifest Manifest, IReadOnlyList<string?> Chunks)> CopiedAsync(int seed = 1)
     {
         var store = await _scratch.RepositoryAsync();
         var image = _scratch.RandomImage("image", 12L * Chunk + 3, seed);
         var copy = await CopyFileAsync(store, image, "SNAP1");
-        return (store, image, copy.Manifest);
+        return (store, image, copy.Manifest, await ChunkDigestsAsync(store, copy.Manifest.CopyId));
     }
 
     private static void FlipBit(string path, long offset, int bit = 0)
@@ -34,7 +34,7 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task A_sound_copy_verifies_against_the_repository_and_its_source()
     {
-        var (store, image, manifest) = await CopiedAsync();
+        var (store, image, manifest, _) = await CopiedAsync();
         using var source = new FileBlockReader(image);
 
         var result = await new CopyVerifier(store).VerifyAsync(manifest.CopyId, source, new RecordingOutput(), CancellationToken.None);
@@ -47,8 +47,8 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task A_flipped_bit_in_a_chunk_is_reported_by_verify_and_stops_restore()
     {
-        var (store, _, manifest) = await CopiedAsync();
-        var victim = manifest.Chunks[5].Sha256;
+        var (store, _, manifest, chunks) = await CopiedAsync();
+        var victim = chunks[5]!;
         FlipBit(store.ChunkPath(victim), 1234, bit: 3);
 
         var verification = await new CopyVerifier(store).VerifyAsync(manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
@@ -65,10 +65,10 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task Every_damaged_chunk_is_listed_and_a_missing_one_too()
     {
-        var (store, _, manifest) = await CopiedAsync();
-        FlipBit(store.ChunkPath(manifest.Chunks[1].Sha256), 0);
-        FlipBit(store.ChunkPath(manifest.Chunks[12].Sha256), 2, bit: 7);
-        File.Delete(store.ChunkPath(manifest.Chunks[8].Sha256));
+        var (store, _, manifest, chunks) = await CopiedAsync();
+        FlipBit(store.ChunkPath(chunks[1]!), 0);
+        FlipBit(store.ChunkPath(chunks[12]!), 2, bit: 7);
+        File.Delete(store.ChunkPath(chunks[8]!));
 
         var verification = await new CopyVerifier(store).VerifyAsync(manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
 
@@ -79,8 +79,8 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task A_truncated_chunk_is_corruption()
     {
-        var (store, _, manifest) = await CopiedAsync();
-        var path = store.ChunkPath(manifest.Chunks[2].Sha256);
+        var (store, _, manifest, chunks) = await CopiedAsync();
+        var path = store.ChunkPath(chunks[2]!);
         using (var stream = new FileStream(path, FileMode.Open)) stream.SetLength(100);
 
         var verification = await new CopyVerifier(store).VerifyAsync(manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
@@ -91,7 +91,7 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task Any_flipped_bit_in_a_manifest_is_detected_by_verify_and_restore()
     {
-        var (store, _, manifest) = await CopiedAsync();
+        var (store, _, manifest, chunks) = await CopiedAsync();
         var path = Path.Combine(store.Root, "manifests", manifest.CopyId + ".manifest");
         var length = new FileInfo(path).Length;
         var original = File.ReadAllBytes(path);
@@ -116,7 +116,7 @@ public sealed class CorruptionTests : IDisposable
     [Fact]
     public async Task Verify_with_the_source_reports_where_the_source_differs()
     {
-        var (store, image, manifest) = await CopiedAsync();
+        var (store, image, manifest, _) = await CopiedAsync();
         FlipBit(image, 9L * Chunk + 17);
         using var source = new FileBlockReader(image);
 

@@ -108,11 +108,30 @@ internal static class SecondaryOps
             output ?? new RecordingOutput(), cancellationToken);
     }
 
+    /// <summary>The driver's writer on a new sparse image file of <paramref name="length"/> bytes.</summary>
+    public static FileBlockWriter NewImageWriter(string path, long length)
+    {
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write)) stream.SetLength(length);
+        return new FileBlockWriter(path);
+    }
+
     public static async Task<RestoreResult> RestoreToFileAsync(IChunkStore store, string copyId, string targetPath, long length, IOperationOutput? output = null)
     {
         using (var stream = new FileStream(targetPath, FileMode.CreateNew, FileAccess.Write)) stream.SetLength(length);
         await using var writer = new FileBlockWriter(targetPath);
         return await new CopyRestorer(store).RestoreAsync(copyId, writer, output ?? new RecordingOutput(), CancellationToken.None);
+    }
+
+    /// <summary>Every chunk of a copy, one entry per chunk (tests use small images): its digest, or null for a zero chunk.</summary>
+    public static async Task<IReadOnlyList<string?>> ChunkDigestsAsync(IChunkStore store, string copyId)
+    {
+        var digests = new List<string?>();
+        await foreach (var run in store.ReadChunkListAsync(copyId, CancellationToken.None))
+        {
+            Assert.Equal(digests.Count, run.FirstIndex);
+            for (var i = 0; i < run.Count; i++) digests.Add(run.Digest);
+        }
+        return digests;
     }
 
     public static void AssertSameBytes(string expectedPath, string actualPath)

@@ -38,12 +38,19 @@ internal sealed class FileBlockWriter : IBlockWriter
         cancellationToken.ThrowIfCancellationRequested();
         if (length == 0 || SparseRegions.TryPunchHole(file.SafeFileHandle, offset, length, path)) return;
 
+        // No holes can be punched here: write zeros, but only where the file holds data — a restore zeroes whole
+        // runs of a sparse volume (terabytes of holes) in one call, and holes already read as zeros.
+        var ranges = SparseRegions.GetDataRanges(file.SafeFileHandle, offset, offset + length, path)
+                     ?? new[] { new ByteRange(offset, length) };
         var zeros = new byte[(int)Math.Min(ZeroBlockSize, length)];
-        for (var position = offset; position < offset + length;)
+        foreach (var range in ranges)
         {
-            var count = (int)Math.Min(zeros.Length, offset + length - position);
-            await RandomAccess.WriteAsync(file.SafeFileHandle, zeros.AsMemory(0, count), position, cancellationToken).ConfigureAwait(false);
-            position += count;
+            for (var position = range.Offset; position < range.End;)
+            {
+                var count = (int)Math.Min(zeros.Length, range.End - position);
+                await RandomAccess.WriteAsync(file.SafeFileHandle, zeros.AsMemory(0, count), position, cancellationToken).ConfigureAwait(false);
+                position += count;
+            }
         }
     }
 

@@ -11,11 +11,16 @@ internal static class SparseRegions
     /// The ranges of the first <paramref name="length"/> bytes that may hold data (the rest reads as zeros), or
     /// null where the system cannot tell. Uses positional seeks only, so it is safe beside concurrent preads.
     /// </summary>
-    public static IReadOnlyList<ByteRange>? GetDataRanges(SafeFileHandle file, long length, string path)
+    public static IReadOnlyList<ByteRange>? GetDataRanges(SafeFileHandle file, long length, string path) =>
+        GetDataRanges(file, 0, length, path);
+
+    /// <summary>The same for the bytes from <paramref name="start"/> to <paramref name="end"/>.</summary>
+    public static IReadOnlyList<ByteRange>? GetDataRanges(SafeFileHandle file, long start, long end, string path)
     {
         if (!OperatingSystem.IsLinux()) return null;
         var ranges = new List<ByteRange>();
-        long position = 0;
+        var length = end;
+        var position = start;
         while (position < length)
         {
             var dataStart = LibC.LSeek(file, position, LibC.SeekData);

@@ -25,16 +25,38 @@ internal sealed class HashedChunk
 /// </summary>
 internal static class ChunkPipeline
 {
-    public static async Task RunAsync(
+    /// <summary>Runs the pipeline over a list of chunk indices.</summary>
+    public static Task RunAsync(
         IBlockReader source,
         IReadOnlyList<long> chunkIndices,
         int chunkSize,
         int parallelism,
         int consumers,
         Func<HashedChunk, CancellationToken, ValueTask> consume,
+        CancellationToken cancellationToken) =>
+        chunkIndices.Count == 0
+            ? Task.CompletedTask
+            : RunAsync(source, AsAsync(chunkIndices), chunkSize, parallelism, consumers, consume, cancellationToken);
+
+    private static async IAsyncEnumerable<long> AsAsync(IReadOnlyList<long> indices)
+    {
+        await Task.CompletedTask;
+        foreach (var index in indices) yield return index;
+    }
+
+    /// <summary>
+    /// Runs the pipeline over chunk indices produced as it goes (a copy's plan): the reader takes the next index
+    /// only when it has a buffer for it, so the producer is paced by the pipeline.
+    /// </summary>
+    public static async Task RunAsync(
+        IBlockReader source,
+        IAsyncEnumerable<long> chunkIndices,
+        int chunkSize,
+        int parallelism,
+        int consumers,
+        Func<HashedChunk, CancellationToken, ValueTask> consume,
         CancellationToken cancellationToken)
     {
-        if (chunkIndices.Count == 0) return;
         var buffersInFlight = 3 * parallelism;
         var pool = ArrayPool<byte>.Create(chunkSize, buffersInFlight);
         using var slots = new SemaphoreSlim(buffersInFlight);
@@ -61,7 +83,7 @@ internal static class ChunkPipeline
         {
             try
             {
-                foreach (var index in chunkIndices)
+                await foreach (var index in chunkIndices.WithCancellation(token))
                 {
                     await slots.WaitAsync(token);
                     var buffer = pool.Rent(chunkSize);

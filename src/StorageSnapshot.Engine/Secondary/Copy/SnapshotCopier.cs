@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -44,41 +45,135 @@ public sealed class SnapshotCopier
         }
 
         var baseManifest = await ReadBaseAsync(request.BaseCopyId, output, cancellationToken);
-        var run = new CopyRun(_store.Format.ChunkSize, request.Source.Length, baseManifest);
-        var incremental = baseManifest is not null && request.ChangedRanges is not null;
+        var chunkSize = _store.Format.ChunkSize;
+        var chunkCount = (request.Source.Length + chunkSize - 1) / chunkSize;
+        var allocatedRanges = await request.Source.GetAllocatedRangesAsync(cancellationToken);
+        var allocated = allocatedRanges is null ? ChunkIntervals.All(chunkCount) : ChunkIntervals.Touching(allocatedRanges, chunkSize, chunkCount);
+        var changed = baseManifest is not null && request.ChangedRanges is not null
+            ? ChunkIntervals.Touching(request.ChangedRanges, chunkSize, chunkCount)
+            : null;
+        var plan = new CopyPlan(chunkSize, request.Source.Length, allocated, baseManifest, changed);
         var fellBack = false;
-        if (incremental)
+        long sampleBytesRead = 0;
+        if (plan.Incremental)
         {
-            run.MarkChanged(request.ChangedRanges!);
-            if (!await SampleUnchangedChunksAsync(request.Source, run, output, cancellationToken))
+            (var trusted, sampleBytesRead) = await SampleUnchangedChunksAsync(request.Source, plan, output, cancellationToken);
+            if (!trusted)
             {
-                incremental = false;
+                plan = plan.WithoutChangedRanges();
                 fellBack = true;
             }
         }
 
-        var allocated = await request.Source.GetAllocatedRangesAsync(cancellationToken);
-        var toRead = run.PlanReads(allocated, incremental);
-        var parallelism = _options.EffectiveParallelism;
-        BlockingIoThreads.Reserve(1 + parallelism + _options.ChunkWriters);
+        var copyId = request.CopyId ?? Ids.New();
+        var run = new CopyRun(plan);
+        run.AddSampleRead(sampleBytesRead);
+        await using var chunks = await _store.StageChunkListAsync(copyId, plan.TotalBytes, cancellationToken);
         var activity = $"Copying snapshot {request.Identity.SnapshotName ?? snapshotId} of {request.Identity.Volume} to {_store.Description}";
-        await using (var progress = new TransferProgress(output, activity, run.TotalBytes))
+        await using (var progress = new TransferProgress(output, activity, plan.TotalBytes))
         {
-            progress.Add(run.SettledBytes);
-            await ChunkPipeline.RunAsync(request.Source, toRead, run.ChunkSize, parallelism, consumers: _options.ChunkWriters,
-                async (chunk, token) =>
-                {
-                    var stored = chunk.IsZero ? 0 : await _store.PutChunkIfAbsentAsync(chunk.Digest, chunk.Data, token);
-                    run.Settle(chunk, stored);
-                    progress.Add(chunk.Length);
-                },
-                cancellationToken);
+            await CopyChunksAsync(request.Source, run, chunks, progress, cancellationToken);
         }
 
-        var manifest = run.BuildManifest(request.CopyId ?? Ids.New(), request.Identity, incremental ? baseManifest!.CopyId : null, started);
-        await _store.CommitManifestAsync(manifest, cancellationToken);
+        var manifest = run.BuildManifest(copyId, request.Identity, plan.Incremental ? baseManifest!.CopyId : null, started, chunks);
+        await _store.CommitManifestAsync(manifest, chunks, cancellationToken);
         output.WriteVerbose($"Copy {manifest.CopyId} committed: {manifest.Statistics!.ChunksNew} new chunks, {manifest.Statistics.ChunksReused} reused, {manifest.Statistics.ChunksZero} zero.");
-        return new CopyResult { Manifest = manifest, Incremental = incremental, FellBackToFullRead = fellBack, Statistics = manifest.Statistics };
+        return new CopyResult { Manifest = manifest, Incremental = plan.Incremental, FellBackToFullRead = fellBack, Statistics = manifest.Statistics };
+    }
+
+    /// <summary>
+    /// The copy itself, in three tasks joined by bounded channels: the planner walks the plan in image order and
+    /// hands every step to the recorder and every chunk to read to the pipeline (read → hash → store); the
+    /// recorder appends each step's entry to the staged chunk list in image order, waiting for a read chunk's
+    /// digest when it gets to it. Chunks finish out of order, but the recorder is never more than the channels'
+    /// capacity behind, so memory stays bounded whatever the volume's size.
+    /// </summary>
+    private async Task CopyChunksAsync(IBlockReader source, CopyRun run, StagedChunkList chunks, TransferProgress progress, CancellationToken cancellationToken)
+    {
+        var plan = run.Plan;
+        var parallelism = _options.EffectiveParallelism;
+        BlockingIoThreads.Reserve(2 + parallelism + _options.ChunkWriters);
+        using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = failure.Token;
+        var steps = Channel.CreateBounded<PlanStep>(new BoundedChannelOptions(StepsAhead) { SingleWriter = true, SingleReader = true });
+        var reads = Channel.CreateBounded<long>(new BoundedChannelOptions(parallelism) { SingleWriter = true, SingleReader = true });
+        var digests = new ConcurrentDictionary<long, TaskCompletionSource<(string Digest, bool IsZero)>>();
+
+        async Task Stage(Func<Task> body)
+        {
+            try
+            {
+                await body();
+            }
+            catch
+            {
+                // The others stop on the cancellation; the caller sees this stage's exception, not theirs.
+                failure.Cancel();
+                throw;
+            }
+        }
+
+        var planner = Task.Run(() => Stage(async () =>
+        {
+            await using var baseList = plan.Incremental ? new ChunkListCursor(_store.ReadChunkListAsync(plan.Base!.CopyId, token), token) : null;
+            await foreach (var step in plan.StepsAsync(baseList, token))
+            {
+                if (step.Kind == PlanStepKind.Read) digests[step.Index] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                await steps.Writer.WriteAsync(step, token);
+                if (step.Kind == PlanStepKind.Read) await reads.Writer.WriteAsync(step.Index, token);
+            }
+            steps.Writer.TryComplete();
+            reads.Writer.TryComplete();
+        }), token);
+
+        var recorder = Task.Run(() => Stage(async () =>
+        {
+            await using var baseList = plan.Base is null ? null : new ChunkListCursor(_store.ReadChunkListAsync(plan.Base.CopyId, token), token);
+            await foreach (var step in steps.Reader.ReadAllAsync(token))
+            {
+                ChunkRun entry;
+                switch (step.Kind)
+                {
+                    case PlanStepKind.Zeros:
+                        entry = ChunkRun.Zeros(step.Index, step.Count);
+                        progress.Add(plan.BytesOf(step.Index, step.Index + step.Count));
+                        break;
+                    case PlanStepKind.Known:
+                        entry = ChunkRun.Data(step.Index, step.Digest!);
+                        run.AddKnown();
+                        progress.Add(plan.LengthOf(step.Index));
+                        break;
+                    default:
+                        var (digest, isZero) = await digests[step.Index].Task.WaitAsync(token);
+                        digests.TryRemove(step.Index, out _);
+                        entry = isZero ? ChunkRun.Zeros(step.Index, 1) : ChunkRun.Data(step.Index, digest);
+                        break;
+                }
+                chunks.Add(entry);
+                if (baseList is not null) await run.CountUnchangedAsync(entry, baseList);
+            }
+        }), token);
+
+        var pipeline = Task.Run(() => Stage(() => ChunkPipeline.RunAsync(source, reads.Reader.ReadAllAsync(token), plan.ChunkSize, parallelism, _options.ChunkWriters,
+            async (chunk, t) =>
+            {
+                var stored = chunk.IsZero ? 0 : await _store.PutChunkIfAbsentAsync(chunk.Digest, chunk.Data, t);
+                run.Settle(chunk, stored);
+                progress.Add(chunk.Length);
+                digests[chunk.Index].TrySetResult((chunk.Digest, chunk.IsZero));
+            },
+            token)), token);
+
+        var all = new[] { planner, recorder, pipeline };
+        try
+        {
+            await Task.WhenAll(all);
+        }
+        catch
+        {
+            ChunkPipeline.RethrowRootCause(all, cancellationToken);
+            throw;
+        }
     }
 
     private async Task<IAsyncDisposable> LockRepositoryAsync(CancellationToken cancellationToken)
@@ -115,6 +210,9 @@ public sealed class SnapshotCopier
         }
     }
 
+    /// <summary>Plan steps the planner may run ahead of the recorder (each a few dozen bytes).</summary>
+    private const int StepsAhead = 4096;
+
     private async Task<CopyManifest?> ReadBaseAsync(string? baseCopyId, IOperationOutput output, CancellationToken cancellationToken)
     {
         if (baseCopyId is null) return null;
@@ -132,31 +230,50 @@ public sealed class SnapshotCopier
     }
 
     /// <summary>
-    /// Trust but verify the change source: re-read a random sample of the chunks it calls unchanged and compare
-    /// them with the base copy. False (after a warning) on any mismatch.
+    /// Trust but verify the change source: re-read a random sample of the chunks it calls unchanged — of those
+    /// reading could disprove: the base's stored chunks and its zero chunks where the snapshot holds data — and
+    /// compare them with the base copy. False (after a warning) on any mismatch. Two passes over the base's list
+    /// (count, then pick), so only the sample is held.
     /// </summary>
-    private async Task<bool> SampleUnchangedChunksAsync(IBlockReader source, CopyRun run, IOperationOutput output, CancellationToken cancellationToken)
+    private async Task<(bool Trusted, long BytesRead)> SampleUnchangedChunksAsync(IBlockReader source, CopyPlan plan, IOperationOutput output, CancellationToken cancellationToken)
     {
-        var unchanged = run.UnchangedIndices();
-        var wanted = (int)Math.Min(unchanged.Count, Math.Max(_options.VerificationSampleMinimum, Math.Ceiling(unchanged.Count * _options.VerificationSampleFraction)));
-        var sample = unchanged.OrderBy(_ => Random.Shared.Next()).Take(wanted).Order().ToArray();
+        long population = 0;
+        await using (var baseList = new ChunkListCursor(_store.ReadChunkListAsync(plan.Base!.CopyId, cancellationToken), cancellationToken))
+        {
+            await foreach (var _ in plan.CheckableUnchangedChunksAsync(baseList, cancellationToken)) population++;
+        }
+        var wanted = (long)Math.Min(population, Math.Max(_options.VerificationSampleMinimum, Math.Ceiling(population * _options.VerificationSampleFraction)));
+        var ranks = new HashSet<long>();
+        while (ranks.Count < wanted) ranks.Add(wanted == population ? ranks.Count : Random.Shared.NextInt64(population));
+        var sample = new List<(long Index, string Digest)>((int)Math.Min(wanted, 1 << 20));
+        await using (var baseList = new ChunkListCursor(_store.ReadChunkListAsync(plan.Base.CopyId, cancellationToken), cancellationToken))
+        {
+            long rank = 0;
+            await foreach (var candidate in plan.CheckableUnchangedChunksAsync(baseList, cancellationToken))
+            {
+                if (ranks.Contains(rank++)) sample.Add(candidate);
+            }
+        }
+
+        var expected = sample.ToDictionary(c => c.Index, c => c.Digest);
         var mismatches = new ConcurrentBag<long>();
-        await ChunkPipeline.RunAsync(source, sample, run.ChunkSize, _options.EffectiveParallelism, consumers: 1,
+        long bytesRead = 0;
+        await ChunkPipeline.RunAsync(source, sample.Select(c => c.Index).ToArray(), plan.ChunkSize, _options.EffectiveParallelism, consumers: 1,
             (chunk, _) =>
             {
-                if (chunk.Digest != run.Base!.Chunks[(int)chunk.Index].Sha256) mismatches.Add(chunk.Index);
-                run.AddSampleRead(chunk.Length);
+                if (chunk.Digest != expected[chunk.Index]) mismatches.Add(chunk.Index);
+                Interlocked.Add(ref bytesRead, chunk.Length);
                 return ValueTask.CompletedTask;
             },
             cancellationToken);
         if (mismatches.IsEmpty)
         {
-            output.WriteVerbose($"Change source checked: {sample.Length} chunks claimed unchanged match the base copy.");
-            return true;
+            output.WriteVerbose($"Change source checked: {sample.Count} chunks claimed unchanged match the base copy.");
+            return (true, bytesRead);
         }
         output.WriteWarning(
             $"The driver reported chunk(s) {string.Join(", ", mismatches.Order().Take(5))} as unchanged since the base copy, but they differ; " +
             "reading the whole snapshot instead of the changed ranges.");
-        return false;
+        return (false, bytesRead);
     }
 }

@@ -3,18 +3,20 @@ using Newtonsoft.Json;
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
 /// <summary>
-/// One copy, completely: which snapshot it is of, every chunk in image order and the image digest. Manifests do
-/// not refer to each other for data (an incremental copy lists every chunk, reused or new), so any copy can be
-/// removed without touching another, and the repository alone is enough to rebuild the inventory's copy records.
-/// Stored by <see cref="ManifestCodec"/>.
+/// One copy's description: which snapshot it is of, its size, chunk size, image digest and figures — everything
+/// but the chunk list itself, which can be millions of entries and is therefore only ever streamed
+/// (<see cref="IChunkStore.ReadChunkListAsync"/>, <see cref="StagedChunkList"/>). The manifest file holds both
+/// (<see cref="ManifestCodec"/>). Manifests do not refer to each other for data (an incremental copy lists every
+/// chunk, reused or new), so any copy can be removed without touching another, and the repository alone is enough
+/// to rebuild the inventory's copy records.
 /// </summary>
 public sealed record CopyManifest
 {
-    /// <summary>The manifest format version this code writes.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>The manifest format version this code writes (2: a header line and a streamed chunk list).</summary>
+    public const int CurrentVersion = 2;
 
-    /// <summary>Manifest format version.</summary>
-    [JsonProperty("formatVersion")]
+    /// <summary>Manifest format version of the file this was read from (1: one JSON line with every chunk).</summary>
+    [JsonIgnore]
     public int FormatVersion { get; init; } = CurrentVersion;
 
     /// <summary>The copy's id (also the inventory's copy id).</summary>
@@ -49,20 +51,24 @@ public sealed record CopyManifest
     [JsonProperty("createdUtc")]
     public required DateTime CreatedUtc { get; init; }
 
-    /// <summary>Every chunk of the image, in order.</summary>
-    [JsonProperty("chunks")]
-    public required IReadOnlyList<ManifestChunk> Chunks { get; init; }
+    /// <summary>How many chunks of the chunk list are stored (not zero).</summary>
+    [JsonProperty("dataChunks")]
+    public long DataChunks { get; init; }
 
     /// <summary>What the copy cost (for the inventory record).</summary>
     [JsonProperty("statistics")]
     public CopyStatistics? Statistics { get; init; }
-}
 
-/// <summary>One chunk of an image: its SHA-256 (lowercase hex), its length, and whether it is all zeros (then it is not stored).</summary>
-public sealed record ManifestChunk(
-    [property: JsonProperty("sha256")] string Sha256,
-    [property: JsonProperty("length")] int Length,
-    [property: JsonProperty("zero")] bool Zero);
+    /// <summary>How many chunks the image has: chunk i starts at i × ChunkSize.</summary>
+    [JsonIgnore]
+    public long ChunkCount => ChunkSize > 0 ? (TotalBytes + ChunkSize - 1) / ChunkSize : 0;
+
+    /// <summary>The length of chunk <paramref name="index"/> (the last one may be shorter).</summary>
+    public int LengthOf(long index) => (int)Math.Min(ChunkSize, TotalBytes - index * ChunkSize);
+
+    /// <summary>The bytes of the image that <paramref name="run"/> covers.</summary>
+    public long BytesOf(ChunkRun run) => Math.Min(run.EndIndex * ChunkSize, TotalBytes) - run.FirstIndex * ChunkSize;
+}
 
 /// <summary>The identity of the snapshot a copy was made from.</summary>
 public sealed record CopySource
@@ -120,15 +126,15 @@ public sealed record CopyStatistics
 
     /// <summary>Chunks stored by this copy.</summary>
     [JsonProperty("chunksNew")]
-    public int ChunksNew { get; init; }
+    public long ChunksNew { get; init; }
 
     /// <summary>Non-zero chunks that were already in the repository.</summary>
     [JsonProperty("chunksReused")]
-    public int ChunksReused { get; init; }
+    public long ChunksReused { get; init; }
 
     /// <summary>All-zero chunks (stored as nothing).</summary>
     [JsonProperty("chunksZero")]
-    public int ChunksZero { get; init; }
+    public long ChunksZero { get; init; }
 
     /// <summary>Wall-clock duration in seconds.</summary>
     [JsonProperty("durationSeconds")]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json;
 
@@ -371,10 +372,23 @@ public sealed class FileSystemChunkStore : IChunkStore
     }
 
     /// <inheritdoc />
-    public async Task CommitManifestAsync(CopyManifest manifest, CancellationToken cancellationToken)
+    public Task<StagedChunkList> StageChunkListAsync(string copyId, long totalBytes, CancellationToken cancellationToken)
+    {
+        var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryChunkList(CheckedId(copyId)));
+        return Task.FromResult(Guard(() => new StagedChunkList(temporary, Format.ChunkSize, totalBytes), $"staging the chunk list of copy {copyId}"));
+    }
+
+    /// <inheritdoc />
+    public async Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken)
     {
         var path = ManifestPath(manifest.CopyId);
-        var file = ManifestCodec.Encode(manifest);
+        chunks.Complete();
+        if (manifest.ChunkSize != chunks.ChunkSize || manifest.TotalBytes != chunks.TotalBytes || manifest.DataChunks != chunks.DataChunks
+            || manifest.ImageSha256 != chunks.ImageSha256 || ManifestCodec.CheckHeader(manifest) is not null)
+        {
+            throw new InvalidOperationException($"The header of copy {manifest.CopyId} does not describe its chunk list.");
+        }
+        var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryManifest());
         try
         {
             if (File.Exists(path))
@@ -382,46 +396,84 @@ public sealed class FileSystemChunkStore : IChunkStore
                 throw new ConflictException(ErrorIds.AlreadyExists, $"Copy {manifest.CopyId} is already committed in '{Root}'.", manifest.CopyId, ErrorKind.ResourceExists);
             }
 
-            // Every chunk the manifest names must be present and its directory entry durable before the
-            // manifest can be: a visible copy never references a chunk a power cut could take away.
+            // Every chunk the list names must be present and its directory entry durable before the manifest can
+            // be: a visible copy never references a chunk a power cut could take away. The list is streamed from
+            // its staged file into the manifest, checking each stored chunk on the way (at most 256 fan-out
+            // directories to fsync, whatever the size).
             var directories = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var chunk in manifest.Chunks)
+            await using (var file = new FileStream(temporary, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, bufferSize: 64 << 10)))
             {
-                if (chunk.Zero) continue;
-                var chunkPath = ChunkPath(chunk.Sha256);
-                if (!File.Exists(chunkPath))
+                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                var preamble = ManifestCodec.EncodePreamble(manifest);
+                hash.AppendData(preamble);
+                file.Write(preamble);
+                var line = new byte[ManifestCodec.MaxEntryLineBytes + 1];
+                await foreach (var run in chunks.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidOperation,
-                        $"Cannot commit copy {manifest.CopyId}: chunk {chunk.Sha256} is not in '{Root}'.", manifest.CopyId);
+                    if (run.Digest is { } digest)
+                    {
+                        var chunkPath = ChunkPath(digest);
+                        if (!File.Exists(chunkPath))
+                        {
+                            throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.InvalidOperation,
+                                $"Cannot commit copy {manifest.CopyId}: chunk {digest} is not in '{Root}'.", manifest.CopyId);
+                        }
+                        directories.Add(Path.GetDirectoryName(chunkPath)!);
+                    }
+                    var length = ManifestCodec.EncodeEntry(run, line);
+                    hash.AppendData(line, 0, length);
+                    file.Write(line, 0, length);
                 }
-                directories.Add(Path.GetDirectoryName(chunkPath)!);
+                file.Write(ManifestCodec.EncodeTrailer(hash.GetHashAndReset()));
+                file.Flush(flushToDisk: true);
             }
             foreach (var directory in directories)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 PosixFiles.FsyncDirectory(directory);
             }
-
-            var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryManifest());
-            await WriteDurablyAsync(temporary, file, cancellationToken);
             // Past this point the copy is committed whatever happens to the caller: no cancellation.
             File.Move(temporary, path, overwrite: false);
             PosixFiles.FsyncDirectory(_manifests);
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
+            TryDelete(temporary);
             throw SecondaryStorageErrors.From(e, Root, $"committing copy {manifest.CopyId}");
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
         }
     }
 
     /// <inheritdoc />
     public async Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken)
     {
+        await using var reader = await OpenManifestAsync(copyId, cancellationToken).ConfigureAwait(false);
+        while (await NextRunAsync(reader, copyId, cancellationToken).ConfigureAwait(false) is not null) { }
+        return CheckedManifest(reader, copyId);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var reader = await OpenManifestAsync(copyId, cancellationToken).ConfigureAwait(false);
+        while (await NextRunAsync(reader, copyId, cancellationToken).ConfigureAwait(false) is { } run) yield return run;
+        CheckedManifest(reader, copyId);
+    }
+
+    private async Task<ManifestFileReader> OpenManifestAsync(string copyId, CancellationToken cancellationToken)
+    {
         var path = ManifestPath(copyId);
-        byte[] file;
         try
         {
-            file = await File.ReadAllBytesAsync(path, cancellationToken);
+            var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read | FileShare.Delete, BufferSize = 0, Options = FileOptions.SequentialScan,
+            });
+            return await ManifestFileReader.OpenAsync(file, copyId, path, cancellationToken).ConfigureAwait(false);
         }
         catch (FileNotFoundException)
         {
@@ -431,10 +483,26 @@ public sealed class FileSystemChunkStore : IChunkStore
         {
             throw SecondaryStorageErrors.From(e, Root, $"reading the manifest of copy {copyId}");
         }
-        var manifest = ManifestCodec.Decode(file, copyId, path);
+    }
+
+    private async ValueTask<ChunkRun?> NextRunAsync(ManifestFileReader reader, string copyId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.NextAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"reading the manifest of copy {copyId}");
+        }
+    }
+
+    private static CopyManifest CheckedManifest(ManifestFileReader reader, string copyId)
+    {
+        var manifest = reader.Manifest;
         if (!string.Equals(manifest.CopyId, copyId, StringComparison.Ordinal))
         {
-            throw new CopyCorruptException($"The manifest file of copy {copyId} ({path}) describes copy {manifest.CopyId}.",
+            throw new CopyCorruptException($"The manifest file of copy {copyId} describes copy {manifest.CopyId}.",
                 new[] { $"manifest: names copy {manifest.CopyId}" }, copyId);
         }
         return manifest;

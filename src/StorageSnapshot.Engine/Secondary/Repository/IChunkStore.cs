@@ -42,17 +42,34 @@ public interface IChunkStore : IAsyncDisposable
     Task DeleteChunkAsync(string digest, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Makes the copy visible, atomically and durably: first every chunk it references is made durable, then
-    /// the manifest is written under a temporary name, flushed and renamed into place. A crash at any moment
-    /// leaves either no manifest or the whole one. Refuses when a manifest of that copy id exists.
+    /// Starts the chunk list of copy <paramref name="copyId"/> (an image of <paramref name="totalBytes"/>): a
+    /// temporary file the copy appends its chunks to in image order, so that no copy holds its chunk list in
+    /// memory. Disposing it deletes it; <see cref="CommitManifestAsync"/> turns it into the manifest.
     /// </summary>
-    Task CommitManifestAsync(CopyManifest manifest, CancellationToken cancellationToken);
+    Task<StagedChunkList> StageChunkListAsync(string copyId, long totalBytes, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Reads a manifest and checks its checksum. Throws <see cref="ObjectNotFoundException"/> (CopyNotFound) when
-    /// there is none and <see cref="CopyCorruptException"/> when it fails its checksum or cannot be parsed.
+    /// Makes the copy visible, atomically and durably: first every chunk the list references is checked present
+    /// and made durable, then the manifest (<paramref name="manifest"/> as its header, <paramref name="chunks"/>,
+    /// complete, as its chunk list) is written under a temporary name, flushed and renamed into place. A crash at
+    /// any moment leaves either no manifest or the whole one. Refuses when a manifest of that copy id exists.
+    /// </summary>
+    Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads a manifest's header, having read the whole file and checked its checksum and structure (in
+    /// constant memory). Throws <see cref="ObjectNotFoundException"/> (CopyNotFound) when there is none and
+    /// <see cref="CopyCorruptException"/> when it fails its checksum or cannot be parsed. Reads every format
+    /// version up to <see cref="CopyManifest.CurrentVersion"/>.
     /// </summary>
     Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Streams a manifest's chunk list in image order (runs of zero chunks as one entry). The checksum is proved
+    /// when the enumeration ends (<see cref="CopyCorruptException"/> there if it does not match), so callers that
+    /// act on the entries read the manifest with <see cref="ReadManifestAsync"/> first. Same errors as it.
+    /// </summary>
+    IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken);
 
     /// <summary>Ids of every committed copy.</summary>
     Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken);

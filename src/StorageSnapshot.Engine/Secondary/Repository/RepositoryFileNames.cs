@@ -18,12 +18,15 @@ internal static partial class RepositoryFileNames
     /// <summary>A new temporary name for a manifest being written.</summary>
     public static string NewTemporaryManifest() => $"{TemporaryPrefix}{Guid.NewGuid():N}.manifest";
 
+    /// <summary>A new temporary name for the chunk list a copy stages before its manifest (named after the copy, for diagnosis).</summary>
+    public static string NewTemporaryChunkList(string copyId) => $"{TemporaryPrefix}{Guid.NewGuid():N}.{copyId}.chunklist";
+
     /// <summary>A new temporary name for the format file being written (in the repository root).</summary>
     public static string NewTemporaryFormatFile() => $".{TemporaryPrefix}{Guid.NewGuid():N}.format";
 
     /// <summary>
     /// True for a temporary file this code (or the version before the prefix existed) writes in tmp/:
-    /// <c>storagesnapshot-tmp-&lt;32 hex&gt;.(chunk|manifest)</c>, or the older
+    /// <c>storagesnapshot-tmp-&lt;32 hex&gt;.(chunk|manifest)</c>, <c>storagesnapshot-tmp-&lt;32 hex&gt;.&lt;copy id&gt;.chunklist</c>, or the older
     /// <c>&lt;64 hex&gt;.&lt;32 hex&gt;.tmp</c> and <c>&lt;copy id&gt;.&lt;32 hex&gt;.manifest.tmp</c>.
     /// </summary>
     public static bool IsTemporaryFile(string fileName) => TemporaryFile().IsMatch(fileName);
@@ -38,6 +41,6 @@ internal static partial class RepositoryFileNames
 
     private static bool IsLowerHex(char c) => c is >= '0' and <= '9' or >= 'a' and <= 'f';
 
-    [GeneratedRegex(@"\A(?:storagesnapshot-tmp-[0-9a-f]{32}\.(?:chunk|manifest)|[0-9a-f]{64}\.[0-9a-f]{32}\.tmp|[A-Za-z0-9_-]{1,128}\.[0-9a-f]{32}\.manifest\.tmp)\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A(?:storagesnapshot-tmp-[0-9a-f]{32}\.(?:chunk|manifest|[A-Za-z0-9_-]{1,128}\.chunklist)|[0-9a-f]{64}\.[0-9a-f]{32}\.tmp|[A-Za-z0-9_-]{1,128}\.[0-9a-f]{32}\.manifest\.tmp)\z", RegexOptions.CultureInvariant)]
     private static partial Regex TemporaryFile();
 }

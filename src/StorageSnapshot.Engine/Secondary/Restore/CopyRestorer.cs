@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -34,7 +34,15 @@ public sealed class CopyRestorer
     }
 
     /// <summary>Restores a copy whose manifest has been read (and so checksum-verified) into <paramref name="target"/>.</summary>
-    public async Task<RestoreResult> RestoreAsync(CopyManifest manifest, IBlockWriter target, IOperationOutput output, CancellationToken cancellationToken)
+    public Task<RestoreResult> RestoreAsync(CopyManifest manifest, IBlockWriter target, IOperationOutput output, CancellationToken cancellationToken) =>
+        RestoreAsync(manifest, target, targetReadsAsZeros: false, output, cancellationToken);
+
+    /// <summary>
+    /// Restores a copy whose manifest has been read into <paramref name="target"/>. With
+    /// <paramref name="targetReadsAsZeros"/> (a volume just created) runs of zero chunks are not written at all;
+    /// otherwise each run is one <see cref="IBlockWriter.ZeroAsync"/> call, however long.
+    /// </summary>
+    public async Task<RestoreResult> RestoreAsync(CopyManifest manifest, IBlockWriter target, bool targetReadsAsZeros, IOperationOutput output, CancellationToken cancellationToken)
     {
         var started = DateTime.UtcNow;
         if (target.Length < manifest.TotalBytes)
@@ -42,49 +50,72 @@ public sealed class CopyRestorer
             throw new ValidationException(ErrorIds.InvalidArgument,
                 $"The target ({target.Length} bytes) is smaller than copy {manifest.CopyId} ({manifest.TotalBytes} bytes).", manifest.CopyId);
         }
-        // The image digest is a hash of the chunk digests: checking it first proves the chunk list is the one
-        // the copy committed; checking each chunk against its digest as it is read then proves the image.
-        if (ChunkDigest.OfImage(manifest.Chunks.Select(c => c.Sha256)) != manifest.ImageSha256)
-        {
-            throw new CopyCorruptException($"Copy {manifest.CopyId}: its chunk list does not match its image digest.",
-                new[] { "manifest: the chunk list does not match the image digest" }, manifest.CopyId);
-        }
 
-        var mismatches = new ConcurrentBag<(int Index, string Problem)>();
+        var mismatches = new MismatchList(manifest.ChunkSize);
         long bytesRead = 0;
-        var next = -1;
         var workers = _options.ChunkReadsInFlight;
-        BlockingIoThreads.Reserve(workers);
+        BlockingIoThreads.Reserve(workers + 1);
         var activity = $"Restoring copy {manifest.CopyId} of {manifest.Source.Volume}/{manifest.Source.SnapshotName ?? manifest.Source.SnapshotId}";
         await using (var progress = new TransferProgress(output, activity, manifest.TotalBytes))
         {
             using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var work = Channel.CreateBounded<ChunkRun>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
+
+            // The chunk list is streamed, never held: the dispatcher hands out runs in order and folds them into
+            // the image digest, which proves the list is the one the copy committed; each chunk is proved against
+            // its digest as it is read. A mismatch in either stops the restore before the flush.
+            var dispatcher = Task.Run(async () =>
+            {
+                var image = new BackgroundImageDigest(manifest.ChunkSize, manifest.TotalBytes, failure.Token);
+                try
+                {
+                    await foreach (var run in _store.ReadChunkListAsync(manifest.CopyId, failure.Token))
+                    {
+                        await image.AddAsync(run, failure.Token);
+                        if (run.IsZero && targetReadsAsZeros)
+                        {
+                            progress.Add(manifest.BytesOf(run));
+                            continue;
+                        }
+                        await work.Writer.WriteAsync(run, failure.Token);
+                    }
+                    work.Writer.TryComplete();
+                    if (await image.CompleteAsync() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
+                }
+                catch
+                {
+                    image.Abandon();
+                    // The workers stop on the cancellation; the caller sees this exception, not theirs.
+                    work.Writer.TryComplete();
+                    failure.Cancel();
+                    throw;
+                }
+            }, failure.Token);
+
             var tasks = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
             {
                 var buffer = ArrayPool<byte>.Shared.Rent(manifest.ChunkSize);
                 try
                 {
-                    int index;
-                    while ((index = Interlocked.Increment(ref next)) < manifest.Chunks.Count)
+                    await foreach (var run in work.Reader.ReadAllAsync(failure.Token))
                     {
-                        var chunk = manifest.Chunks[index];
-                        var offset = (long)index * manifest.ChunkSize;
-                        if (chunk.Zero)
+                        var offset = run.FirstIndex * manifest.ChunkSize;
+                        if (run.Digest is not { } digest)
                         {
-                            await target.ZeroAsync(offset, chunk.Length, failure.Token);
+                            await target.ZeroAsync(offset, manifest.BytesOf(run), failure.Token);
+                            progress.Add(manifest.BytesOf(run));
+                            continue;
                         }
-                        else
+                        var length = manifest.LengthOf(run.FirstIndex);
+                        var problem = await ChunkCheck.ReadAndCheckAsync(_store, digest, length, buffer, failure.Token);
+                        Interlocked.Add(ref bytesRead, length);
+                        if (problem is not null)
                         {
-                            var problem = await ChunkCheck.ReadAndCheckAsync(_store, chunk, buffer, failure.Token);
-                            Interlocked.Add(ref bytesRead, chunk.Length);
-                            if (problem is not null)
-                            {
-                                mismatches.Add((index, problem));
-                                continue;
-                            }
-                            await target.WriteAsync(offset, buffer.AsMemory(0, chunk.Length), failure.Token);
+                            mismatches.Add(run.FirstIndex, problem);
+                            continue;
                         }
-                        progress.Add(chunk.Length);
+                        await target.WriteAsync(offset, buffer.AsMemory(0, length), failure.Token);
+                        progress.Add(length);
                     }
                 }
                 catch
@@ -96,7 +127,7 @@ public sealed class CopyRestorer
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
-            }, failure.Token)).ToArray();
+            }, failure.Token)).Append(dispatcher).ToArray();
             try
             {
                 await Task.WhenAll(tasks);
@@ -110,9 +141,11 @@ public sealed class CopyRestorer
 
         if (!mismatches.IsEmpty)
         {
-            var list = mismatches.OrderBy(m => m.Index).Select(m => $"chunk {m.Index} (offset {(long)m.Index * manifest.ChunkSize}): {m.Problem}").ToArray();
-            throw new CopyCorruptException(
-                $"Copy {manifest.CopyId} is corrupt: {list.Length} chunk(s) failed verification; the restore was not completed.", list, manifest.CopyId);
+            var list = mismatches.ToArray();
+            var message = mismatches.ChunkProblems == 0
+                ? $"Copy {manifest.CopyId}: its chunk list does not match its image digest; the restore was not completed."
+                : $"Copy {manifest.CopyId} is corrupt: {mismatches.ChunkProblems} chunk(s) failed verification; the restore was not completed.";
+            throw new CopyCorruptException(message, list, manifest.CopyId);
         }
         await target.FlushAsync(cancellationToken);
         var duration = DateTime.UtcNow - started;

@@ -40,7 +40,7 @@ public sealed class VolumeRestore
         {
             await using (var writer = await backend.OpenVolumeWriterAsync(volume, cancellationToken))
             {
-                await new CopyRestorer(_store, _options).RestoreAsync(manifest, writer, output, cancellationToken);
+                await new CopyRestorer(_store, _options).RestoreAsync(manifest, writer, targetReadsAsZeros: true, output, cancellationToken);
             }
             return volume;
         }

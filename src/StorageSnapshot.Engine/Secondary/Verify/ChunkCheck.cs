@@ -5,20 +5,23 @@ namespace StorageSnapshot.Engine.Secondary;
 /// <summary>Reading one stored chunk and proving it is what the manifest says.</summary>
 internal static class ChunkCheck
 {
-    /// <summary>Reads the chunk into <paramref name="buffer"/>; returns null when it matches, else what is wrong.</summary>
-    public static async Task<string?> ReadAndCheckAsync(IChunkStore store, ManifestChunk chunk, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads chunk <paramref name="digest"/> into <paramref name="buffer"/>; returns null when it is
+    /// <paramref name="length"/> bytes hashing to its digest, else what is wrong.
+    /// </summary>
+    public static async Task<string?> ReadAndCheckAsync(IChunkStore store, string digest, int length, byte[] buffer, CancellationToken cancellationToken)
     {
-        int length;
+        int read;
         try
         {
-            length = await store.ReadChunkAsync(chunk.Sha256, buffer, cancellationToken);
+            read = await store.ReadChunkAsync(digest, buffer, cancellationToken).ConfigureAwait(false);
         }
         catch (ChunkUnreadableException e)
         {
             return e.Message;
         }
-        if (length != chunk.Length) return $"chunk {chunk.Sha256} is {length} bytes long, expected {chunk.Length}.";
-        var actual = ChunkDigest.Of(buffer.AsSpan(0, length));
-        return actual == chunk.Sha256 ? null : $"chunk {chunk.Sha256} has been altered (its content hashes to {actual}).";
+        if (read != length) return $"chunk {digest} is {read} bytes long, expected {length}.";
+        var actual = ChunkDigest.Of(buffer.AsSpan(0, read));
+        return actual == digest ? null : $"chunk {digest} has been altered (its content hashes to {actual}).";
     }
 }
