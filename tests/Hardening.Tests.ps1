@@ -58,8 +58,8 @@ Describe 'Secrets' {
         $Error.Clear()
 
         $everything = & {
-            Register-StorageBackend -Name cred -Driver directory -Property @{ Path = (Join-Path $TestDrive 'cred-volumes') } -Credential $credential -Verbose
-            Register-StorageBackend -Name cred -Driver directory -Property @{ Path = (Join-Path $TestDrive 'cred-volumes') } -Credential $credential -WhatIf
+            Register-StorageBackend -Name cred -Driver directory -Property @{ Path = (Join-Path $TestDrive 'cred-volumes') } -Credential $credential -Verbose -ErrorAction Continue
+            Register-StorageBackend -Name cred -Driver directory -Property @{ Path = (Join-Path $TestDrive 'cred-volumes') } -Credential $credential -WhatIf -ErrorAction Continue
         } *>&1 | Out-String
 
         $Error[0].FullyQualifiedErrorId | Should -BeLike 'PropertyValidationFailed,*'
