@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -27,6 +28,13 @@ public sealed record EngineOptions
     public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
 
     /// <summary>
+    /// Opens the repository of a registered secondary storage (its path) for a copy, a restore, a verification or
+    /// a removal; registration creates repositories itself. The default opens the directory as a
+    /// <see cref="FileSystemChunkStore"/>; the fault suite wraps the store to fail its calls.
+    /// </summary>
+    public Func<string, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = OpenDirectoryRepositoryAsync;
+
+    /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,
     /// ~/Library/Application Support/StorageSnapshot on macOS since .NET 8, %LOCALAPPDATA%\StorageSnapshot on Windows).
     /// </summary>
@@ -41,4 +49,7 @@ public sealed record EngineOptions
         }
         return new EngineOptions { HomeDirectory = Path.GetFullPath(home) };
     }
+
+    private static async Task<IChunkStore> OpenDirectoryRepositoryAsync(string path, CancellationToken cancellationToken) =>
+        await FileSystemChunkStore.OpenAsync(path, cancellationToken).ConfigureAwait(false);
 }

@@ -92,7 +92,7 @@ public sealed partial class StorageSnapshotEngine
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
             return null;
-        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync);
+        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync, Options.OpenRepository);
         return await runner.RunAsync(operation, context).ConfigureAwait(false);
     }
 
@@ -131,7 +131,7 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await Options.OpenRepository(storage.Path, cancellationToken).ConfigureAwait(false);
 
         IDriverBackend? session = null;
         IBlockReader? source = null;
@@ -183,7 +183,7 @@ public sealed partial class StorageSnapshotEngine
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
 
         await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await Options.OpenRepository(storage.Path, cancellationToken).ConfigureAwait(false);
         await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -229,7 +229,7 @@ public sealed partial class StorageSnapshotEngine
                 $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
             return null;
 
-        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage), volume, context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage, Options.OpenRepository), volume, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -265,7 +265,7 @@ public sealed partial class StorageSnapshotEngine
         var now = DateTime.UtcNow;
         var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = copy.SizeBytes, CreatedUtc = now };
         Verbose(context, $"Restoring copy {copy.Id} into the new {target}.");
-        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage), context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage, Options.OpenRepository), context.Output), context).ConfigureAwait(false);
     }
 
     private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)

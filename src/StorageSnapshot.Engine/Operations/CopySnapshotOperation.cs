@@ -21,15 +21,18 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private readonly bool full;
     private readonly IOperationOutput output;
     private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
+    private readonly Func<string, CancellationToken, Task<IChunkStore>> openRepository;
     private SnapshotCopy copy;
     private CopyResult? result;
 
     /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
+    /// <param name="openRepository">Opens the destination's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
     public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
-        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot)
+        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot, Func<string, CancellationToken, Task<IChunkStore>> openRepository)
         : base(volume.Backend, volume.Name)
     {
         this.findSnapshot = findSnapshot;
+        this.openRepository = openRepository;
         this.snapshot = snapshot;
         this.storage = storage;
         this.full = full;
@@ -95,7 +98,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
 
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
-        await using var store = await FileSystemChunkStore.OpenAsync(storage.Path, cancellationToken).ConfigureAwait(false);
+        await using var store = await openRepository(storage.Path, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
         result = await new SnapshotCopier(store).CopyAsync(new CopyRequest

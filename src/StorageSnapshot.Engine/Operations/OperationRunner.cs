@@ -49,7 +49,7 @@ internal sealed class OperationRunner
             throw Classify(ex, operation, backend, cancellationToken);
         }
 
-        await using (session.ConfigureAwait(false))
+        try
         {
             if (!session.Capabilities.HasFlag(operation.RequiredCapability))
                 throw new CapabilityNotSupportedException(backend.Driver, operation.RequiredCapability, operation.Verb, operation.TargetObject);
@@ -93,6 +93,27 @@ internal sealed class OperationRunner
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             output.WriteVerbose($"Operation {journal.Id} succeeded: {message}");
             return result;
+        }
+        finally
+        {
+            await CloseAsync(session, backend, output).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Closes the driver session. The operation's outcome is decided — and recorded — before that, so a session that
+    /// fails to close is a warning: it must neither turn a recorded success into an error nor hide the operation's
+    /// own typed error behind an untyped one (the fault suite found both).
+    /// </summary>
+    private static async Task CloseAsync(IDriverBackend session, Backend backend, IOperationOutput output)
+    {
+        try
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            output.WriteWarning($"Driver '{backend.Driver}' failed to close its session on backend '{backend.Name}': {ex.Message}");
         }
     }
 

@@ -1,0 +1,152 @@
+using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Tests.Infrastructure;
+using StorageSnapshot.TestHost.Faults;
+
+namespace StorageSnapshot.Engine.Tests.Faults;
+
+/// <summary>
+/// Strikes every call site of one operation kind. A clean dry run numbers the calls the operation makes into the
+/// driver and the repository (N of them); then, each from the same saved world, for every call #1..N before and
+/// after the real call: an exception and a hang in this process, and SIGKILL in a child process. Every exception
+/// or hang that sets compensation going is followed by a second round over compensation's own calls (an
+/// exception, a hang, a kill at each). After every run the world is checked by <see cref="InvariantChecker"/>.
+/// </summary>
+internal sealed class CallSiteRunner
+{
+    /// <summary>A hang the caller cannot cancel gives up after this (the "driver's own timeout").</summary>
+    private static readonly TimeSpan HangTimeout = TimeSpan.FromMilliseconds(150);
+
+    private readonly FaultCase faultCase;
+    private readonly FaultTally tally;
+    private FaultWorld world = null!;
+    private WorldTemplate template = null!;
+    private FaultOperation operation = null!;
+
+    public CallSiteRunner(FaultCase faultCase, FaultTally tally)
+    {
+        this.faultCase = faultCase;
+        this.tally = tally;
+    }
+
+    public async Task RunAsync()
+    {
+        await using (world = await FaultWorld.CreateAsync(string.Concat(faultCase.Name.Where(char.IsLetter)).ToLowerInvariant()))
+        {
+            operation = await faultCase.SetUpAsync(world);
+            template = await world.SaveAsync();
+
+            var dry = await InProcessAsync(null, null);
+            var calls = dry.Calls;
+            tally.Count($"{faultCase.Name}: call sites", calls.Count);
+            tally.Notes.Add($"{faultCase.Name}: {calls.Count} calls: {string.Join(", ", calls.GroupBy(c => c.Site).Select(g => g.Count() > 1 ? $"{g.Key}×{g.Count()}" : g.Key))}");
+            if (dry.Error is not null) tally.Violations.Add($"{faultCase.Name}, clean run: failed with {dry.Error.Message}");
+
+            for (var call = 1; call <= calls.Count; call++)
+            {
+                foreach (var phase in new[] { FaultPhase.Before, FaultPhase.After })
+                {
+                    foreach (var kind in new[] { FaultKind.Throw, FaultKind.Hang })
+                    {
+                        var first = new FaultInjection(call, phase, kind);
+                        var run = await InProcessAsync(first, null);
+                        var compensationCalls = run.Calls.Select(c => c.AfterFirstFault).DefaultIfEmpty(0).Max();
+                        for (var later = 1; later <= compensationCalls; later++)
+                        {
+                            foreach (var laterPhase in new[] { FaultPhase.Before, FaultPhase.After })
+                            {
+                                await InProcessAsync(first, new FaultInjection(later, laterPhase, FaultKind.Throw));
+                                await InProcessAsync(first, new FaultInjection(later, laterPhase, FaultKind.Hang));
+                                if (kind == FaultKind.Throw) await KilledAsync(first, new FaultInjection(later, laterPhase, FaultKind.Kill));
+                            }
+                        }
+                    }
+                    await KilledAsync(new FaultInjection(call, phase, FaultKind.Kill), null);
+                }
+            }
+        }
+    }
+
+    private sealed record InProcessRun(IReadOnlyList<ObservedCall> Calls, Exception? Error);
+
+    private async Task<InProcessRun> InProcessAsync(FaultInjection? first, FaultInjection? second)
+    {
+        var label = Label(first, second);
+        await world.RestoreAsync(template);
+        var plan = world.Plan;
+        plan.HangTimeout = HangTimeout;
+        using var cancel = new CancellationTokenSource();
+        var context = new OperationContext(new RecordingOutput(), static (_, _) => true, cancel.Token);
+        var probeProblems = new List<string>();
+        plan.Arm(first, second);
+        var hang = plan.HangStarted;
+        var probe = hang.ContinueWith(async _ =>
+        {
+            await ProbeHungOperationAsync(probeProblems);
+            cancel.Cancel(); // the caller's timeout passes while the call hangs
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+
+        Exception? error = null;
+        try
+        {
+            await operation.RunAsync(world.Engine, context);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        var calls = plan.Calls;
+        var struck = plan.Struck;
+        plan.Disarm();
+        if (hang.IsCompleted) await probe;
+
+        var state = await world.SettleModelAsync();
+        var report = await InvariantChecker.CheckAsync(world, state, CheckMode.NothingDied);
+        foreach (var problem in probeProblems) report.Violation("hang", problem);
+        if (error is not null and not StorageSnapshotException)
+            report.Violation("error", $"a {error.GetType().Name} escaped the engine instead of a typed error: {error.Message}");
+        var planned = (first is null ? 0 : 1) + (second is null ? 0 : 1);
+        if (struck.Count != planned)
+            report.Violation("harness", $"{planned} fault(s) planned, {struck.Count} struck: the call numbering is not reproducible ({string.Join("; ", struck)})");
+        if (first is not null) tally.Count($"injected in process: {first.Kind}" + (second is null ? "" : $" then {second.Kind} in compensation"));
+        tally.Record(label, planned, Outcome(error), report);
+        return new InProcessRun(calls, error);
+    }
+
+    /// <summary>While an operation hangs in its driver call: it holds its volume lock, and the next command's open does not take it for dead.</summary>
+    private async Task ProbeHungOperationAsync(List<string> problems)
+    {
+        await using var other = await StorageSnapshotEngine.OpenAsync(world.Options, CancellationToken.None);
+        foreach (var running in await other.Inventory.ListOperationsAsync(new[] { OperationState.Running }, null, null, CancellationToken.None))
+        {
+            using var taken = VolumeLock.TryAcquire(world.Options.LockDirectory, VolumeLock.KeyFor(running.Backend, running.Volume!));
+            if (taken is not null) problems.Add($"the volume lock of hung operation {running.Id} ({running.Kind}) was free");
+        }
+        foreach (var marked in await other.Inventory.ListOperationsAsync(new[] { OperationState.NeedsRecovery }, null, null, CancellationToken.None))
+            problems.Add($"opening the engine while operation {marked.Id} ({marked.Kind}) hung marked it NeedsRecovery: a live operation taken for dead");
+    }
+
+    private async Task KilledAsync(FaultInjection first, FaultInjection? second)
+    {
+        var label = Label(first, second);
+        await world.RestoreAsync(template);
+        var outcome = FaultChild.Run(world, new FaultRun { Operation = operation, First = first, Second = second, HangTimeoutMs = (int)HangTimeout.TotalMilliseconds });
+        await world.ReopenAsync(); // the next command: marks what the dead process left NeedsRecovery
+        var state = await world.SettleModelAsync();
+        var report = await InvariantChecker.CheckAsync(world, state, CheckMode.ProcessesDied);
+        if (!outcome.Killed) report.Violation("harness", $"the kill point was never reached; the child said: {outcome.Output}");
+        if (outcome.Result?.StartsWith("RAW ", StringComparison.Ordinal) == true) report.Violation("error", $"an untyped exception escaped: {outcome.Result}");
+        tally.Count(second is null ? "killed at a call site (child process)" : "killed in compensation after an exception (child process)");
+        tally.Record(label, second is null ? 1 : 2, outcome.Summary, report);
+    }
+
+    private string Label(FaultInjection? first, FaultInjection? second) =>
+        $"{faultCase.Name} [{(first is null ? "clean" : first.ToString())}{(second is null ? "" : $", then in compensation {second}")}]";
+
+    private static string Outcome(Exception? error) => error switch
+    {
+        null => "succeeded",
+        StorageSnapshotException typed => typed.ErrorId,
+        _ => "raw " + error.GetType().Name,
+    };
+}
