@@ -142,7 +142,9 @@ public sealed partial class StorageSnapshotEngine
             await runner.RunAsync(new DeleteSnapshotOperation(snapshot, volume, capabilities.HasFlag(DriverCapabilities.ClonesDependOnSnapshot)), context).ConfigureAwait(false);
         }
 
-        var current = await Inventory.GetVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false) ?? volume;
+        // Not cancellable: the snapshots may be gone already, and a cancellation from here on must surface from the
+        // runner as OperationCancelled, not as a plain OperationCanceledException from this read.
+        var current = await Inventory.GetVolumeAsync(volume.Id, CancellationToken.None).ConfigureAwait(false) ?? volume;
         Verbose(context, $"Deleting {target}.");
         return await runner.RunAsync(new DeleteVolumeOperation(current), context).ConfigureAwait(false);
     }

@@ -42,27 +42,60 @@ internal sealed class CallSiteRunner
             tally.Notes.Add($"{faultCase.Name}: {calls.Count} calls: {string.Join(", ", calls.GroupBy(c => c.Site).Select(g => g.Count() > 1 ? $"{g.Key}×{g.Count()}" : g.Key))}");
             if (dry.Error is not null) tally.Violations.Add($"{faultCase.Name}, clean run: failed with {dry.Error.Message}");
 
+            var explored = new HashSet<string>(StringComparer.Ordinal);
             for (var call = 1; call <= calls.Count; call++)
             {
                 foreach (var phase in new[] { FaultPhase.Before, FaultPhase.After })
                 {
                     foreach (var kind in new[] { FaultKind.Throw, FaultKind.Hang })
                     {
+                        if (BreaksTheDriverContract(calls[call - 1].Site, phase))
+                        {
+                            tally.Count($"skipped: {kind} after {calls[call - 1].Site} (a driver contract breach the engine trusts not to happen)");
+                            continue;
+                        }
                         var first = new FaultInjection(call, phase, kind);
                         var run = await InProcessAsync(first, null);
-                        var compensationCalls = run.Calls.Select(c => c.AfterFirstFault).DefaultIfEmpty(0).Max();
-                        for (var later = 1; later <= compensationCalls; later++)
-                        {
-                            foreach (var laterPhase in new[] { FaultPhase.Before, FaultPhase.After })
-                            {
-                                await InProcessAsync(first, new FaultInjection(later, laterPhase, FaultKind.Throw));
-                                await InProcessAsync(first, new FaultInjection(later, laterPhase, FaultKind.Hang));
-                                if (kind == FaultKind.Throw) await KilledAsync(first, new FaultInjection(later, laterPhase, FaultKind.Kill));
-                            }
-                        }
+                        await CompensationAsync(first, run, explored);
                     }
                     await KilledAsync(new FaultInjection(call, phase, FaultKind.Kill), null);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The driver contract says a failed RevertVolume leaves the volume unchanged (and the engine relies on it). A
+    /// fault struck after the real revert succeeded is a driver breaking that contract — a revert whose success
+    /// was reported as failure — which the engine cannot detect; it is left out of the exception and hang rounds
+    /// (a kill there is still struck: it leaves the revert unfinished, which the journal records). See the suite's
+    /// report for the gap this leaves.
+    /// </summary>
+    private static bool BreaksTheDriverContract(string site, FaultPhase phase) => site == "Backend.RevertVolume" && phase == FaultPhase.After;
+
+    /// <summary>Closing and unlocking, which run on every path and are struck as first faults already.</summary>
+    private static bool IsCleanup(string site) => site.EndsWith(".Dispose", StringComparison.Ordinal) || site.Contains(".Unlock", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The second round: the calls compensation makes after <paramref name="first"/> struck (finding and deleting
+    /// what a failed create may have made, reverting to a safety snapshot, ...) are call sites that only a failure
+    /// reaches. Each is struck with an exception, a hang and (after an exception) a kill. First faults that set the
+    /// same compensation going from the same site are explored once.
+    /// </summary>
+    private async Task CompensationAsync(FaultInjection first, InProcessRun run, HashSet<string> explored)
+    {
+        var compensation = run.Calls.Where(c => c.AfterFirstFault > 0 && !IsCleanup(c.Site)).ToList();
+        if (compensation.Count == 0) return;
+        var firstSite = run.Calls.First(c => c.Number == first.Call).Site;
+        if (!explored.Add($"{firstSite}|{first.Phase}|{first.Kind}|{string.Join(",", compensation.Select(c => c.Site))}")) return;
+        foreach (var call in compensation)
+        {
+            foreach (var phase in new[] { FaultPhase.Before, FaultPhase.After })
+            {
+                await InProcessAsync(first, new FaultInjection(call.AfterFirstFault, phase, FaultKind.Throw));
+                if (first.Kind != FaultKind.Throw) continue;
+                await InProcessAsync(first, new FaultInjection(call.AfterFirstFault, phase, FaultKind.Hang));
+                await KilledAsync(first, new FaultInjection(call.AfterFirstFault, phase, FaultKind.Kill));
             }
         }
     }

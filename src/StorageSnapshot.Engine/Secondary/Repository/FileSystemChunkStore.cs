@@ -201,14 +201,14 @@ public sealed class FileSystemChunkStore : IChunkStore
                 ArrayPool<byte>.Shared.Return(encoded);
             }
 
-            var directory = Path.GetDirectoryName(path)!;
-            if (!_knownFanOutDirectories.ContainsKey(directory))
-            {
-                PosixFiles.CreateDirectoryInExistingParent(directory);
-                _knownFanOutDirectories.TryAdd(directory, true);
-            }
             try
             {
+                var directory = Path.GetDirectoryName(path)!;
+                if (!_knownFanOutDirectories.ContainsKey(directory))
+                {
+                    PosixFiles.CreateDirectoryInExistingParent(directory);
+                    _knownFanOutDirectories.TryAdd(directory, true);
+                }
                 File.Move(temporary, path, overwrite: false);
                 return length;
             }
@@ -217,6 +217,11 @@ public sealed class FileSystemChunkStore : IChunkStore
                 // Another copy stored the same chunk first: same bytes by definition.
                 TryDelete(temporary);
                 return 0;
+            }
+            catch
+            {
+                TryDelete(temporary);
+                throw;
             }
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
@@ -463,9 +468,14 @@ public sealed class FileSystemChunkStore : IChunkStore
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Writes a new file and flushes it. A write that fails or is cancelled removes the file it created: a copy whose
+    /// other workers are stopped by one failing chunk must not leave their half-written temporaries behind (the
+    /// fault suite found them after failed, not crashed, copies).
+    /// </summary>
     private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, new FileStreamOptions
+        var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
@@ -473,8 +483,19 @@ public sealed class FileSystemChunkStore : IChunkStore
             BufferSize = 0,
             PreallocationSize = data.Length,
         });
-        await stream.WriteAsync(data, cancellationToken);
-        stream.Flush(flushToDisk: true);
+        try
+        {
+            await using (stream)
+            {
+                await stream.WriteAsync(data, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        catch
+        {
+            TryDelete(path);
+            throw;
+        }
     }
 
     private void Guard(Action action, string what) => Guard(() => { action(); return 0; }, what);
