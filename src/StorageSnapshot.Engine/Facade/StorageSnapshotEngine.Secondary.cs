@@ -183,21 +183,47 @@ public sealed partial class StorageSnapshotEngine
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
 
         await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        await using var store = await Options.OpenRepository(storage.Path, cancellationToken).ConfigureAwait(false);
-        await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
-        await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        IChunkStore store;
         try
         {
-            var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
-            Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            store = await Options.OpenRepository(storage.Path, cancellationToken).ConfigureAwait(false);
         }
-        catch (ConflictException busy)
+        catch (Exception e) when (e is StorageSnapshotException or OperationCanceledException)
         {
-            context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            // Nothing was deleted: the copy keeps the state it had (the fault suite found it left Removing).
+            await UpdateCopyStateAsync(copy, CancellationToken.None).ConfigureAwait(false);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled before anything was deleted.", copy);
+            throw;
+        }
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: run Remove-SnapshotCopy again.", copy);
+            }
+            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            try
+            {
+                var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
+                Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            }
+            catch (ConflictException busy)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was cancelled; the next removal collects them.");
+            }
         }
         return true;
     }

@@ -231,7 +231,9 @@ internal sealed class OperationRunner
         // Phase two, failure: must be recorded whatever the caller's token says.
         await using var transaction = await inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false);
         await operation.FailAsync(transaction, new FailureOutcome(message, cancelled, compensated), CancellationToken.None).ConfigureAwait(false);
-        await transaction.UpdateOperationAsync(record with { State = OperationState.Failed, EndedUtc = DateTime.UtcNow, Error = message }, CancellationToken.None).ConfigureAwait(false);
+        // Re-read: compensation may have journaled facts of its own (a safety snapshot it could not delete).
+        var current = await transaction.GetOperationAsync(record.Id, CancellationToken.None).ConfigureAwait(false) ?? record;
+        await transaction.UpdateOperationAsync(current with { State = OperationState.Failed, EndedUtc = DateTime.UtcNow, Error = message }, CancellationToken.None).ConfigureAwait(false);
         await transaction.AppendEventAsync(Event(operation, record, cancelled ? "cancelled" : "failed", message, null), CancellationToken.None).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return compensated;

@@ -117,11 +117,12 @@ internal sealed class ContentModel
                     return;
                 }
                 var old = volumes[target];
-                if (entry.Details.TryGetValue("safetySnapshotKey", out var key) && !succeeded) safetySnapshots[key] = old.Single;
+                if (entry.Details.TryGetValue("safetySnapshotKey", out var key)) safetySnapshots[key] = old.Single;
                 if (succeeded) volumes[target] = VolumeExpectation.Exactly(copied);
                 else if (unfinished)
                 {
                     volumes[target] = entry.Details.GetValueOrDefault("dataRestored") == "true" ? VolumeExpectation.Exactly(copied)
+                        : entry.Details.GetValueOrDefault("revertedToSafetySnapshot") == "true" ? old // undone before the process died
                         : entry.Details.ContainsKey("safetySnapshotReference") ? new VolumeExpectation(new HashSet<string>(), Any: true)
                         : old; // nothing is written before the safety snapshot is journaled
                 }

@@ -52,7 +52,10 @@ internal sealed class FaultTally
         if (Verbose) Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.00} s] {label}{string.Concat(report.Violations.Select(v => "\n    " + v))}");
     }
 
-    public void Count(string what, int by = 1) => counts[what] = counts.GetValueOrDefault(what) + by;
+    public void Count(string what, int by = 1)
+    {
+        if (by != 0) counts[what] = counts.GetValueOrDefault(what) + by;
+    }
 
     public string Summary()
     {

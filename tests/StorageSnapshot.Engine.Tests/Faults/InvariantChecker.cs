@@ -84,11 +84,9 @@ internal static partial class InvariantChecker
             if (!unfinished.Any(o => o.TargetId == copy.Id))
                 report.Violation("journal", $"copy {copy.Id} is Copying but no unfinished operation records it");
         }
-        // Remove-SnapshotCopy is not journaled: a kill leaves the record Removing, which running the removal
-        // again settles (the kill loop does so); counted, not a violation.
+        // Remove-SnapshotCopy is not journaled: a removal killed or failed once it began deleting the manifest leaves
+        // the record Removing, which running the removal again settles (RemovingCopies.SettleAsync checks that).
         report.CopiesLeftRemoving += state.Copies.Count(c => c.State == CopyState.Removing);
-        if (mode == CheckMode.NothingDied && report.CopiesLeftRemoving > 0)
-            report.Violation("journal", "a copy is left Removing although no process died");
     }
 
     private static void CheckVolumes(FaultWorld world, InventoryState state, CheckReport report)
@@ -146,7 +144,8 @@ internal static partial class InvariantChecker
         {
             var key = entry.Details["safetySnapshotKey"];
             var image = SnapshotImage(world, entry.Volume ?? "", key);
-            var needed = entry.State == OperationState.NeedsRecovery && entry.Details.ContainsKey("safetySnapshotReference") && !entry.Details.ContainsKey("dataRestored");
+            var needed = entry.State == OperationState.NeedsRecovery && entry.Details.ContainsKey("safetySnapshotReference")
+                         && !entry.Details.ContainsKey("dataRestored") && !entry.Details.ContainsKey("revertedToSafetySnapshot");
             if (!File.Exists(image))
             {
                 if (needed) report.Violation("bytes", $"restore {Describe(entry)} was overwriting the volume, but its safety snapshot {key} is gone");
@@ -166,12 +165,20 @@ internal static partial class InvariantChecker
                 OperationKind.CreateVolume or OperationKind.CloneVolume when state.Volume(entry.TargetId!) is { State: VolumeState.Error } v => VolumeImage(world, v.Name),
                 OperationKind.RestoreFromCopy when entry.Details.GetValueOrDefault("mode") == "NewVolume" && entry.Details.TryGetValue("volumeName", out var name) => VolumeImage(world, name),
                 OperationKind.CreateSnapshot when state.Snapshots.FirstOrDefault(s => s.Id == entry.TargetId) is { State: SnapshotState.Error } s => SnapshotImage(world, s.Volume, s.Id),
-                OperationKind.RestoreFromCopy when entry.Details.TryGetValue("safetySnapshotKey", out var key) => SnapshotImage(world, entry.Volume ?? "", key),
                 _ => null,
             };
             // A volume of that name made by a later, successful operation is not a leftover.
             if (left is not null && File.Exists(left) && !state.Volumes.Any(v => v.State == VolumeState.Available && VolumeImage(world, v.Name) == left))
                 report.Violation("leftover", $"{Describe(entry)} failed and its cleanup reported success, but '{Relative(world, left)}' is still on the storage");
+        }
+
+        // A safety snapshot an ended in-place restore could not delete is a warning, and must be journaled as left.
+        foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.State is OperationState.Succeeded or OperationState.Failed))
+        {
+            if (!entry.Details.TryGetValue("safetySnapshotKey", out var key) || entry.Details.GetValueOrDefault("safetySnapshotLeft") == "true") continue;
+            if ((entry.Error ?? "").Contains("Cleanup also failed", StringComparison.Ordinal)) continue; // kept on purpose, for the repair
+            var image = SnapshotImage(world, entry.Volume ?? "", key);
+            if (File.Exists(image)) report.Violation("leftover", $"{Describe(entry)} left its safety snapshot '{Relative(world, image)}' without journaling so");
         }
     }
 

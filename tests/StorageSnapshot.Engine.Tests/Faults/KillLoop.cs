@@ -125,18 +125,8 @@ internal sealed class KillLoop
         var context = new OperationContext(new RecordingOutput(), static (_, _) => true, CancellationToken.None);
         var state = await world.ReadStateAsync();
         var problems = new CheckReport();
-        foreach (var copy in state.Copies.Where(c => c.State == CopyState.Removing))
-        {
-            try
-            {
-                await world.Engine.RemoveSnapshotCopyAsync(copy.Id, context, TimeSpan.Zero);
-                tally.Count("copies left Removing by a kill, removed by running the removal again");
-            }
-            catch (StorageSnapshotException e)
-            {
-                problems.Violation("journal", $"copy {copy.Id} left Removing could not be removed again: {e.ErrorId} {e.Message}");
-            }
-        }
+        tally.Count("copies left Removing by a kill, removed by running the removal again", await RemovingCopies.SettleAsync(world, problems));
+        state = await world.ReadStateAsync();
         if (state.Copies.FirstOrDefault(c => c.State == CopyState.Copied) is { } last)
         {
             await world.Engine.RemoveSnapshotCopyAsync(last.Id, context, TimeSpan.Zero); // collects with no grace period

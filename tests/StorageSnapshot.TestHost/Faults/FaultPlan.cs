@@ -10,8 +10,8 @@ public enum FaultKind
 
     /// <summary>
     /// The call does not answer: it waits for the caller's cancellation, and where the caller cannot cancel
-    /// (compensation runs with CancellationToken.None) it gives up after <see cref="FaultPlan.HangTimeout"/> with a
-    /// <see cref="TimeoutException"/>, as a driver with its own I/O timeout would.
+    /// (compensation runs with CancellationToken.None) it gives up after <see cref="FaultPlan.HangTimeout"/> with the
+    /// side's error (as a driver or repository with its own I/O timeout would).
     /// </summary>
     Hang,
 
@@ -177,7 +177,7 @@ public sealed class FaultPlan
                 // Cancellation by the caller ends the hang as OperationCanceledException; otherwise the call
                 // times out like a driver whose storage never answered.
                 await Task.Delay(HangTimeout, cancellationToken).ConfigureAwait(false);
-                throw new TimeoutException(what + $": no answer within {HangTimeout.TotalMilliseconds:0} ms");
+                throw error(what + $": no answer within {HangTimeout.TotalMilliseconds:0} ms");
             default:
                 throw new ArgumentOutOfRangeException(nameof(fault));
         }
