@@ -23,21 +23,29 @@ internal sealed class CallSiteRunner
     private WorldTemplate template = null!;
     private FaultOperation operation = null!;
 
-    public CallSiteRunner(FaultCase faultCase, FaultTally tally)
+    private readonly string? parent;
+
+    /// <param name="parent">Where the world is made (a filesystem under test); default the temporary folder.</param>
+    public CallSiteRunner(FaultCase faultCase, FaultTally tally, string? parent = null)
     {
         this.faultCase = faultCase;
         this.tally = tally;
+        this.parent = parent;
     }
+
+    /// <summary>The call sites the clean run made, in order.</summary>
+    public IReadOnlyList<string> Sites { get; private set; } = Array.Empty<string>();
 
     public async Task RunAsync()
     {
-        await using (world = await FaultWorld.CreateAsync(string.Concat(faultCase.Name.Where(char.IsLetter)).ToLowerInvariant()))
+        await using (world = await FaultWorld.CreateAsync(string.Concat(faultCase.Name.Where(char.IsLetter)).ToLowerInvariant(), parent))
         {
             operation = await faultCase.SetUpAsync(world);
             template = await world.SaveAsync();
 
             var dry = await InProcessAsync(null, null);
             var calls = dry.Calls;
+            Sites = calls.Select(c => c.Site).ToList();
             tally.Count($"{faultCase.Name}: call sites", calls.Count);
             tally.Notes.Add($"{faultCase.Name}: {calls.Count} calls: {string.Join(", ", calls.GroupBy(c => c.Site).Select(g => g.Count() > 1 ? $"{g.Key}×{g.Count()}" : g.Key))}");
             if (dry.Error is not null) tally.Violations.Add($"{faultCase.Name}, clean run: failed with {dry.Error.Message}");

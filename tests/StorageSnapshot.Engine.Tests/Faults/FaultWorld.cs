@@ -42,9 +42,14 @@ internal sealed class FaultWorld : IAsyncDisposable
     /// <summary>Image hashes of manifests already restored, by the manifest file's hash (see <see cref="InvariantChecker"/>).</summary>
     public Dictionary<string, string> RestoredImages { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<FaultWorld> CreateAsync(string label)
+    /// <param name="label">Part of the folder's name.</param>
+    /// <param name="parent">Where to make it (a filesystem under test); default the temporary folder.</param>
+    public static async Task<FaultWorld> CreateAsync(string label, string? parent = null)
     {
-        var world = new FaultWorld(Directory.CreateTempSubdirectory($"storagesnapshot-faults-{label}-").FullName);
+        var root = parent is null
+            ? Directory.CreateTempSubdirectory($"storagesnapshot-faults-{label}-").FullName
+            : Directory.CreateDirectory(Path.Combine(parent, $"storagesnapshot-faults-{label}-{Guid.NewGuid():N}")).FullName;
+        var world = new FaultWorld(root);
         Directory.CreateDirectory(world.BackendPath);
         world.Outside.Plant();
         world.Engine = await StorageSnapshotEngine.OpenAsync(world.Options, CancellationToken.None);
