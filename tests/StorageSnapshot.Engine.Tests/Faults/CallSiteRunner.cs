@@ -43,8 +43,11 @@ internal sealed class CallSiteRunner
             operation = await faultCase.SetUpAsync(world);
             template = await world.SaveAsync();
 
+            world.Plan.StateStamp = world.InventoryStamp;
             var dry = await InProcessAsync(null, null);
+            world.Plan.StateStamp = null;
             var calls = dry.Calls;
+            var committedAfter = CommittedAfter(calls.Count, dry.Stamps);
             Sites = calls.Select(c => c.Site).ToList();
             tally.Count($"{faultCase.Name}: call sites", calls.Count);
             tally.Notes.Add($"{faultCase.Name}: {calls.Count} calls: {string.Join(", ", calls.GroupBy(c => c.Site).Select(g => g.Count() > 1 ? $"{g.Key}×{g.Count()}" : g.Key))}");
@@ -66,25 +69,37 @@ internal sealed class CallSiteRunner
                         var run = await InProcessAsync(first, null);
                         await CompensationAsync(first, run, explored);
                     }
-                    if (WorthKilling(calls, call, phase)) await KilledAsync(new FaultInjection(call, phase, FaultKind.Kill), null);
+                    if (WorthKilling(calls, committedAfter, call, phase)) await KilledAsync(new FaultInjection(call, phase, FaultKind.Kill), null);
                 }
             }
         }
     }
 
     /// <summary>
-    /// Where a kill is struck: before and after every call, except that a data transfer repeated chunk by chunk (the
-    /// same call site, many times) is killed at its first and last occurrence only, and a kill after the very last
-    /// call, once everything is done and recorded, would end a finished process. Each SIGKILL costs a process start,
-    /// so the kills are not spent on points that are the same code with one more chunk moved.
+    /// Where a kill is struck. Before every call — except that a data transfer repeated chunk by chunk (the same call
+    /// site, many times) is killed at its first and last occurrence only. After a call only when the inventory
+    /// committed something before the next call began: otherwise "after call k" and "before call k+1" leave the same
+    /// state behind (the storage and the repository change only inside calls), and each SIGKILL costs a process start.
     /// </summary>
-    private static bool WorthKilling(IReadOnlyList<ObservedCall> calls, int number, FaultPhase phase)
+    private static bool WorthKilling(IReadOnlyList<ObservedCall> calls, IReadOnlySet<int> committedAfter, int number, FaultPhase phase)
     {
+        if (phase == FaultPhase.After) return committedAfter.Contains(number);
         var call = calls[number - 1];
-        if (number == calls.Count && phase == FaultPhase.After) return false;
         if (!call.IsData) return true;
         var same = calls.Where(c => c.Site == call.Site).ToList();
         return call.Number == same[0].Number || call.Number == same[^1].Number;
+    }
+
+    /// <summary>The calls after which the dry run's inventory changed before the next call began (never the last call: nothing follows).</summary>
+    private static IReadOnlySet<int> CommittedAfter(int count, IReadOnlyDictionary<(int Call, FaultPhase Phase), string> stamps)
+    {
+        var committed = new HashSet<int>();
+        for (var call = 1; call < count; call++)
+        {
+            if (!stamps.TryGetValue((call, FaultPhase.After), out var after) || !stamps.TryGetValue((call + 1, FaultPhase.Before), out var next) || after != next)
+                committed.Add(call);
+        }
+        return committed;
     }
 
     /// <summary>
@@ -126,7 +141,7 @@ internal sealed class CallSiteRunner
         }
     }
 
-    private sealed record InProcessRun(IReadOnlyList<ObservedCall> Calls, Exception? Error);
+    private sealed record InProcessRun(IReadOnlyList<ObservedCall> Calls, Exception? Error, IReadOnlyDictionary<(int Call, FaultPhase Phase), string> Stamps);
 
     private async Task<InProcessRun> InProcessAsync(FaultInjection? first, FaultInjection? second)
     {
@@ -156,11 +171,14 @@ internal sealed class CallSiteRunner
         }
         var calls = plan.Calls;
         var struck = plan.Struck;
+        var stamps = plan.Stamps;
         plan.Disarm();
         if (hang.IsCompleted) await probe;
 
         var state = await world.SettleModelAsync();
+        var checkClock = System.Diagnostics.Stopwatch.StartNew();
         var report = await InvariantChecker.CheckAsync(world, state, CheckMode.NothingDied);
+        tally.AddCheckTime(checkClock.Elapsed);
         tally.Count("copies left Removing, removed by running the removal again", await RemovingCopies.SettleAsync(world, report));
         foreach (var problem in probeProblems) report.Violation("hang", problem);
         if (error is not null and not StorageSnapshotException)
@@ -170,7 +188,7 @@ internal sealed class CallSiteRunner
             report.Violation("harness", $"{planned} fault(s) planned, {struck.Count} struck: the call numbering is not reproducible ({string.Join("; ", struck)})");
         if (first is not null) tally.Count($"injected in process: {first.Kind}" + (second is null ? "" : $" then {second.Kind} in compensation"));
         tally.Record(label, planned, Outcome(error), report);
-        return new InProcessRun(calls, error);
+        return new InProcessRun(calls, error, stamps);
     }
 
     /// <summary>While an operation hangs in its driver call: it holds its volume lock, and the next command's open does not take it for dead.</summary>
@@ -190,10 +208,14 @@ internal sealed class CallSiteRunner
     {
         var label = Label(first, second);
         await world.RestoreAsync(template);
+        var childClock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = FaultChild.Run(world, new FaultRun { Operation = operation, First = first, Second = second, HangTimeoutMs = (int)HangTimeout.TotalMilliseconds });
+        tally.AddChildTime(childClock.Elapsed, outcome.StartToGo);
         await world.ReopenAsync(); // the next command: marks what the dead process left NeedsRecovery
         var state = await world.SettleModelAsync();
+        var checkClock = System.Diagnostics.Stopwatch.StartNew();
         var report = await InvariantChecker.CheckAsync(world, state, CheckMode.ProcessesDied);
+        tally.AddCheckTime(checkClock.Elapsed);
         tally.Count("copies left Removing, removed by running the removal again", await RemovingCopies.SettleAsync(world, report));
         if (!outcome.Killed) report.Violation("harness", $"the kill point was never reached; the child said: {outcome.Output}");
         if (outcome.Result?.StartsWith("RAW ", StringComparison.Ordinal) == true) report.Violation("error", $"an untyped exception escaped: {outcome.Result}");

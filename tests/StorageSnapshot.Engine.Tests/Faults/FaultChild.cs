@@ -8,7 +8,8 @@ namespace StorageSnapshot.Engine.Tests.Faults;
 /// <param name="ExitCode">Its exit code (137 after SIGKILL).</param>
 /// <param name="Lines">Everything it printed, stderr lines prefixed.</param>
 /// <param name="GoToEnd">From its GO line to its exit or the kill.</param>
-internal sealed record ChildOutcome(bool Killed, int ExitCode, IReadOnlyList<string> Lines, TimeSpan GoToEnd)
+/// <param name="StartToGo">From the process start to its GO (runtime start-up, engine open).</param>
+internal sealed record ChildOutcome(bool Killed, int ExitCode, IReadOnlyList<string> Lines, TimeSpan GoToEnd, TimeSpan StartToGo)
 {
     public string Output => string.Join("\n", Lines);
 
@@ -60,7 +61,9 @@ internal static class FaultChild
         info.Environment["DOTNET_EnableDiagnostics"] = "0";
         info.Environment.Remove("STORAGESNAPSHOT_HOME");
 
+        var started = Stopwatch.StartNew();
         using var child = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var startToGo = TimeSpan.Zero;
         var errors = new List<string>();
         child.ErrorDataReceived += (_, e) =>
         {
@@ -79,6 +82,7 @@ internal static class FaultChild
             lines.Add(line);
             if (IsResult(line) && clock.IsRunning) goToEnd = clock.Elapsed; // the operation's own length, without the exit
             if (line != "GO") continue;
+            startToGo = started.Elapsed;
             clock.Start();
             if (killAfterGo is { } delay)
             {
@@ -103,6 +107,6 @@ internal static class FaultChild
         }
         child.WaitForExit(); // drains stderr
         lock (errors) lines.AddRange(errors);
-        return new ChildOutcome(killed || child.ExitCode == 137, child.ExitCode, lines, goToEnd);
+        return new ChildOutcome(killed || child.ExitCode == 137, child.ExitCode, lines, goToEnd, startToGo);
     }
 }

@@ -7,7 +7,8 @@ namespace StorageSnapshot.Engine.Tests.Faults;
 /// <summary>
 /// The counts a fault test reports at its end, so that CI's output shows them: runs, faults injected (by kind),
 /// faults that struck, how operations ended, what was left for repair (NeedsRecovery), and every invariant
-/// violation with the run that produced it (there must be none). Also the duration.
+/// violation with the run that produced it (there must be none). Also the duration. Thread-safe: the kill loop
+/// runs two streams at once.
 /// </summary>
 internal sealed class FaultTally
 {
@@ -30,10 +31,36 @@ internal sealed class FaultTally
     public int StuckObjects { get; private set; }
     public int UnreferencedChunks { get; private set; }
     public List<string> Violations { get; } = new();
+
+    /// <summary>Wall time spent in child processes and in checking, for the report (where the suite's time goes).</summary>
+    public TimeSpan ChildTime { get; private set; }
+
+    public TimeSpan CheckTime { get; private set; }
+
+    public TimeSpan ChildStartUp { get; private set; }
+
+    public void AddChildTime(TimeSpan total, TimeSpan startUp)
+    {
+        lock (counts)
+        {
+            ChildTime += total;
+            ChildStartUp += startUp;
+        }
+    }
+
+    public void AddCheckTime(TimeSpan time)
+    {
+        lock (counts) CheckTime += time;
+    }
     public List<string> Notes { get; } = new();
 
     /// <summary>Counts one checked run: its label (for violations), the faults it planned, how it ended and what the check found.</summary>
     public void Record(string run, int faultsInjected, string outcome, CheckReport report)
+    {
+        lock (counts) RecordLocked(run, faultsInjected, outcome, report);
+    }
+
+    private void RecordLocked(string run, int faultsInjected, string outcome, CheckReport report)
     {
         Runs++;
         FaultsInjected += faultsInjected;
@@ -48,20 +75,32 @@ internal sealed class FaultTally
     /// <summary>Adds what a check outside the runs found (the settling of a world).</summary>
     public void Checked(string label, CheckReport report)
     {
+        lock (counts) CheckedLocked(label, report);
+    }
+
+    private void CheckedLocked(string label, CheckReport report)
+    {
         foreach (var violation in report.Violations) Violations.Add($"{label}: {violation}");
         if (Verbose) Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,7:0.00} s] {label}{string.Concat(report.Violations.Select(v => "\n    " + v))}");
     }
 
     public void Count(string what, int by = 1)
     {
-        if (by != 0) counts[what] = counts.GetValueOrDefault(what) + by;
+        if (by == 0) return;
+        lock (counts) counts[what] = counts.GetValueOrDefault(what) + by;
     }
 
     public string Summary()
     {
+        lock (counts) return SummaryLocked();
+    }
+
+    private string SummaryLocked()
+    {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"=== fault suite: {Title} ===");
         text.AppendLine(CultureInfo.InvariantCulture, $"runs: {Runs}; faults injected: {FaultsInjected}; invariant violations: {Violations.Count}; duration: {clock.Elapsed.TotalSeconds:0.0} s");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  time in child processes: {ChildTime.TotalSeconds:0.0} s (of which starting up to GO: {ChildStartUp.TotalSeconds:0.0} s); checking invariants: {CheckTime.TotalSeconds:0.0} s");
         foreach (var (what, n) in counts) text.AppendLine(CultureInfo.InvariantCulture, $"  {what}: {n}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  NeedsRecovery entries seen after runs (summed over runs): {NeedsRecovery}; objects found stuck for repair (summed): {StuckObjects}; most unreferenced chunks awaiting collection: {UnreferencedChunks}");
         text.AppendLine("  outcomes:");

@@ -69,6 +69,11 @@ internal sealed class FaultWorld : IAsyncDisposable
         Engine = await StorageSnapshotEngine.OpenAsync(Options, CancellationToken.None);
     }
 
+    /// <summary>The hash of the inventory's files (database and write-ahead log): changes whenever a transaction commits.</summary>
+    public string InventoryStamp() =>
+        string.Join(";", new[] { "inventory.db", "inventory.db-wal" }.Select(name => Path.Combine(Home, name))
+            .Select(path => File.Exists(path) ? ImageHash.OfFile(path) : "-"));
+
     public Task<InventoryState> ReadStateAsync() => InventoryState.ReadAsync(Engine.Inventory);
 
     /// <summary>Reads the inventory and moves the model on by the journal entries it has not seen.</summary>

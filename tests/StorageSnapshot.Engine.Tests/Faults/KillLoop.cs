@@ -24,13 +24,17 @@ internal sealed class KillLoop
 
     private readonly Random random;
     private readonly int seed;
+    private readonly int stream;
     private readonly FaultTally tally;
     private readonly Dictionary<FaultOperationKind, double> windowMs = new();
 
-    public KillLoop(int seed, FaultTally tally)
+    /// <param name="seed">The printed seed.</param>
+    /// <param name="stream">Which of the loops run side by side this is: its random source is seeded with seed + stream.</param>
+    public KillLoop(int seed, int stream, FaultTally tally)
     {
         this.seed = seed;
-        random = new Random(seed);
+        this.stream = stream;
+        random = new Random(unchecked(seed + stream));
         this.tally = tally;
     }
 
@@ -60,9 +64,9 @@ internal sealed class KillLoop
         }
     }
 
-    private static async Task<FaultWorld> NewWorldAsync()
+    private async Task<FaultWorld> NewWorldAsync()
     {
-        var world = await FaultWorld.CreateAsync("kill");
+        var world = await FaultWorld.CreateAsync($"kill{stream}");
         await world.NewVolumeAsync("a", VolumeSize);
         await world.WriteAsync("a", 1, new[] { 0, 1, 2, 5 });
         await world.SnapshotAsync("a", "a1");
@@ -86,7 +90,9 @@ internal sealed class KillLoop
         // The kill lands uniformly within the operation's measured length (a little past it, so some complete).
         var fraction = random.NextDouble();
         TimeSpan? kill = windowMs.TryGetValue(operation.Kind, out var window) ? TimeSpan.FromMilliseconds(fraction * window * 1.15) : null;
+        var childClock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = FaultChild.Run(world, new FaultRun { Operation = operation }, kill);
+        tally.AddChildTime(childClock.Elapsed, outcome.StartToGo);
         if (!outcome.Killed)
         {
             var measured = outcome.GoToEnd.TotalMilliseconds;
@@ -95,13 +101,15 @@ internal sealed class KillLoop
 
         await world.ReopenAsync();
         var after = await world.SettleModelAsync();
+        var checkClock = System.Diagnostics.Stopwatch.StartNew();
         var report = await InvariantChecker.CheckAsync(world, after, CheckMode.ProcessesDied);
+        tally.AddCheckTime(checkClock.Elapsed);
         if (outcome.Result?.StartsWith("RAW ", StringComparison.Ordinal) == true) report.Violation("error", $"an untyped exception escaped: {outcome.Result}");
         if (!outcome.Killed && outcome.Result is null) report.Violation("harness", $"the child neither finished nor was killed: {outcome.Output}");
 
         var where = outcome.Killed ? KillPoint(before, after) : "not killed";
         if (outcome.Killed) tally.Count("SIGKILLs that landed");
-        var label = string.Create(CultureInfo.InvariantCulture, $"run {run} (seed {seed}) {operation} kill {(kill is { } k ? $"{k.TotalMilliseconds:0.0} ms" : "none: calibrating")} after GO");
+        var label = string.Create(CultureInfo.InvariantCulture, $"stream {stream} run {run} (seed {seed}) {operation} kill {(kill is { } k ? $"{k.TotalMilliseconds:0.0} ms" : "none: calibrating")} after GO");
         tally.Record(label, outcome.Killed ? 1 : 0, $"{operation.Kind}: {(outcome.Killed ? where : outcome.Summary)}", report);
     }
 
@@ -131,12 +139,14 @@ internal sealed class KillLoop
         {
             await world.Engine.RemoveSnapshotCopyAsync(last.Id, context, TimeSpan.Zero); // collects with no grace period
             state = await world.SettleModelAsync();
+            var checkClock = System.Diagnostics.Stopwatch.StartNew();
             var report = await InvariantChecker.CheckAsync(world, state, CheckMode.ProcessesDied);
+            tally.AddCheckTime(checkClock.Elapsed);
             problems.Violations.AddRange(report.Violations);
             if (report.UnreferencedChunks > 0) problems.Violation("unknown file", $"{report.UnreferencedChunks} unreferenced chunk(s) survived a collection with no grace period");
             var temporaries = Directory.EnumerateFiles(Path.Combine(world.RepositoryPath, "tmp")).Select(Path.GetFileName).ToList();
             if (temporaries.Count > 0) problems.Violation("unknown file", $"temporary files survived a collection with no grace period: {string.Join(", ", temporaries)}");
         }
-        tally.Checked($"world settled after run {run - 1} (seed {seed})", problems);
+        tally.Checked($"stream {stream}: world settled after run {run - 1} (seed {seed})", problems);
     }
 }

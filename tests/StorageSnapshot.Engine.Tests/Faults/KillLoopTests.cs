@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Tests.Faults;
 
 /// <summary>
 /// The fault suite, part two: at least 300 operations in real child processes, each SIGKILLed at a random moment
-/// (see <see cref="KillLoop"/>). The seed is printed first; STORAGESNAPSHOT_FAULT_SEED=&lt;seed&gt; replays the same
+/// (see <see cref="KillLoop"/>), in two streams side by side. The seed is printed first; STORAGESNAPSHOT_FAULT_SEED=&lt;seed&gt; replays the same
 /// operations, targets, writes and kill delays (where in the operation a delay lands still depends on timing), and
 /// STORAGESNAPSHOT_FAULT_RUNS changes the number of runs.
 /// </summary>
@@ -31,8 +31,12 @@ public sealed class KillLoopTests
         output.WriteLine(start);
         Console.Out.WriteLine(start);
 
+        // Two loops side by side, each in its own world, half the runs each: one waits on its child while the other
+        // checks, which uses both cores. Stream i draws from Random(seed + i).
         var tally = new FaultTally($"SIGKILL at random points, seed {seed}");
-        await new KillLoop(seed, tally).RunAsync(runs);
+        await Task.WhenAll(
+            Task.Run(() => new KillLoop(seed, 0, tally).RunAsync(runs - runs / 2)),
+            Task.Run(() => new KillLoop(seed, 1, tally).RunAsync(runs / 2)));
 
         FaultReport.Print(output, tally);
         Assert.True(tally.Violations.Count == 0, $"{tally.Violations.Count} invariant violation(s) (seed {seed}):\n{string.Join("\n", tally.Violations.Take(50))}");

@@ -68,6 +68,20 @@ public sealed class FaultPlan
     private int afterFirst;
     private TaskCompletionSource hangStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private readonly Dictionary<(int Call, FaultPhase Phase), string> stamps = new();
+
+    /// <summary>
+    /// When set, read at every fault point (before and after each call) and kept in <see cref="Stamps"/>: a dry run
+    /// with a stamp of the inventory's files tells which neighbouring points have nothing committed between them.
+    /// </summary>
+    public Func<string>? StateStamp { get; set; }
+
+    /// <summary>The stamps read since arming, by call number and phase.</summary>
+    public IReadOnlyDictionary<(int Call, FaultPhase Phase), string> Stamps
+    {
+        get { lock (gate) return new Dictionary<(int Call, FaultPhase Phase), string>(stamps); }
+    }
+
     /// <summary>How long a hang lasts where the caller cannot cancel it, before it fails with a timeout.</summary>
     public TimeSpan HangTimeout { get; set; } = TimeSpan.FromMilliseconds(300);
 
@@ -87,6 +101,7 @@ public sealed class FaultPlan
         {
             calls.Clear();
             struck.Clear();
+            stamps.Clear();
             first = firstFault;
             second = secondFault;
             firstStruck = false;
@@ -137,9 +152,11 @@ public sealed class FaultPlan
     internal async ValueTask AtAsync(ObservedCall call, FaultPhase phase, Func<string, Exception> error, CancellationToken cancellationToken)
     {
         FaultInjection? fault = null;
+        var stamp = StateStamp?.Invoke();
         lock (gate)
         {
             if (!armed || call.Number == 0) return;
+            if (stamp is not null) stamps[(call.Number, phase)] = stamp;
             if (first is { } f && !firstStruck && call.Number == f.Call && phase == f.Phase)
             {
                 fault = f;
