@@ -8,9 +8,10 @@ namespace StorageSnapshot.Engine.Tests.Faults;
 /// <summary>
 /// Strikes every call site of one operation kind. A clean dry run numbers the calls the operation makes into the
 /// driver and the repository (N of them); then, each from the same saved world, for every call #1..N before and
-/// after the real call: an exception and a hang in this process, and SIGKILL in a child process. Every exception
-/// or hang that sets compensation going is followed by a second round over compensation's own calls (an
-/// exception, a hang, a kill at each). After every run the world is checked by <see cref="InvariantChecker"/>.
+/// after the real call: an exception and a hang in this process, and SIGKILL in a child process (where a kill leaves a
+/// state no other kill point leaves, see <see cref="WorthKilling"/>). Every exception or hang that sets compensation
+/// going is followed by a second round over compensation's own calls (an exception, a hang, a kill at each). After
+/// every run the world is checked by <see cref="InvariantChecker"/>.
 /// </summary>
 internal sealed class CallSiteRunner
 {
@@ -19,11 +20,10 @@ internal sealed class CallSiteRunner
 
     private readonly FaultCase faultCase;
     private readonly FaultTally tally;
+    private readonly string? parent;
     private FaultWorld world = null!;
     private WorldTemplate template = null!;
     private FaultOperation operation = null!;
-
-    private readonly string? parent;
 
     /// <param name="parent">Where the world is made (a filesystem under test); default the temporary folder.</param>
     public CallSiteRunner(FaultCase faultCase, FaultTally tally, string? parent = null)

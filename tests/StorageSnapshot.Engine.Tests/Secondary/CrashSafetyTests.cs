@@ -11,6 +11,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// A copy in a child process killed with SIGKILL at random moments: no partial copy ever becomes visible,
 /// committed copies stay sound, and running the copy again completes and reuses what the killed run stored.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class CrashSafetyTests : IDisposable
 {
     private const int Chunk = 1 << 20;
