@@ -122,7 +122,7 @@ public sealed partial class StorageSnapshotEngine
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
             return null;
-        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync);
+        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync, Options.OpenRepository);
         return await runner.RunAsync(operation, context).ConfigureAwait(false);
     }
 
@@ -200,7 +200,7 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+        await using var store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
 
         IDriverBackend? session = null;
         IBlockReader? source = null;
@@ -266,21 +266,47 @@ public sealed partial class StorageSnapshotEngine
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
 
         await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-        await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
-        await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        IChunkStore store;
         try
         {
-            var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
-            Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
         }
-        catch (ConflictException busy)
+        catch (Exception e) when (e is StorageSnapshotException or OperationCanceledException)
         {
-            context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            // Nothing was deleted: the copy keeps the state it had (the fault suite found it left Removing).
+            await UpdateCopyStateAsync(copy, CancellationToken.None).ConfigureAwait(false);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled before anything was deleted.", copy);
+            throw;
+        }
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: run Remove-SnapshotCopy again.", copy);
+            }
+            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            try
+            {
+                var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
+                Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            }
+            catch (ConflictException busy)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was cancelled; the next removal collects them.");
+            }
         }
         return true;
     }
@@ -314,7 +340,7 @@ public sealed partial class StorageSnapshotEngine
             CollectionResult collected;
             try
             {
-                await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+                await using var store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
                 // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
                 collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, Options.LockTimeout, context.Output, cancellationToken).ConfigureAwait(false);
             }
@@ -392,7 +418,7 @@ public sealed partial class StorageSnapshotEngine
                 $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
             return null;
 
-        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage), volume, context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage, Options.OpenRepository), volume, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -429,7 +455,7 @@ public sealed partial class StorageSnapshotEngine
         var now = DateTime.UtcNow;
         var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = copy.SizeBytes, CreatedUtc = now };
         Verbose(context, $"Restoring copy {copy.Id} into the new {target}.");
-        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage), context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage, Options.OpenRepository), context.Output), context).ConfigureAwait(false);
     }
 
     private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)

@@ -22,16 +22,19 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private readonly IOperationOutput output;
     private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
     private readonly CopyCounters counters = new();
+    private readonly Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository;
     private SnapshotCopy copy;
     private CopyResult? result;
     private DateTime? startedUtc;
 
     /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
+    /// <param name="openRepository">Opens the destination's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
     public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
-        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot)
+        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository)
         : base(volume.Backend, volume.Name)
     {
         this.findSnapshot = findSnapshot;
+        this.openRepository = openRepository;
         this.snapshot = snapshot;
         this.storage = storage;
         this.full = full;
@@ -98,7 +101,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
         startedUtc = DateTime.UtcNow;
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+        await using var store = await openRepository(storage, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
         // Counted, so that a failed or stopped copy records what it really stored (and a rerun reuses); the

@@ -37,7 +37,7 @@ internal sealed class OperationRunner
 
         // The session is opened before phase one so that a backend that cannot do the operation is refused
         // before anything is written (the driver's declared capabilities may be narrowed by the device).
-        var backend = await inventory.GetBackendAsync(operation.Backend, cancellationToken).ConfigureAwait(false)
+        var backend = await BeforeAnyChangeAsync(() => inventory.GetBackendAsync(operation.Backend, cancellationToken), operation, cancellationToken).ConfigureAwait(false)
                       ?? throw EngineErrors.BackendNotFound(operation.Backend);
         if (backend.MaintenanceMode) throw EngineErrors.InMaintenance(backend, operation.TargetObject);
         var driver = options.Drivers.Get(backend.Driver);
@@ -54,12 +54,12 @@ internal sealed class OperationRunner
             throw Classify(ex, operation, backend, secretValues, cancellationToken);
         }
 
-        await using (session.ConfigureAwait(false))
+        try
         {
             if (!session.Capabilities.HasFlag(operation.RequiredCapability))
                 throw new CapabilityNotSupportedException(backend.Driver, operation.RequiredCapability, operation.Verb, operation.TargetObject);
 
-            var (finished, early, journal) = await PhaseOneAsync(operation, backend, output, cancellationToken).ConfigureAwait(false);
+            var (finished, early, journal) = await BeforeAnyChangeAsync(() => PhaseOneAsync(operation, backend, output, cancellationToken), operation, cancellationToken).ConfigureAwait(false);
             if (finished) return early!;
             output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; asking driver '{backend.Driver}' to {operation.Verb}.");
             operation.AttachJournal(async (details, token) =>
@@ -102,6 +102,45 @@ internal sealed class OperationRunner
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             output.WriteVerbose($"Operation {journal.Id} succeeded: {message}");
             return result;
+        }
+        finally
+        {
+            await CloseAsync(session, backend, output).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs a step between taking the lock and committing phase one. Cancellation there changed nothing, and is
+    /// OperationCancelled like every cancellation once an operation has begun — not the plain
+    /// OperationCanceledException the inventory throws (which the fault suite saw escape, after a Remove-StorageVolume
+    /// had already deleted a snapshot).
+    /// </summary>
+    private static async Task<T> BeforeAnyChangeAsync<T, TResult>(Func<Task<T>> step, TwoPhaseOperation<TResult> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw EngineErrors.Cancelled($"Cancelled before the attempt to {operation.Verb} ({operation.TargetDescription}) began; nothing was changed.", operation.TargetObject);
+        }
+    }
+
+    /// <summary>
+    /// Closes the driver session. The operation's outcome is decided — and recorded — before that, so a session that
+    /// fails to close is a warning: it must neither turn a recorded success into an error nor hide the operation's
+    /// own typed error behind an untyped one (the fault suite found both).
+    /// </summary>
+    private static async Task CloseAsync(IDriverBackend session, Backend backend, IOperationOutput output)
+    {
+        try
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            output.WriteWarning($"Driver '{backend.Driver}' failed to close its session on backend '{backend.Name}': {ex.Message}");
         }
     }
 
@@ -220,7 +259,9 @@ internal sealed class OperationRunner
         // Phase two, failure: must be recorded whatever the caller's token says.
         await using var transaction = await inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false);
         await operation.FailAsync(transaction, new FailureOutcome(message, cancelled, compensated), CancellationToken.None).ConfigureAwait(false);
-        await transaction.UpdateOperationAsync(record with { State = OperationState.Failed, EndedUtc = DateTime.UtcNow, Error = message }, CancellationToken.None).ConfigureAwait(false);
+        // Re-read: compensation may have journaled facts of its own (a safety snapshot it could not delete).
+        var current = await transaction.GetOperationAsync(record.Id, CancellationToken.None).ConfigureAwait(false) ?? record;
+        await transaction.UpdateOperationAsync(current with { State = OperationState.Failed, EndedUtc = DateTime.UtcNow, Error = message }, CancellationToken.None).ConfigureAwait(false);
         await transaction.AppendEventAsync(Event(operation, record, cancelled ? "cancelled" : "failed", message, null), CancellationToken.None).ConfigureAwait(false);
         await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         return compensated;
