@@ -55,6 +55,28 @@ public sealed class PowerShellAdviceTests(EngineResolverFixture fixture)
         Assert.Throws<KeyNotFoundException>(() => Word("EndMaintenance"));
     }
 
+    [Fact]
+    public void An_error_record_gets_the_worded_hint_else_the_plain_words_and_never_fails_over_a_bad_hint()
+    {
+        var advice = fixture.CmdletAssembly.GetType("StorageSnapshot.Commands.Cmdlets.PowerShellAdvice", throwOnError: true)!.GetMethod("For")!;
+        var hintType = abstractions.GetType("StorageSnapshot.ErrorHint", throwOnError: true)!;
+        object Error(string? words, object? hint)
+        {
+            var kind = Enum.Parse(abstractions.GetType("StorageSnapshot.ErrorKind", throwOnError: true)!, "ResourceUnavailable");
+            var error = Activator.CreateInstance(abstractions.GetType("StorageSnapshot.StorageSnapshotException", throwOnError: true)!, "BackendInMaintenance", kind, "m", null, null)!;
+            error.GetType().GetProperty("RecommendedAction")!.SetValue(error, words);
+            error.GetType().GetProperty("Hint")!.SetValue(error, hint);
+            return error;
+        }
+        object Hint(params (string, string)[] arguments) =>
+            Activator.CreateInstance(hintType, Enum.Parse(HintCode, "EndMaintenance"), arguments.ToDictionary(a => a.Item1, a => a.Item2) as IReadOnlyDictionary<string, string>)!;
+
+        Assert.Equal("Wait for maintenance to end, or run Set-StorageBackend -Name lab -MaintenanceMode $false.", advice.Invoke(null, [Error("plain", Hint(("Backend", "lab")))]));
+        Assert.Equal("plain", advice.Invoke(null, [Error("plain", null)]));
+        Assert.Equal("plain", advice.Invoke(null, [Error("plain", Hint())])); // a hint without its argument: the plain words
+        Assert.Null(advice.Invoke(null, [Error(null, null)]));
+    }
+
     [Theory]
     [InlineData("EndMaintenance", "Wait for maintenance to end, or run Set-StorageBackend -Name lab -MaintenanceMode $false.", "Backend=lab")]
     [InlineData("RestoreIntoNewVolume", "Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id 01C).", "CopyId=01C")]
