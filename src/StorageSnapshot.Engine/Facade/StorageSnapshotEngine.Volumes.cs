@@ -119,7 +119,8 @@ public sealed partial class StorageSnapshotEngine
         {
             throw new ValidationException(ErrorIds.InvalidArgument, check.Problems, name)
             {
-                RecommendedAction = "Choose a smaller -SizeBytes, or another backend. Nothing was created.",
+                RecommendedAction = "Choose a smaller size, or another backend. Nothing was created.",
+                Hint = ErrorHint.ChooseSmallerVolume(),
             };
         }
     }

@@ -57,19 +57,15 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private static DateTime ToMilliseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     public override OperationKind Kind => OperationKind.CopyToSecondary;
-    public override string TargetType => "Copy";
+    public override TargetKind TargetKind => TargetKind.Copy;
     public override string TargetId => copy.Id;
     public override string TargetDescription => $"copy of {TargetNames.Snapshot(snapshot)} on secondary storage '{storage.Name}'";
     public override string Verb => "copy the snapshot to secondary storage";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.ReadSnapshot;
-    public override string EventPrefix => "copy";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["snapshotId"] = snapshot.Id,
-        ["destination"] = storage.Name,
-        ["repository"] = storage.Path,
-    };
+    public override string? Destination => storage.Name;
+
+    public override OperationDetails Details => new CopyToSecondaryDetails { SnapshotId = snapshot.Id, Destination = storage.Name, Repository = storage.Path };
 
     public override async Task<PhaseOneOutcome<SnapshotCopy>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -132,8 +128,9 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             : $"Kept on '{storage.Name}': {counters.ChunksStored} chunk(s), {counters.BytesStored} bytes, recorded on copy {copy.Id} (Failed); " +
               "no copy is visible until one completes.";
 
-    public override string? HowToResume =>
-        $"Run the same Copy-SnapshotToSecondary again (snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}'): it resumes copy {copy.Id} and reuses every chunk already stored.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Copy snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}' again: that resumes copy {copy.Id} and reuses every chunk already stored.",
+            ErrorHint.RerunCopy(snapshot.Name, snapshot.Volume, storage.Name, copy.Id));
 
     /// <summary>
     /// The base of an incremental copy: the newest committed copy in this repository of an older snapshot of

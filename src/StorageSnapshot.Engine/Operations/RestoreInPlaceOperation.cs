@@ -36,41 +36,33 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
     }
 
     public override OperationKind Kind => OperationKind.RestoreFromCopy;
-    public override string TargetType => "Volume";
+    public override TargetKind TargetKind => TargetKind.Volume;
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
     public override object TargetObject => volume;
     public override string Verb => $"restore {source.Description} over the volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.WriteVolume | DriverCapabilities.Snapshot | DriverCapabilities.Revert;
-    public override string EventPrefix => "volume";
 
     // A stopped restore put the volume back as it was (the safety snapshot); nothing to resume but the restore itself.
     public override string? AfterFailure => $"{TargetNames.Capitalize(TargetNames.Volume(volume))} was put back as it was before the restore (its safety snapshot).";
 
-    public override string? HowToResume => $"Run the same Restore-StorageSnapshot -FromCopy again to restore {TargetNames.Volume(volume)} from {source.Description}.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Restore {TargetNames.Volume(volume)} from {source.Description} again.",
+            ErrorHint.RerunRestoreInPlace(volume.Name, volume.Backend, source.Copy.Id, source.Copy.Snapshot ?? source.Copy.SnapshotId, source.Storage.Name));
 
-    public override IReadOnlyDictionary<string, string> Details
+    public override string? Destination => source.Storage.Name;
+
+    public override OperationDetails Details => source.Details(RestoreMode.InPlace) with
     {
-        get
-        {
-            var details = source.AddTo(new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-            {
-                ["mode"] = "InPlace",
-                ["volumeId"] = volume.Id,
-                ["volumeReference"] = volume.DriverReference ?? string.Empty,
-                ["safetySnapshotKey"] = safetyKey,
-            });
-            if (safety is not null)
-            {
-                details["safetySnapshotReference"] = safety.Reference;
-                details["safetySnapshotLocation"] = safety.Location;
-            }
-            if (dataRestored) details["dataRestored"] = "true";
-            if (revertedToSafety) details["revertedToSafetySnapshot"] = "true";
-            if (safetyLeft) details["safetySnapshotLeft"] = "true";
-            return details;
-        }
-    }
+        VolumeId = volume.Id,
+        VolumeReference = volume.DriverReference,
+        SafetySnapshotKey = safetyKey,
+        SafetySnapshotReference = safety?.Reference,
+        SafetySnapshotLocation = safety?.Location,
+        DataRestored = dataRestored,
+        RevertedToSafetySnapshot = revertedToSafety,
+        SafetySnapshotLeft = safetyLeft,
+    };
 
     public override async Task<PhaseOneOutcome<Volume>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {

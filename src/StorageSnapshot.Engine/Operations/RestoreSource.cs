@@ -37,15 +37,15 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
         }
     }
 
-    /// <summary>Adds the journal facts naming the copy to <paramref name="details"/>.</summary>
-    public Dictionary<string, string> AddTo(Dictionary<string, string> details)
+    /// <summary>The journal facts naming the copy, for a restore in <paramref name="mode"/>.</summary>
+    public RestoreFromCopyDetails Details(RestoreMode mode) => new()
     {
-        details["copyId"] = Copy.Id;
-        details["copySnapshotId"] = Copy.SnapshotId;
-        details["destination"] = Storage.Name;
-        details["repository"] = Storage.Path;
-        return details;
-    }
+        Mode = mode,
+        CopyId = Copy.Id,
+        CopySnapshotId = Copy.SnapshotId,
+        Destination = Storage.Name,
+        Repository = Storage.Path,
+    };
 
     /// <summary>The copy in words, for messages.</summary>
     public string Description => $"copy {Copy.Id} of snapshot '{Copy.Snapshot}' on '{Storage.Name}'";

@@ -197,7 +197,7 @@ internal sealed class CallSiteRunner
         await using var other = await StorageSnapshotEngine.OpenAsync(world.Options, CancellationToken.None);
         foreach (var running in await other.Inventory.ListOperationsAsync(new[] { OperationState.Running }, null, null, CancellationToken.None))
         {
-            using var taken = VolumeLock.TryAcquire(world.Options.LockDirectory, VolumeLock.KeyFor(running.Backend, running.Volume!));
+            using var taken = VolumeLock.TryAcquire(world.Options.LockDirectory, VolumeLock.KeyFor(running.Backend!, running.Volume!));
             if (taken is not null) problems.Add($"the volume lock of hung operation {running.Id} ({running.Kind}) was free");
         }
         foreach (var marked in await other.Inventory.ListOperationsAsync(new[] { OperationState.NeedsRecovery }, null, null, CancellationToken.None))

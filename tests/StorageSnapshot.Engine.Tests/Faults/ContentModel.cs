@@ -85,17 +85,17 @@ internal sealed class ContentModel
             }
             case OperationKind.CloneVolume:
             {
-                var source = snapshots[entry.Details["sourceSnapshotId"]];
+                var source = snapshots[entry.Bag()["sourceSnapshotId"]];
                 volumes[target] = succeeded ? VolumeExpectation.Exactly(source) : new VolumeExpectation(new HashSet<string> { source }, MayBeAbsent: true);
                 return;
             }
             case OperationKind.CreateSnapshot:
                 // Whatever its fate, a snapshot image that exists holds the volume as it was (made under a temporary name).
-                snapshots[target] = volumes[entry.Details["volumeId"]].Single;
+                snapshots[target] = volumes[entry.Bag()["volumeId"]].Single;
                 return;
             case OperationKind.RevertSnapshot:
             {
-                var volumeId = entry.Details["volumeId"];
+                var volumeId = entry.Bag()["volumeId"];
                 var snapshot = snapshots[target];
                 if (succeeded) volumes[volumeId] = VolumeExpectation.Exactly(snapshot);
                 else if (unfinished) volumes[volumeId] = new VolumeExpectation(new HashSet<string>(volumes[volumeId].Hashes) { snapshot }); // atomic: old or new
@@ -110,20 +110,20 @@ internal sealed class ContentModel
                 return; // snapshot images keep their hash; copies are checked against their snapshot's
             case OperationKind.RestoreFromCopy:
             {
-                var copied = snapshots[entry.Details["copySnapshotId"]];
-                if (entry.Details.GetValueOrDefault("mode") == "NewVolume")
+                var copied = snapshots[entry.Bag()["copySnapshotId"]];
+                if (entry.Bag().GetValueOrDefault("mode") == "NewVolume")
                 {
                     volumes[target] = succeeded ? VolumeExpectation.Exactly(copied) : new VolumeExpectation(new HashSet<string>(), Any: true, MayBeAbsent: true);
                     return;
                 }
                 var old = volumes[target];
-                if (entry.Details.TryGetValue("safetySnapshotKey", out var key)) safetySnapshots[key] = old.Single;
+                if (entry.Bag().TryGetValue("safetySnapshotKey", out var key)) safetySnapshots[key] = old.Single;
                 if (succeeded) volumes[target] = VolumeExpectation.Exactly(copied);
                 else if (unfinished)
                 {
-                    volumes[target] = entry.Details.GetValueOrDefault("dataRestored") == "true" ? VolumeExpectation.Exactly(copied)
-                        : entry.Details.GetValueOrDefault("revertedToSafetySnapshot") == "true" ? old // undone before the process died
-                        : entry.Details.ContainsKey("safetySnapshotReference") ? new VolumeExpectation(new HashSet<string>(), Any: true)
+                    volumes[target] = entry.Bag().GetValueOrDefault("dataRestored") == "true" ? VolumeExpectation.Exactly(copied)
+                        : entry.Bag().GetValueOrDefault("revertedToSafetySnapshot") == "true" ? old // undone before the process died
+                        : entry.Bag().ContainsKey("safetySnapshotReference") ? new VolumeExpectation(new HashSet<string>(), Any: true)
                         : old; // nothing is written before the safety snapshot is journaled
                 }
                 else if (cleanupFailed || state.Volume(target)?.State == VolumeState.Error)

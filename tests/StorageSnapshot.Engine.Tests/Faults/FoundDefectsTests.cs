@@ -97,9 +97,9 @@ public sealed class FoundDefectsTests : IAsyncLifetime
 
         var entry = (await world.ReadStateAsync()).Operations.Single(o => o.Kind == OperationKind.RestoreFromCopy);
         Assert.Equal(OperationState.Failed, entry.State);
-        Assert.Equal("true", entry.Details["revertedToSafetySnapshot"]);
-        Assert.Equal("true", entry.Details["safetySnapshotLeft"]);
-        Assert.True(File.Exists(InvariantChecker.SnapshotImage(world, "v", entry.Details["safetySnapshotKey"])));
+        Assert.Equal("true", entry.Bag()["revertedToSafetySnapshot"]);
+        Assert.Equal("true", entry.Bag()["safetySnapshotLeft"]);
+        Assert.True(File.Exists(InvariantChecker.SnapshotImage(world, "v", entry.Bag()["safetySnapshotKey"])));
         Assert.Equal(before, ImageHash.OfFile(InvariantChecker.VolumeImage(world, "v")));
     }
 

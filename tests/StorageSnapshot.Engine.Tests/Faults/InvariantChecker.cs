@@ -62,14 +62,14 @@ internal static partial class InvariantChecker
             report.NeedsRecovery++;
             if (mode == CheckMode.NothingDied)
                 report.Violation("journal", $"operation {Describe(entry)} is NeedsRecovery although no process died");
-            if (!state.Events.Any(e => e.Kind == "operation.needs-recovery" && e.OperationId == entry.Id))
+            if (!state.Events.Any(e => e.Kind == EventKind.OperationNeedsRecovery && e.OperationId == entry.Id))
                 report.Violation("journal", $"operation {Describe(entry)} is NeedsRecovery without an operation.needs-recovery event");
         }
 
         var unfinished = state.Unfinished.ToList();
         foreach (var volume in state.Volumes.Where(v => v.State is VolumeState.Creating or VolumeState.Reverting or VolumeState.Deleting))
         {
-            if (!unfinished.Any(o => o.TargetId == volume.Id || (o.Kind == OperationKind.RevertSnapshot && o.Details.GetValueOrDefault("volumeId") == volume.Id)))
+            if (!unfinished.Any(o => o.TargetId == volume.Id || (o.Kind == OperationKind.RevertSnapshot && o.Bag().GetValueOrDefault("volumeId") == volume.Id)))
                 report.Violation("journal", $"volume '{volume.Name}' is {volume.State} but no unfinished operation records it");
             else report.Stuck++;
         }
@@ -140,12 +140,12 @@ internal static partial class InvariantChecker
 
         // Safety snapshots of in-place restores: the old bytes, wherever one exists; and one an unfinished restore
         // had started to write over the volume after must exist, since a repair reverts to it.
-        foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.Details.ContainsKey("safetySnapshotKey")))
+        foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.Bag().ContainsKey("safetySnapshotKey")))
         {
-            var key = entry.Details["safetySnapshotKey"];
+            var key = entry.Bag()["safetySnapshotKey"];
             var image = SnapshotImage(world, entry.Volume ?? "", key);
-            var needed = entry.State == OperationState.NeedsRecovery && entry.Details.ContainsKey("safetySnapshotReference")
-                         && !entry.Details.ContainsKey("dataRestored") && !entry.Details.ContainsKey("revertedToSafetySnapshot");
+            var needed = entry.State == OperationState.NeedsRecovery && entry.Bag().ContainsKey("safetySnapshotReference")
+                         && !entry.Bag().ContainsKey("dataRestored") && !entry.Bag().ContainsKey("revertedToSafetySnapshot");
             if (!File.Exists(image))
             {
                 if (needed) report.Violation("bytes", $"restore {Describe(entry)} was overwriting the volume, but its safety snapshot {key} is gone");
@@ -163,7 +163,7 @@ internal static partial class InvariantChecker
             string? left = entry.Kind switch
             {
                 OperationKind.CreateVolume or OperationKind.CloneVolume when state.Volume(entry.TargetId!) is { State: VolumeState.Error } v => VolumeImage(world, v.Name),
-                OperationKind.RestoreFromCopy when entry.Details.GetValueOrDefault("mode") == "NewVolume" && entry.Details.TryGetValue("volumeName", out var name) => VolumeImage(world, name),
+                OperationKind.RestoreFromCopy when entry.Bag().GetValueOrDefault("mode") == "NewVolume" && entry.Bag().TryGetValue("volumeName", out var name) => VolumeImage(world, name),
                 OperationKind.CreateSnapshot when state.Snapshots.FirstOrDefault(s => s.Id == entry.TargetId) is { State: SnapshotState.Error } s => SnapshotImage(world, s.Volume, s.Id),
                 _ => null,
             };
@@ -175,7 +175,7 @@ internal static partial class InvariantChecker
         // A safety snapshot an ended in-place restore could not delete is a warning, and must be journaled as left.
         foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.State is OperationState.Succeeded or OperationState.Failed))
         {
-            if (!entry.Details.TryGetValue("safetySnapshotKey", out var key) || entry.Details.GetValueOrDefault("safetySnapshotLeft") == "true") continue;
+            if (!entry.Bag().TryGetValue("safetySnapshotKey", out var key) || entry.Bag().GetValueOrDefault("safetySnapshotLeft") == "true") continue;
             if ((entry.Error ?? "").Contains("Cleanup also failed", StringComparison.Ordinal)) continue; // kept on purpose, for the repair
             var image = SnapshotImage(world, entry.Volume ?? "", key);
             if (File.Exists(image)) report.Violation("leftover", $"{Describe(entry)} left its safety snapshot '{Relative(world, image)}' without journaling so");
@@ -199,12 +199,12 @@ internal static partial class InvariantChecker
                 ["volumes", var file] when file.EndsWith(".img", StringComparison.Ordinal) && !file.StartsWith('.') =>
                     state.Volumes.Any(v => v.Name == file[..^4]),
                 ["volumes", var file] when DriverTemporary().Match(file) is { Success: true } m =>
-                    unfinished.Any(o => o.Volume == m.Groups[1].Value || o.Details.GetValueOrDefault("volumeName") == m.Groups[1].Value),
+                    unfinished.Any(o => o.Volume == m.Groups[1].Value || o.Bag().GetValueOrDefault("volumeName") == m.Groups[1].Value),
                 ["snapshots", var volume, var file] when file.EndsWith(".img", StringComparison.Ordinal) && !file.StartsWith('.') =>
                     state.Snapshots.Any(s => s.Id == file[..^4] && s.Volume == volume)
-                    || state.Operations.Any(o => o.Kind == OperationKind.RestoreFromCopy && o.Volume == volume && o.Details.GetValueOrDefault("safetySnapshotKey") == file[..^4]),
+                    || state.Operations.Any(o => o.Kind == OperationKind.RestoreFromCopy && o.Volume == volume && o.Bag().GetValueOrDefault("safetySnapshotKey") == file[..^4]),
                 ["snapshots", _, var file] when DriverTemporary().Match(file) is { Success: true } m =>
-                    unfinished.Any(o => o.TargetId == m.Groups[1].Value || o.Details.Values.Contains(m.Groups[1].Value)),
+                    unfinished.Any(o => o.TargetId == m.Groups[1].Value || o.Bag().Values.Contains(m.Groups[1].Value)),
                 _ => false,
             };
             if (!known) report.Violation("unknown file", $"backend/{relative} is known to neither the inventory nor the journal");
@@ -233,7 +233,7 @@ internal static partial class InvariantChecker
         var dyingCopy = state.Unfinished.Any(o => o.Kind == OperationKind.CopyToSecondary);
         var snapshotIds = state.Snapshots.Select(s => s.Id)
             .Concat(state.Copies.Select(c => c.SnapshotId))
-            .Concat(state.Operations.Select(o => o.Details.GetValueOrDefault("snapshotId")).OfType<string>())
+            .Concat(state.Operations.Select(o => o.Bag().GetValueOrDefault("snapshotId")).OfType<string>())
             .ToHashSet(StringComparer.Ordinal);
         var chunks = new HashSet<string>(StringComparer.Ordinal);
         var buffer = new byte[FaultWorld.ChunkSize + 1];
@@ -341,7 +341,7 @@ internal static partial class InvariantChecker
 
     private static string Relative(FaultWorld world, string path, string? under = null) => Path.GetRelativePath(under ?? world.Root, path).Replace('\\', '/');
 
-    private static string Describe(Operation entry) => $"{entry.Id} ({entry.Kind} of {entry.TargetType?.ToLowerInvariant()} {entry.TargetId}, {entry.State})";
+    private static string Describe(Operation entry) => $"{entry.Id} ({entry.Kind} of {entry.TargetKind.ToString().ToLowerInvariant()} {entry.TargetId}, {entry.State})";
 
     /// <summary>The directory driver's work in progress: ".&lt;file&gt;.img.&lt;32 hex&gt;.tmp"; group 1 is the volume name or snapshot key.</summary>
     [GeneratedRegex(@"\A\.(.+)\.img\.[0-9a-f]{32}\.tmp\z")]
