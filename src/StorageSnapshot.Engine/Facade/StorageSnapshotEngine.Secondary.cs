@@ -216,7 +216,7 @@ public sealed partial class StorageSnapshotEngine
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: run Remove-SnapshotCopy again.", copy);
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: remove the copy again to finish.", copy);
             }
             await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
             {
