@@ -91,6 +91,9 @@ public sealed class HookedDriver : IStorageDriver
         public Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken) =>
             Hooked("DeleteVolume", () => inner.DeleteVolumeAsync(volume, cancellationToken), cancellationToken);
 
+        public Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken) =>
+            Hooked("FindVolume", () => inner.FindVolumeAsync(volumeName, cancellationToken), cancellationToken);
+
         public Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken) =>
             Hooked("ListVolumes", () => inner.ListVolumesAsync(cancellationToken), cancellationToken);
 

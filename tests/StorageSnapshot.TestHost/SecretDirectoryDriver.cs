@@ -78,6 +78,8 @@ public sealed class SecretDirectoryDriver : IStorageDriver
                 : inner.CreateVolumeAsync(volumeName, sizeBytes, cancellationToken);
 
         public Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken) => inner.DeleteVolumeAsync(volume, cancellationToken);
+        public Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken) => inner.FindVolumeAsync(volumeName, cancellationToken);
+
         public Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken) => inner.ListVolumesAsync(cancellationToken);
         public Task<DriverObject> CreateSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken) => inner.CreateSnapshotAsync(volume, snapshotKey, cancellationToken);
         public Task<DriverObject?> FindSnapshotAsync(DriverObject volume, string snapshotKey, CancellationToken cancellationToken) => inner.FindSnapshotAsync(volume, snapshotKey, cancellationToken);

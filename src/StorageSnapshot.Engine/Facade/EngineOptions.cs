@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Operations;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Facade;
@@ -40,6 +41,9 @@ public sealed record EngineOptions
     /// the fault suite wraps the store to fail its calls.
     /// </summary>
     public Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = RegisteredRepository.OpenAsync;
+
+    /// <summary>What the operation runner needs of these options.</summary>
+    internal RunnerSettings ForRunner() => new(Drivers, OpenRepository, LockDirectory, LockTimeout);
 
     /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,

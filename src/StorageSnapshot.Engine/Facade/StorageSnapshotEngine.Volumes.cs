@@ -107,8 +107,8 @@ public sealed partial class StorageSnapshotEngine
         {
             // The fault suite found a driver's failure here escaping untyped.
             throw new DriverFailedException(
-                $"Driver '{backend.Driver}' failed to check whether it can hold {target}: {StorageSnapshot.Engine.Secrets.SecretText.Mask(e.Message, secretValues)}. Nothing was created.",
-                name, StorageSnapshot.Engine.Secrets.SecretText.Scrub(e, secretValues));
+                $"Driver '{backend.Driver}' failed to check whether it can hold {target}: {SecretText.Mask(e.Message, secretValues)}. Nothing was created.",
+                name, SecretText.Scrub(e, secretValues));
         }
         finally
         {

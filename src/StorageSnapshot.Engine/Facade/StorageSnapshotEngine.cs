@@ -28,8 +28,8 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     {
         Options = options;
         Inventory = inventory;
-        Secrets = new BackendSecrets(options.SecretStore ?? SecretStores.ForUser(options));
-        runner = new OperationRunner(options, inventory, Secrets);
+        Secrets = new BackendSecrets(options.SecretStore ?? SecretStores.ForUser(options.HomeDirectory));
+        runner = new OperationRunner(options.ForRunner(), inventory, Secrets);
         backendRules = new Operations.Changes.BackendRules(options.Drivers);
     }
 

@@ -67,7 +67,7 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
 
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
-        if (await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+        if (await driver.FindVolumeAsync(volume.Name, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             nameTakenOnStorage = true;
             throw EngineErrors.AlreadyExists(
@@ -108,7 +108,7 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
     public override async Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
         if (nameTakenOnStorage) return;
-        var halfMade = made ?? await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false);
+        var halfMade = made ?? await driver.FindVolumeAsync(volume.Name, cancellationToken).ConfigureAwait(false);
         if (halfMade is not null) await driver.DeleteVolumeAsync(halfMade, cancellationToken).ConfigureAwait(false);
     }
 

@@ -46,7 +46,7 @@ internal sealed class DeleteVolumeOperation : TwoPhaseOperation<bool>
         // A volume whose create failed has no reference; the driver may still hold a half-made one by its name.
         var target = volume.DriverReference is not null
             ? DriverObjects.Of(volume)
-            : await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false);
+            : await driver.FindVolumeAsync(volume.Name, cancellationToken).ConfigureAwait(false);
         if (target is not null) await driver.DeleteVolumeAsync(target, cancellationToken).ConfigureAwait(false);
     }
 

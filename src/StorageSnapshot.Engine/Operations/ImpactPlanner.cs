@@ -1,5 +1,4 @@
 using System.Globalization;
-using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Inventory;
 
 namespace StorageSnapshot.Engine.Operations;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations.Journal;
@@ -20,11 +19,11 @@ namespace StorageSnapshot.Engine.Operations;
 /// </summary>
 internal sealed class OperationRunner
 {
-    private readonly EngineOptions options;
+    private readonly RunnerSettings options;
     private readonly ISnapshotInventory inventory;
     private readonly BackendSecrets secrets;
 
-    public OperationRunner(EngineOptions options, ISnapshotInventory inventory, BackendSecrets secrets)
+    public OperationRunner(RunnerSettings options, ISnapshotInventory inventory, BackendSecrets secrets)
     {
         this.options = options;
         this.inventory = inventory;

@@ -66,7 +66,7 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
         var (store, manifest) = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (store.ConfigureAwait(false))
         {
-            if (await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+            if (await driver.FindVolumeAsync(volume.Name, cancellationToken).ConfigureAwait(false) is { } existing)
             {
                 nameTakenOnStorage = true;
                 throw EngineErrors.AlreadyExists(
@@ -109,7 +109,7 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
     public override async Task CompensateAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
         if (nameTakenOnStorage) return;
-        var halfMade = made ?? await HalfMadeVolumes.FindAsync(driver, volume.Name, cancellationToken).ConfigureAwait(false);
+        var halfMade = made ?? await driver.FindVolumeAsync(volume.Name, cancellationToken).ConfigureAwait(false);
         if (halfMade is null) return;
         output.WriteWarning($"Restoring {source.Description} into the new {TargetNames.Volume(volume)} failed; removing the volume.");
         await driver.DeleteVolumeAsync(halfMade, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using StorageSnapshot.Engine.Drivers;
 
 namespace StorageSnapshot.Engine.Secrets;
 

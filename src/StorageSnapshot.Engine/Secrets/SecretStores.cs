@@ -1,5 +1,3 @@
-using StorageSnapshot.Engine.Facade;
-
 namespace StorageSnapshot.Engine.Secrets;
 
 /// <summary>The secret store an engine uses when its options name none.</summary>
@@ -16,11 +14,11 @@ public static class SecretStores
     /// or secrets.key in the home folder (beside the inventory, not in it: a copy of the database alone reveals no
     /// secret; keep the key out of backups you send elsewhere, or point the variable at another disk).
     /// </summary>
-    public static ISecretStore ForUser(EngineOptions options)
+    public static ISecretStore ForUser(string homeDirectory)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(homeDirectory);
         if (OperatingSystem.IsWindows()) return new DpapiSecretStore();
         var keyFile = Environment.GetEnvironmentVariable(KeyFileVariable);
-        return new KeyFileSecretStore(string.IsNullOrWhiteSpace(keyFile) ? Path.Combine(options.HomeDirectory, DefaultKeyFileName) : keyFile);
+        return new KeyFileSecretStore(string.IsNullOrWhiteSpace(keyFile) ? Path.Combine(homeDirectory, DefaultKeyFileName) : keyFile);
     }
 }

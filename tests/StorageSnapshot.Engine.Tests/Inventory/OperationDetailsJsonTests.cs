@@ -1,4 +1,4 @@
-using StorageSnapshot.Engine.Operations.Journal;
+using StorageSnapshot.Engine.Inventory;
 
 namespace StorageSnapshot.Engine.Tests.Inventory;
 

@@ -156,7 +156,7 @@ public sealed class OnePathTests : IAsyncLifetime
         var (storage, copy) = await CopyAsync();
         using var held = VolumeLock.TryAcquire(bed.Engine.Options.LockDirectory, VolumeLock.KeyForSecondaryStorage("NFS1"));
         Assert.NotNull(held);
-        var runner = new OperationRunner(bed.Options(TimeSpan.FromMilliseconds(100)), bed.Engine.Inventory, bed.Engine.Secrets);
+        var runner = new OperationRunner(bed.Options(TimeSpan.FromMilliseconds(100)).ForRunner(), bed.Engine.Inventory, bed.Engine.Secrets);
 
         var busy = await Assert.ThrowsAsync<ConflictException>(() => runner.RunAsync(new ProbeRepositoryOperation(storage, copy, bed.Engine.Options.LockDirectory), OperationContext.Unattended()));
 
@@ -204,7 +204,7 @@ public sealed class OnePathTests : IAsyncLifetime
         Assert.All(entries.Where(o => o.Kind is OperationKind.CreateVolume or OperationKind.CreateSnapshot), o => Assert.Null(o.Destination));
     }
 
-    private OperationRunner Runner() => new(bed.Engine.Options, bed.Engine.Inventory, bed.Engine.Secrets);
+    private OperationRunner Runner() => new(bed.Engine.Options.ForRunner(), bed.Engine.Inventory, bed.Engine.Secrets);
 
     private async Task<(SecondaryStorage Storage, SnapshotCopy Copy)> CopyAsync()
     {

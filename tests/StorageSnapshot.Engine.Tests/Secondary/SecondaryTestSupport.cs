@@ -99,7 +99,7 @@ internal static class SecondaryOps
     };
 
     public static async Task<CopyResult> CopyFileAsync(IChunkStore store, string imagePath, string snapshotId,
-        string? baseCopyId = null, IReadOnlyList<Engine.Drivers.ByteRange>? changed = null, IOperationOutput? output = null,
+        string? baseCopyId = null, IReadOnlyList<ByteRange>? changed = null, IOperationOutput? output = null,
         TransferOptions? options = null, string volume = "vol1", bool reportHoles = true, CancellationToken cancellationToken = default)
     {
         using IBlockReader reader = reportHoles ? new FileBlockReader(imagePath) : new HolesUnknownReader(new FileBlockReader(imagePath));

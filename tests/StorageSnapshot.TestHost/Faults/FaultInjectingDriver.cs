@@ -55,6 +55,9 @@ public sealed class FaultInjectingDriver : IStorageDriver
         public Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken) =>
             Control("Backend.DeleteVolume", () => inner.DeleteVolumeAsync(volume, cancellationToken), cancellationToken);
 
+        public Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken) =>
+            Control("Backend.FindVolume", () => inner.FindVolumeAsync(volumeName, cancellationToken), cancellationToken);
+
         public Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken) =>
             Control("Backend.ListVolumes", () => inner.ListVolumesAsync(cancellationToken), cancellationToken);
 

@@ -119,6 +119,14 @@ internal sealed class DirectoryBackend : IDriverBackend
     }
 
     /// <inheritdoc />
+    public Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = layout.VolumePath(volumeName);
+        return Task.FromResult(File.Exists(path) ? ImageObject(path, method: null) : null);
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

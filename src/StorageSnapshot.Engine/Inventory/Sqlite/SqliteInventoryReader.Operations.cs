@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
-using StorageSnapshot.Engine.Operations.Journal;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using StorageSnapshot.Engine.Operations.Journal;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
-using StorageSnapshot.Engine.Drivers;
 
 namespace StorageSnapshot.Engine.Platform.Linux;
 

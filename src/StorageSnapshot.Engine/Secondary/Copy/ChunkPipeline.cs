@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Secondary.Copy;

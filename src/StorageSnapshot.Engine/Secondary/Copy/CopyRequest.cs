@@ -1,4 +1,3 @@
-using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Secondary.Copy;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Secondary.Repository;
 

@@ -1,4 +1,3 @@
-using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Secondary.Repository;
 

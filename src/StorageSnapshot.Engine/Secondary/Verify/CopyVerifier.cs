@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.Directory;
-using StorageSnapshot.Engine.Tests.Drivers.Contract;
+using StorageSnapshot.Drivers.Testing;
 using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Drivers.Directory;

@@ -4,7 +4,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite.Migrations;
 /// The typed journal (issue 9). Operations: backend may be empty (an operation on secondary storage alone), a
 /// destination column names the secondary storage an operation involves, target_type becomes target_kind (a
 /// <see cref="TargetKind"/> name), and details — until now a flat bag of strings — become the versioned JSON of the
-/// kind's details record (<see cref="Operations.Journal.OperationDetailsJson"/>): the same member names, with
+/// kind's details record (<see cref="OperationDetailsJson"/>): the same member names, with
 /// empty references as null and "dataRestored" as a boolean. SQLite cannot change a column's nullability, so the
 /// table is rebuilt. Events: kinds glued from prefixes ("snapshot.created", "copy.failed") become
 /// <see cref="EventKind"/> names, and target_type becomes target_kind. Secondary storages: kind and compression

@@ -1,7 +1,6 @@
 using System.Globalization;
-using StorageSnapshot.Engine.Secrets;
 
-namespace StorageSnapshot.Engine.Drivers;
+namespace StorageSnapshot.Drivers;
 
 /// <summary>
 /// One property a driver takes. <see cref="Validate"/> checks a value that already has the right type and

@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Facade;
+namespace StorageSnapshot;
 
 /// <summary>
 /// What every use case receives from its front end: where messages go, whom to ask before a change, and the

@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Secrets;
+namespace StorageSnapshot.Drivers;
 
 /// <summary>
 /// Keeps secrets out of text that leaves the engine: the mask shown instead of a secret, and the scrubbing of

@@ -1,14 +1,12 @@
-using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Naming;
-using StorageSnapshot.Engine.Tests.Infrastructure;
+using Xunit;
 
-namespace StorageSnapshot.Engine.Tests.Drivers.Contract;
+namespace StorageSnapshot.Drivers.Testing;
 
 /// <summary>
 /// The behaviour every driver promises the engine (IStorageDriver.cs), as one reusable suite: a driver's test
 /// class derives from this, says how to make a fresh backend on fresh storage and how to clean it up, and
-/// inherits every test. Tests are [ContractFact]s so that a derived class on special storage (an XFS loop device,
-/// a Ceph pool) declares its prerequisites once with [IntegrationRequirements] and the inherited tests skip or
+/// inherits every test. Tests are [DriverContractFact]s so that a derived class on special storage (an XFS loop device,
+/// a Ceph pool) declares its prerequisites once with an attribute implementing IDriverContractRequirements and the inherited tests skip or
 /// run accordingly. Sizes are small (a few MiB) and deliberately odd, so that block-size assumptions show up.
 /// </summary>
 public abstract class DriverContractTests : IAsyncLifetime
@@ -46,9 +44,9 @@ public abstract class DriverContractTests : IAsyncLifetime
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        // Reaching here with the class's prerequisites missing means STORAGESNAPSHOT_INTEGRATION=required: fail, don't skip.
-        foreach (var requirements in GetType().GetCustomAttributes(typeof(IntegrationRequirementsAttribute), inherit: true).Cast<IntegrationRequirementsAttribute>())
-            Integration.Require(requirements.Available, $"{GetType().Name} needs {requirements.Description}");
+        // A requirement that did not skip the test but is missing means the run requires it (a CI run): fail, don't skip.
+        foreach (var requirements in DriverContractRequirements.Of(GetType()).Where(r => !r.Available))
+            Assert.Fail($"{GetType().Name} needs {requirements.Description}");
         backend = await CreateBackendAsync();
     }
 
@@ -59,7 +57,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         await DestroyBackendStorageAsync();
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task CreateVolumeHasTheSizeAndAReadableLocation()
     {
         var volume = await Backend.CreateVolumeAsync("vol1", OddSize, CancellationToken.None);
@@ -69,7 +67,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         await AssertLocationHoldsAsync(volume, new byte[OddSize]);
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task CreatingAnExistingVolumeIsAlreadyExists()
     {
         await Backend.CreateVolumeAsync("vol1", 1 << 20, CancellationToken.None);
@@ -80,7 +78,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Single(await Backend.ListVolumesAsync(CancellationToken.None));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task SnapshotsKeepTheBytesOfTheirMoment()
     {
         var first = Pattern(OddSize, seed: 1);
@@ -99,7 +97,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         await AssertLocationHoldsAsync(volume, second);
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task ReaderReturnsExactBytesOfAOneByteVolume()
     {
         var volume = await CreateVolumeWithAsync("tiny", new byte[] { 0x42 });
@@ -114,7 +112,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Equal(0, await reader.ReadAsync(1 << 20, buffer, CancellationToken.None));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task ReaderReadsAtAnyOffsetFromManyThreads()
     {
         var content = Pattern(OddSize, seed: 3);
@@ -132,7 +130,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         });
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task RevertRestoresExactBytesAndNewerSnapshotsSurvive()
     {
         var original = Pattern(OddSize, seed: 4);
@@ -154,7 +152,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Equal(original, await ReadAllAsync(s1));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task CloneHasTheSnapshotsBytesAndIsIndependent()
     {
         var original = Pattern(OddSize, seed: 7);
@@ -175,7 +173,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Equal(ErrorIds.AlreadyExists, error.ErrorId);
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task DeletingSnapshotsAndVolumesIsIdempotent()
     {
         var volume = await CreateVolumeWithAsync("vol1", Pattern(1 << 20, seed: 10));
@@ -191,7 +189,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Empty(await Backend.ListVolumesAsync(CancellationToken.None));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task FindSnapshotFindsByKey()
     {
         var volume = await CreateVolumeWithAsync("vol1", Pattern(1 << 20, seed: 11));
@@ -206,7 +204,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Null(await Backend.FindSnapshotAsync(volume, Key(), CancellationToken.None));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task CreatingASnapshotTwiceWithOneKeyReturnsTheFirst()
     {
         var volume = await CreateVolumeWithAsync("vol1", Pattern(1 << 20, seed: 12));
@@ -220,7 +218,37 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Equal(Pattern(1 << 20, seed: 12), await ReadAllAsync(again));
     }
 
-    [ContractFact]
+    [DriverContractFact]
+    public async Task FindVolumeFindsCreatedAndClonedVolumesByName()
+    {
+        var volume = await Backend.CreateVolumeAsync("vol1", 1 << 20, CancellationToken.None);
+        var snapshot = await Backend.CreateSnapshotAsync(volume, Key(), CancellationToken.None);
+        var clone = await Backend.CloneVolumeAsync(snapshot, "clone1", CancellationToken.None);
+
+        var found = await Backend.FindVolumeAsync("vol1", CancellationToken.None);
+        var foundClone = await Backend.FindVolumeAsync("clone1", CancellationToken.None);
+
+        Assert.Equal(volume.Reference, found?.Reference);
+        Assert.Equal(volume.SizeBytes, found?.SizeBytes);
+        Assert.Equal(clone.Reference, foundClone?.Reference);
+    }
+
+    [DriverContractFact]
+    public async Task FindVolumeIsNullForAnUnknownADeletedOrAnInterruptedVolume()
+    {
+        var volume = await Backend.CreateVolumeAsync("vol1", 1 << 20, CancellationToken.None);
+        await Backend.CreateVolumeAsync("vol10", 1 << 20, CancellationToken.None);
+        await Backend.CreateSnapshotAsync(volume, Key(), CancellationToken.None);
+        await LeaveInterruptedWorkBehindAsync(volume);
+        await Backend.DeleteVolumeAsync(volume, CancellationToken.None);
+
+        Assert.Null(await Backend.FindVolumeAsync("vol1", CancellationToken.None));
+        Assert.Null(await Backend.FindVolumeAsync("vol", CancellationToken.None));
+        Assert.Null(await Backend.FindVolumeAsync("never-made", CancellationToken.None));
+        Assert.NotNull(await Backend.FindVolumeAsync("vol10", CancellationToken.None));
+    }
+
+    [DriverContractFact]
     public async Task ListVolumesListsVolumesOnlyNotLeftoversOfInterruptedWork()
     {
         var v1 = await Backend.CreateVolumeAsync("vol1", 1 << 20, CancellationToken.None);
@@ -234,7 +262,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.All(listed, v => Assert.Equal(1 << 20, v.SizeBytes));
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task AllocatedRangesCoverAllData()
     {
         const long size = 8L << 20;
@@ -258,7 +286,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.True(ranges.Sum(r => r.Length) < size, "A sparse volume reported as fully allocated.");
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task ChangedRangesCoverEveryChangedByteAndStaySmallForASmallChange()
     {
         if (!Backend.Capabilities.HasFlag(DriverCapabilities.ChangedRanges))
@@ -289,7 +317,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.True(unchanged.Sum(r => r.Length) <= 256 << 10, $"Two snapshots of an unchanged volume differ by {unchanged.Sum(r => r.Length)} bytes.");
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task MethodsOfUndeclaredCapabilitiesThrowNotSupported()
     {
         var volume = new DriverObject { Reference = "volumes/none.img", Location = "none" };
@@ -313,7 +341,7 @@ public abstract class DriverContractTests : IAsyncLifetime
             Assert.Equal(1 << 20, (await Backend.CreateVolumeAsync("declared", 1 << 20, CancellationToken.None)).SizeBytes);
     }
 
-    [ContractFact]
+    [DriverContractFact]
     public async Task CancelledOperationsThrowAndLeaveNothing()
     {
         using var cancelled = new CancellationTokenSource();
@@ -328,8 +356,8 @@ public abstract class DriverContractTests : IAsyncLifetime
         Assert.Null(await Backend.FindSnapshotAsync(volume, key, CancellationToken.None));
     }
 
-    /// <summary>A fresh snapshot key, shaped like the inventory ids the engine passes.</summary>
-    protected static string Key() => Ids.New();
+    /// <summary>A fresh snapshot key, as the engine passes one (an inventory id: letters and digits).</summary>
+    protected static string Key() => Guid.NewGuid().ToString("N");
 
     /// <summary>Deterministic pseudo-random bytes (incompressible, never all zeros).</summary>
     protected static byte[] Pattern(long length, int seed)

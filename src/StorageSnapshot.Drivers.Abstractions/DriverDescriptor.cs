@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Drivers;
+namespace StorageSnapshot.Drivers;
 
 /// <summary>What a driver declares about itself: name, capabilities, property schema.</summary>
 public sealed record DriverDescriptor(string Name, string Description, DriverCapabilities Capabilities, PropertySchema Schema)

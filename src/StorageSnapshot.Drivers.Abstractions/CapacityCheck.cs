@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Drivers;
+namespace StorageSnapshot.Drivers;
 
 /// <summary>
 /// What a backend can tell, before anything is made, about holding a new volume of a given size

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace StorageSnapshot.Engine.Operations.Journal;
+namespace StorageSnapshot.Engine.Inventory;
 
 /// <summary>
 /// How a journal entry's <see cref="OperationDetails"/> is stored, for every inventory: a JSON object of the

@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Drivers;
+namespace StorageSnapshot.Drivers;
 
 /// <summary>
 /// A storage driver: the small contract every kind of primary storage implements (after the 2013 design:
@@ -58,6 +58,15 @@ public interface IDriverBackend : IAsyncDisposable
 
     /// <summary>Deletes a volume. Succeeds if it is already gone.</summary>
     Task DeleteVolumeAsync(DriverObject volume, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finds the volume this backend holds under <paramref name="volumeName"/> (the name given to
+    /// <see cref="CreateVolumeAsync"/> or <see cref="CloneVolumeAsync"/>), or null when there is none. Recovery
+    /// asks it for a volume that a failed create or clone may have left before its handle came back, so the engine
+    /// never has to guess from the text of a <see cref="DriverObject.Reference"/>. Must not change anything; a
+    /// half-written temporary object is not a volume.
+    /// </summary>
+    Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken);
 
     /// <summary>Lists the volumes the device has (for drift and orphan detection).</summary>
     Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken);
