@@ -10,6 +10,7 @@ public sealed class LayoutTests
 {
     [Theory]
     [InlineData("StorageSnapshot.Engine.dll")]
+    [InlineData("StorageSnapshot.Drivers.Abstractions.dll")]
     [InlineData("Microsoft.Data.Sqlite.dll")]
     [InlineData("SQLitePCLRaw.core.dll")]
     [InlineData("SQLitePCLRaw.provider.e_sqlite3.dll")]

@@ -10,7 +10,7 @@ namespace StorageSnapshot.TestHost;
 /// missing Revert) to drive the engine's capability checks with real storage underneath. It records every
 /// call so tests can assert that the engine did — or did not — reach the driver.
 /// </summary>
-public sealed class HookedDriver : IStorageDriver
+internal sealed class HookedDriver : IStorageDriver
 {
     private readonly IStorageDriver inner;
     private readonly DriverCapabilities added;

@@ -12,7 +12,7 @@ namespace StorageSnapshot.TestHost;
 /// masks whatever a driver says. It records the properties each session was opened with, to prove the clear
 /// secret does reach the driver.
 /// </summary>
-public sealed class SecretDirectoryDriver : IStorageDriver
+internal sealed class SecretDirectoryDriver : IStorageDriver
 {
     public const string DriverName = "directory-secret";
     private readonly DirectoryDriver inner = new();

@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Drivers;
 
 /// <summary>Compares the data locations drivers report (<see cref="IStorageDriver.DataLocation"/>).</summary>
-public static class DataLocations
+internal static class DataLocations
 {
     /// <summary>
     /// True when <paramref name="a"/> and <paramref name="b"/> are the same place or one lies inside the other:

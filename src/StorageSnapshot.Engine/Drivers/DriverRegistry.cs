@@ -2,7 +2,8 @@ namespace StorageSnapshot.Engine.Drivers;
 
 /// <summary>
 /// The drivers an engine knows, by name (case-insensitive). Built explicitly — no assembly scanning — so what
-/// is available is visible in code: <see cref="CreateDefault"/> lists the built-in drivers.
+/// is available is visible in code: <see cref="CreateDefault"/> lists the built-in drivers. Public, with the
+/// façade: a host adds a vendor's driver (built against StorageSnapshot.Drivers.Abstractions alone) here.
 /// </summary>
 public sealed class DriverRegistry
 {

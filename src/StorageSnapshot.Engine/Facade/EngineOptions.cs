@@ -32,7 +32,7 @@ public sealed record EngineOptions
     /// Where secret backend properties are protected; null: <see cref="Secrets.SecretStores.ForUser"/> (DPAPI on
     /// Windows, else AES-GCM with the key file $STORAGESNAPSHOT_SECRET_KEY_FILE or secrets.key in the home folder).
     /// </summary>
-    public Secrets.ISecretStore? SecretStore { get; init; }
+    internal Secrets.ISecretStore? SecretStore { get; init; }
 
     /// <summary>
     /// Opens the repository of a registered secondary storage for a copy, a restore, a verification or a
@@ -40,7 +40,7 @@ public sealed record EngineOptions
     /// <see cref="RegisteredRepository.OpenAsync"/> (which refuses a directory that now holds another repository);
     /// the fault suite wraps the store to fail its calls.
     /// </summary>
-    public Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = RegisteredRepository.OpenAsync;
+    internal Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = RegisteredRepository.OpenAsync;
 
     /// <summary>What the operation runner needs of these options.</summary>
     internal RunnerSettings ForRunner() => new(Drivers, OpenRepository, LockDirectory, LockTimeout);

@@ -8,6 +8,9 @@ namespace StorageSnapshot.Engine.Facade;
 /// </summary>
 public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
 {
+    /// <summary>The chunk size of a new repository when none is given (4 MiB).</summary>
+    public const int DefaultChunkSizeBytes = Secondary.Repository.RepositoryFormat.DefaultChunkSize;
+
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }
 

@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Inventory;
 
 // Secondary storages and snapshot copies.
-public partial interface IInventoryReader
+internal partial interface IInventoryReader
 {
     /// <summary>The secondary storage of that name, or null.</summary>
     Task<SecondaryStorage?> GetSecondaryStorageAsync(string name, CancellationToken cancellationToken);
@@ -16,7 +16,7 @@ public partial interface IInventoryReader
     Task<IReadOnlyList<SnapshotCopy>> ListCopiesAsync(CopyQuery query, CancellationToken cancellationToken);
 }
 
-public partial interface IInventoryTransaction
+internal partial interface IInventoryTransaction
 {
     /// <summary>Adds a secondary storage (AlreadyExists when the name is taken).</summary>
     Task InsertSecondaryStorageAsync(SecondaryStorage storage, CancellationToken cancellationToken);
@@ -35,7 +35,7 @@ public partial interface IInventoryTransaction
 }
 
 /// <summary>Filters for <see cref="IInventoryReader.ListCopiesAsync"/>; null members do not filter.</summary>
-public sealed record CopyQuery
+internal sealed record CopyQuery
 {
     /// <summary>Only these copy ids.</summary>
     public IReadOnlyCollection<string>? Ids { get; init; }

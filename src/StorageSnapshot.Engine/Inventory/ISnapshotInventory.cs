@@ -6,7 +6,7 @@ namespace StorageSnapshot.Engine.Inventory;
 /// by several hosts. Reads go straight to the store; every change a command makes goes through one
 /// <see cref="IInventoryTransaction"/> so it is all-or-nothing.
 /// </summary>
-public interface ISnapshotInventory : IInventoryReader, IAsyncDisposable
+internal interface ISnapshotInventory : IInventoryReader, IAsyncDisposable
 {
     /// <summary>
     /// Starts a write transaction. It takes the store's write lock at once (SQLite BEGIN IMMEDIATE), so two
@@ -20,7 +20,7 @@ public interface ISnapshotInventory : IInventoryReader, IAsyncDisposable
 }
 
 /// <summary>Queries. Names compare case-insensitively.</summary>
-public partial interface IInventoryReader
+internal partial interface IInventoryReader
 {
     /// <summary>The backend of that name, or null.</summary>
     Task<Backend?> GetBackendAsync(string name, CancellationToken cancellationToken);
@@ -67,7 +67,7 @@ public partial interface IInventoryReader
 /// unique name exists throws <see cref="ConflictException"/> with ErrorIds.AlreadyExists.
 /// Update and delete of something missing throw <see cref="ObjectNotFoundException"/>.
 /// </summary>
-public partial interface IInventoryTransaction : IInventoryReader, IAsyncDisposable
+internal partial interface IInventoryTransaction : IInventoryReader, IAsyncDisposable
 {
     /// <summary>Adds a backend.</summary>
     Task InsertBackendAsync(Backend backend, CancellationToken cancellationToken);
@@ -113,7 +113,7 @@ public partial interface IInventoryTransaction : IInventoryReader, IAsyncDisposa
 /// Filter for <see cref="IInventoryReader.ListSnapshotsAsync"/>. Null members do not filter. Name patterns and
 /// tags are applied by the engine after the indexed part of the query.
 /// </summary>
-public sealed record SnapshotQuery
+internal sealed record SnapshotQuery
 {
     /// <summary>Only these snapshot ids.</summary>
     public IReadOnlyCollection<string>? Ids { get; init; }

@@ -6,7 +6,7 @@ namespace StorageSnapshot.Engine.Naming;
 /// Inventory ids: 26 characters of Crockford base32 (48-bit millisecond timestamp + 80 random bits, as ULID).
 /// They sort by creation time, which keeps the inventory's indexes append-mostly, and are safe in file names.
 /// </summary>
-public static class Ids
+internal static class Ids
 {
     private const string Alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

@@ -8,7 +8,7 @@ namespace StorageSnapshot.Engine.Naming;
 /// Naming rules for backends, volumes, snapshots and secondary storages. Names become file names and URI parts
 /// in drivers, so they are kept to a portable alphabet: nothing that can escape a directory or need quoting.
 /// </summary>
-public static partial class NameRules
+internal static partial class NameRules
 {
     /// <summary>Longest name accepted.</summary>
     public const int MaxLength = 128;

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace StorageSnapshot.Engine.Naming;
 
 /// <summary>Default snapshot names: <c>&lt;volume&gt;-&lt;yyyyMMdd-HHmmss&gt;</c> in UTC, with -2, -3, ... when taken.</summary>
-public static class SnapshotNames
+internal static class SnapshotNames
 {
     /// <summary>The default name of a snapshot of <paramref name="volume"/> taken at <paramref name="utc"/>.</summary>
     public static string Default(string volume, DateTime utc)

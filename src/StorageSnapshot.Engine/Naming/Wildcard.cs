@@ -7,7 +7,7 @@ namespace StorageSnapshot.Engine.Naming;
 /// PowerShell-style wildcard patterns (*, ?, [abc], [a-z], ` escapes), matched case-insensitively. The engine
 /// cannot use System.Management.Automation.WildcardPattern, so it carries this small equivalent.
 /// </summary>
-public sealed class Wildcard
+internal sealed class Wildcard
 {
     private readonly Regex? regex;
     private readonly string literal;

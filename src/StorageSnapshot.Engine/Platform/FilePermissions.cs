@@ -10,7 +10,7 @@ namespace StorageSnapshot.Engine.Platform;
 /// process umask can only narrow what was created, never what was asked for. Windows keeps the ACLs a new file
 /// inherits from its folder (the per-user profile folder for the home folder).
 /// </summary>
-public sealed record FilePermissions(UnixFileMode File, UnixFileMode Directory)
+internal sealed record FilePermissions(UnixFileMode File, UnixFileMode Directory)
 {
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerAll = OwnerReadWrite | UnixFileMode.UserExecute;

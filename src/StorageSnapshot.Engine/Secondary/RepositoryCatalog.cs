@@ -3,7 +3,7 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Secondary;
 
 /// <summary>Questions answered from the manifests alone (the repository is its own catalogue).</summary>
-public static class RepositoryCatalog
+internal static class RepositoryCatalog
 {
     /// <summary>Every readable manifest; unreadable ones are reported to <paramref name="onCorrupt"/> and skipped.</summary>
     public static async Task<IReadOnlyList<CopyManifest>> ReadAllAsync(IChunkStore store, Action<string, StorageSnapshotException>? onCorrupt, CancellationToken cancellationToken)

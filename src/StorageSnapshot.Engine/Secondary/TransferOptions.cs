@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Secondary;
 
 /// <summary>Tuning shared by copy, restore and verify.</summary>
-public sealed record TransferOptions
+internal sealed record TransferOptions
 {
     /// <summary>Hashing threads (and the unit of the memory bound): the processor count by default.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;

@@ -9,7 +9,7 @@ namespace StorageSnapshot.Engine.Secrets;
 /// user's own, kept by Windows; the protected text is <c>storagesnapshot-secret:v1:dpapi:base64</c>.
 /// </summary>
 [SupportedOSPlatform("windows")]
-public sealed class DpapiSecretStore : ISecretStore
+internal sealed class DpapiSecretStore : ISecretStore
 {
     private const string Scheme = "dpapi";
 

@@ -9,7 +9,7 @@ namespace StorageSnapshot.Engine.Secrets;
 /// Backend properties a driver declares secret go through <see cref="BackendSecrets"/>, which uses this; anything
 /// else that must store a secret (a shared inventory's password, later) uses it directly.
 /// </summary>
-public interface ISecretStore
+internal interface ISecretStore
 {
     /// <summary>Where the key is, for messages ("the key file /home/a/.local/share/StorageSnapshot/secrets.key").</summary>
     string Description { get; }

@@ -11,7 +11,7 @@ namespace StorageSnapshot.Engine.Secrets;
 /// nonce per value and the purpose as associated data. A key file others may read is refused, as ssh refuses
 /// such a private key: a secret is then no better kept than in clear.
 /// </summary>
-public sealed class KeyFileSecretStore : ISecretStore
+internal sealed class KeyFileSecretStore : ISecretStore
 {
     private const string Scheme = "aesgcm";
     private const int KeyBytes = 32;

@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Secrets;
 /// recognised as such (never protected twice, never handed to a driver as if it were the secret) and a newer
 /// scheme can be added beside the old ones.
 /// </summary>
-public static class ProtectedText
+internal static class ProtectedText
 {
     /// <summary>What every protected text starts with.</summary>
     public const string Prefix = "storagesnapshot-secret:v1:";

@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Secrets;
 
 /// <summary>The secret store an engine uses when its options name none.</summary>
-public static class SecretStores
+internal static class SecretStores
 {
     /// <summary>Environment variable naming the key file (default: secrets.key in the home folder).</summary>
     public const string KeyFileVariable = "STORAGESNAPSHOT_SECRET_KEY_FILE";

@@ -32,7 +32,7 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
     /// <summary>Chunk size of a new repository in bytes (a power of two from 64KB to 64MB; default 4MB).</summary>
     [Parameter]
     [ValidateRange(65536, 67108864)]
-    public int ChunkSizeBytes { get; set; } = RepositoryFormat.DefaultChunkSize;
+    public int ChunkSizeBytes { get; set; } = RegisterSecondaryStorageRequest.DefaultChunkSizeBytes;
 
     /// <summary>Chunk compression of a new repository: None (default), Deflate or Brotli.</summary>
     [Parameter]

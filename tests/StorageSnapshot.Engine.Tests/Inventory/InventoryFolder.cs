@@ -16,7 +16,7 @@ public sealed class InventoryFolder : IDisposable
     /// <summary>The default inventory file in the folder (its parent folder is created by OpenAsync).</summary>
     public string DatabasePath => System.IO.Path.Combine(Path, "home", "inventory.db");
 
-    public Task<SqliteInventory> OpenAsync() => SqliteInventory.OpenAsync(DatabasePath, CancellationToken.None);
+    internal Task<SqliteInventory> OpenAsync() => SqliteInventory.OpenAsync(DatabasePath, CancellationToken.None);
 
     public void Dispose()
     {

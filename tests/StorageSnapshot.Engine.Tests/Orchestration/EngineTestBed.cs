@@ -34,9 +34,9 @@ public sealed class EngineTestBed : IAsyncDisposable
     public string Root { get; }
     public string Home { get; }
     public string BackendPath { get; }
-    public HookedDriver Driver { get; }
-    public HookedDriver DependentClonesDriver { get; }
-    public HookedDriver NoRevertDriver { get; }
+    internal HookedDriver Driver { get; }
+    internal HookedDriver DependentClonesDriver { get; }
+    internal HookedDriver NoRevertDriver { get; }
     public DriverRegistry Drivers { get; }
     public StorageSnapshotEngine Engine { get; private set; } = null!;
 

@@ -21,7 +21,7 @@ public sealed class SecondaryScratch : IDisposable
     public string PathOf(string name) => Path.Combine(Root, name);
 
     /// <summary>A repository with small chunks (64 KiB) so tests touch many chunks with little data.</summary>
-    public Task<FileSystemChunkStore> RepositoryAsync(string name = "repo", int chunkSize = 64 * 1024, ChunkCompression compression = ChunkCompression.None) =>
+    internal Task<FileSystemChunkStore> RepositoryAsync(string name = "repo", int chunkSize = 64 * 1024, ChunkCompression compression = ChunkCompression.None) =>
         FileSystemChunkStore.OpenOrCreateAsync(PathOf(name), new RepositoryFormat { ChunkSize = chunkSize, Compression = compression }, CancellationToken.None);
 
     /// <summary>Writes an image file: <paramref name="fill"/> writes into a sparse file of <paramref name="length"/> bytes.</summary>

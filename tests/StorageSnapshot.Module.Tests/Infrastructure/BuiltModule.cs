@@ -23,6 +23,9 @@ public static class BuiltModule
     /// <summary>The cmdlet assembly, loaded for inspection.</summary>
     public static Assembly CmdletAssembly => Metadata.Value.LoadFromAssemblyPath(Path.Combine(Directory, "StorageSnapshot.dll"));
 
+    /// <summary>An assembly of the module's dependencies/ folder (by simple name), loaded for inspection.</summary>
+    public static Assembly LoadDependency(string name) => Metadata.Value.LoadFromAssemblyPath(Path.Combine(DependencyDirectory, name + ".dll"));
+
     /// <summary>An assembly the cmdlet assembly references, loaded for inspection.</summary>
     public static Assembly LoadReferenced(AssemblyName name) => Metadata.Value.LoadFromAssemblyName(name);
 

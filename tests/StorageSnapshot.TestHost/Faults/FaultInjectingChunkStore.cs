@@ -9,7 +9,7 @@ namespace StorageSnapshot.TestHost.Faults;
 /// every call through the <see cref="FaultPlan"/>, opening included. A fault here throws what the real store
 /// throws when its disk or share fails: a SecondaryStorageFailed error.
 /// </summary>
-public sealed class FaultInjectingChunkStore : IChunkStore
+internal sealed class FaultInjectingChunkStore : IChunkStore
 {
     private readonly IChunkStore inner;
     private readonly FaultPlan plan;

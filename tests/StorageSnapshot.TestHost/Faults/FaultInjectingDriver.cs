@@ -10,7 +10,7 @@ namespace StorageSnapshot.TestHost.Faults;
 /// Unlike <see cref="HookedDriver"/>, which tests use to act at one named method, this numbers every call so that
 /// a loop can strike each in turn.
 /// </summary>
-public sealed class FaultInjectingDriver : IStorageDriver
+internal sealed class FaultInjectingDriver : IStorageDriver
 {
     private readonly IStorageDriver inner;
     private readonly FaultPlan plan;

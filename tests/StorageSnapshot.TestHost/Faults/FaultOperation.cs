@@ -5,7 +5,7 @@ using StorageSnapshot.Engine.Facade;
 namespace StorageSnapshot.TestHost.Faults;
 
 /// <summary>The operation kinds the fault suite drives, each one façade call.</summary>
-public enum FaultOperationKind
+internal enum FaultOperationKind
 {
     CreateVolume,
     CreateSnapshot,
@@ -24,7 +24,7 @@ public enum FaultOperationKind
 /// façade call: volumes by name on backend <see cref="Backend"/>, snapshots and copies by id, copies to
 /// <see cref="Destination"/>.
 /// </summary>
-public sealed record FaultOperation
+internal sealed record FaultOperation
 {
     /// <summary>The backend every fault world registers.</summary>
     public const string Backend = "lab";
@@ -90,7 +90,7 @@ public sealed record FaultOperation
 }
 
 /// <summary>What a child process of the fault suite is told to do: one operation, with faults or none.</summary>
-public sealed record FaultRun
+internal sealed record FaultRun
 {
     public required FaultOperation Operation { get; init; }
 

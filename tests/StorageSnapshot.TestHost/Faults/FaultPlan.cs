@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace StorageSnapshot.TestHost.Faults;
 
 /// <summary>What an injected fault does at its call site.</summary>
-public enum FaultKind
+internal enum FaultKind
 {
     /// <summary>The call fails with an exception (what a driver or repository throws when its storage errs).</summary>
     Throw,
@@ -20,7 +20,7 @@ public enum FaultKind
 }
 
 /// <summary>Where around the wrapped call the fault strikes.</summary>
-public enum FaultPhase
+internal enum FaultPhase
 {
     /// <summary>Before the real call: nothing was done.</summary>
     Before,
@@ -35,7 +35,7 @@ public enum FaultPhase
 /// only control calls (not reads, writes or chunk transfers) made after the first fault struck, which is how
 /// compensation's call sites are numbered reproducibly even while parallel data transfers wind down.
 /// </summary>
-public sealed record FaultInjection(int Call, FaultPhase Phase, FaultKind Kind)
+internal sealed record FaultInjection(int Call, FaultPhase Phase, FaultKind Kind)
 {
     /// <inheritdoc />
     public override string ToString() => $"{Kind} {Phase.ToString().ToLowerInvariant()} call #{Call}";
@@ -46,7 +46,7 @@ public sealed record FaultInjection(int Call, FaultPhase Phase, FaultKind Kind)
 /// <param name="Site">The call site: "Backend.CreateSnapshot", "Store.PutChunk", ...</param>
 /// <param name="IsData">True for data transfers (reads, writes, chunk puts and reads), which run in parallel.</param>
 /// <param name="AfterFirstFault">Its number among control calls made after the first fault struck (0 when none had).</param>
-public sealed record ObservedCall(int Number, string Site, bool IsData, int AfterFirstFault);
+internal sealed record ObservedCall(int Number, string Site, bool IsData, int AfterFirstFault);
 
 /// <summary>
 /// Counts the calls the engine makes into a <see cref="FaultInjectingDriver"/> and a
@@ -55,7 +55,7 @@ public sealed record ObservedCall(int Number, string Site, bool IsData, int Afte
 /// engine gains later is covered without anyone listing it. Thread-safe: a copy reads and stores chunks on
 /// several threads.
 /// </summary>
-public sealed class FaultPlan
+internal sealed class FaultPlan
 {
     private readonly object gate = new();
     private readonly List<ObservedCall> calls = new();

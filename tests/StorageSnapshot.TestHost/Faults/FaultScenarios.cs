@@ -12,7 +12,7 @@ namespace StorageSnapshot.TestHost.Faults;
 /// &lt;message&gt; (exit code 1), or RAW &lt;exception type&gt; &lt;message&gt; (exit code 2) for an exception that is not a
 /// StorageSnapshotException, which the engine must never let escape.
 /// </summary>
-public static class FaultScenarios
+internal static class FaultScenarios
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -9,7 +9,7 @@ namespace StorageSnapshot.Engine.Drivers.Directory;
 /// real space-efficient snapshot store with exact changed ranges. The layout is described on
 /// <see cref="DirectoryLayout"/>.
 /// </summary>
-public sealed class DirectoryDriver : IStorageDriver
+internal sealed class DirectoryDriver : IStorageDriver
 {
     /// <summary>The registry name.</summary>
     public const string DriverName = "directory";

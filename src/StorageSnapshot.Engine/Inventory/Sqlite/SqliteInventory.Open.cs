@@ -3,7 +3,7 @@ using StorageSnapshot.Engine.Inventory.Sqlite.Migrations;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public sealed partial class SqliteInventory
+internal sealed partial class SqliteInventory
 {
     /// <summary>How long a writer waits for another process's transaction before InventoryUnavailable.</summary>
     public static readonly TimeSpan DefaultBusyTimeout = TimeSpan.FromSeconds(10);

@@ -8,7 +8,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 /// One connection per instance; reads take it briefly, a transaction holds it until disposed. Open one per
 /// command with <see cref="OpenAsync(string, CancellationToken)"/>.
 /// </summary>
-public sealed partial class SqliteInventory : SqliteInventoryReader, ISnapshotInventory
+internal sealed partial class SqliteInventory : SqliteInventoryReader, ISnapshotInventory
 {
     // The transaction the current async flow has open, so that a read through the inventory from inside it runs
     // in it (instead of waiting for the connection the flow itself holds) and a nested Begin fails at once.

@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     private protected const string SecondaryStorageColumns = "name, kind, path, chunk_size, compression, registered, repository_id";
 

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     private protected const string EventColumns =
         "sequence, time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message";

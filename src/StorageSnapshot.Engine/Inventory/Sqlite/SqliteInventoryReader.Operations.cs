@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     private protected const string OperationColumns =
         "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details";

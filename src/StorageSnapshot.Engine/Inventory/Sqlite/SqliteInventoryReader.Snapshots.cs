@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 // Snapshots are the one record type listed by the thousand: read through raw statements (SnapshotRows).
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     /// <inheritdoc />
     public async Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     private protected const string VolumeColumns =
         "id, backend, name, size, state, location, driver_ref, created, created_from_snapshot_id, head_snapshot_id, error";

@@ -7,7 +7,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 /// transaction) and its transaction (reads that see the transaction's own writes). Split by record type into
 /// partial files; a new record type adds its own SqliteInventoryReader.X.cs and SqliteInventoryTransaction.X.cs.
 /// </summary>
-public abstract partial class SqliteInventoryReader : IInventoryReader
+internal abstract partial class SqliteInventoryReader : IInventoryReader
 {
     private protected SqliteInventoryReader(SqliteSession session) => Session = session;
 

@@ -3,7 +3,7 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Secondary.Copy;
 
 /// <summary>What to copy, and what is already known about it.</summary>
-public sealed record CopyRequest
+internal sealed record CopyRequest
 {
     /// <summary>The snapshot's bytes.</summary>
     public required IBlockReader Source { get; init; }
@@ -28,7 +28,7 @@ public sealed record CopyRequest
 }
 
 /// <summary>What a copy did.</summary>
-public sealed record CopyResult
+internal sealed record CopyResult
 {
     /// <summary>The committed copy.</summary>
     public required CopyManifest Manifest { get; init; }

@@ -16,7 +16,7 @@ namespace StorageSnapshot.Engine.Secondary.Copy;
 /// committed copy and returns that (<see cref="CopyResult.AlreadyCopied"/>); copies of different snapshots run
 /// side by side and share chunks through put-if-absent.
 /// </summary>
-public sealed class SnapshotCopier
+internal sealed class SnapshotCopier
 {
     private readonly IChunkStore _store;
     private readonly TransferOptions _options;

@@ -10,7 +10,7 @@ namespace StorageSnapshot.Engine.Secondary.Maintenance;
 /// grace period additionally protects chunks on shares where locks are unreliable (a copy touches every chunk
 /// it reuses). If any manifest cannot be read nothing is deleted: its references are unknown.
 /// </summary>
-public sealed class ChunkCollector
+internal sealed class ChunkCollector
 {
     /// <summary>The default grace period: a day.</summary>
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromHours(24);
@@ -104,4 +104,4 @@ public sealed class ChunkCollector
 /// <param name="BytesFreed">Their stored size.</param>
 /// <param name="ChunksKeptInGrace">Unreferenced chunks kept because they are younger than the grace period.</param>
 /// <param name="TemporaryFilesDeleted">Stale temporary files deleted.</param>
-public sealed record CollectionResult(int ChunksDeleted, long BytesFreed, int ChunksKeptInGrace, int TemporaryFilesDeleted);
+internal sealed record CollectionResult(int ChunksDeleted, long BytesFreed, int ChunksKeptInGrace, int TemporaryFilesDeleted);

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
 /// <summary>Chunk and image digests: lowercase hex SHA-256.</summary>
-public static class ChunkDigest
+internal static class ChunkDigest
 {
     private static readonly ConcurrentDictionary<int, string> ZeroDigests = new();
 

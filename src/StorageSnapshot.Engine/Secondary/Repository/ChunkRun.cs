@@ -7,7 +7,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// A chunk list is read and written as a stream of these, in image order, so that nothing ever holds one entry
 /// per chunk of the volume: a 64 TiB volume that is mostly holes is a handful of runs.
 /// </summary>
-public readonly record struct ChunkRun
+internal readonly record struct ChunkRun
 {
     private ChunkRun(long firstIndex, long count, string? digest)
     {

@@ -10,7 +10,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// chunk, reused or new), so any copy can be removed without touching another, and the repository alone is enough
 /// to rebuild the inventory's copy records.
 /// </summary>
-public sealed record CopyManifest
+internal sealed record CopyManifest
 {
     /// <summary>The manifest format version this code writes (2: a header line and a streamed chunk list).</summary>
     public const int CurrentVersion = 2;
@@ -71,7 +71,7 @@ public sealed record CopyManifest
 }
 
 /// <summary>The identity of the snapshot a copy was made from.</summary>
-public sealed record CopySource
+internal sealed record CopySource
 {
     /// <summary>Backend name.</summary>
     [JsonProperty("backend")]
@@ -110,7 +110,7 @@ public sealed record CopySource
 }
 
 /// <summary>The figures of one copy run.</summary>
-public sealed record CopyStatistics
+internal sealed record CopyStatistics
 {
     /// <summary>Bytes read from the snapshot.</summary>
     [JsonProperty("bytesRead")]

@@ -19,7 +19,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// Every file appears under its final name only complete and flushed (write to tmp/, fsync, rename), so a
 /// SIGKILL or power cut leaves at worst stray files in tmp/, never a short chunk or manifest.
 /// </summary>
-public sealed class FileSystemChunkStore : IChunkStore
+internal sealed class FileSystemChunkStore : IChunkStore
 {
     /// <summary>Name of the format file at the repository root.</summary>
     public const string FormatFileName = "repository.json";

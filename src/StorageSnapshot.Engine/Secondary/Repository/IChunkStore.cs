@@ -10,7 +10,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// with <see cref="ErrorIds.SecondaryStorageFailed"/> naming the cause (full, permission denied, gone).
 /// All members are thread-safe.
 /// </summary>
-public interface IChunkStore : IAsyncDisposable
+internal interface IChunkStore : IAsyncDisposable
 {
     /// <summary>The repository's format (chunk size, encoding).</summary>
     RepositoryFormat Format { get; }
@@ -96,10 +96,10 @@ public interface IChunkStore : IAsyncDisposable
 }
 
 /// <summary>A chunk as stored: its digest, the bytes it takes, and when it was last written or reused.</summary>
-public sealed record StoredChunk(string Digest, long StoredBytes, DateTime LastUsedUtc);
+internal sealed record StoredChunk(string Digest, long StoredBytes, DateTime LastUsedUtc);
 
 /// <summary>A chunk is missing or cannot be decoded.</summary>
-public sealed class ChunkUnreadableException : IOException
+internal sealed class ChunkUnreadableException : IOException
 {
     /// <summary>Creates the error.</summary>
     public ChunkUnreadableException(string digest, string message, Exception? inner = null) : base(message, inner)

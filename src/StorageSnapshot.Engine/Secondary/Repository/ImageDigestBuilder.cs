@@ -9,7 +9,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// data: 32 bytes hashed per chunk, 0.4–0.8 s of one core for the 16.8 million chunks of 64 TiB in 4 MiB chunks — kept so that
 /// the digest means the same in every manifest version and can be checked outside the module.
 /// </summary>
-public sealed class ImageDigestBuilder : IDisposable
+internal sealed class ImageDigestBuilder : IDisposable
 {
     private const int ZeroBlockDigests = 256;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

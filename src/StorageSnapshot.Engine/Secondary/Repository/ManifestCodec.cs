@@ -24,7 +24,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// Version 1 (one JSON line listing every chunk, then the same trailer over that line) is still read
 /// (<see cref="ManifestV1Parser"/>), never written.
 /// </summary>
-public static class ManifestCodec
+internal static class ManifestCodec
 {
     /// <summary>The first word of a version-2-or-later manifest.</summary>
     internal const string Magic = "storagesnapshot-manifest";

@@ -8,7 +8,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// created. It fixes everything a reader must know before it can read a chunk: the format version, the chunk
 /// size and the chunk encoding.
 /// </summary>
-public sealed record RepositoryFormat
+internal sealed record RepositoryFormat
 {
     /// <summary>The value of <see cref="Kind"/>, so a stray JSON file is not mistaken for a repository.</summary>
     public const string RepositoryKind = "storagesnapshot-repository";

@@ -65,7 +65,7 @@ internal static class SecondaryStorageErrors
 }
 
 /// <summary>Secondary storage has no space left (ENOSPC, or the quota is exhausted). Nothing was committed.</summary>
-public sealed class SecondaryStorageFullException : StorageSnapshotException
+internal sealed class SecondaryStorageFullException : StorageSnapshotException
 {
     /// <summary>Creates the error.</summary>
     public SecondaryStorageFullException(string message, string root, string what, Exception? inner)

@@ -7,7 +7,7 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// volume's size. Consecutive zero chunks are merged into one run as they come. Also computes the image digest
 /// and the counts the header needs. Disposing deletes the file. Not thread-safe: one writer adds in order.
 /// </summary>
-public sealed class StagedChunkList : IAsyncDisposable
+internal sealed class StagedChunkList : IAsyncDisposable
 {
     private readonly FileStream _file;
     private readonly ImageDigestBuilder _image;

@@ -13,7 +13,7 @@ namespace StorageSnapshot.Engine.Secondary.Restore;
 /// with the half-written target is the caller's decision (<see cref="VolumeRestore"/> deletes a new volume or
 /// reverts an in-place target to its safety snapshot).
 /// </summary>
-public sealed class CopyRestorer
+internal sealed class CopyRestorer
 {
     private readonly IChunkStore _store;
     private readonly TransferOptions _options;
@@ -156,7 +156,7 @@ public sealed class CopyRestorer
 /// <param name="Manifest">The copy restored.</param>
 /// <param name="BytesRead">Bytes read from the repository (zero chunks are not read).</param>
 /// <param name="Duration">Wall-clock duration.</param>
-public sealed record RestoreResult(CopyManifest Manifest, long BytesRead, TimeSpan Duration)
+internal sealed record RestoreResult(CopyManifest Manifest, long BytesRead, TimeSpan Duration)
 {
     /// <summary>Image bytes restored per second.</summary>
     public double BytesPerSecond => Duration.TotalSeconds > 0 ? Manifest.TotalBytes / Duration.TotalSeconds : 0;

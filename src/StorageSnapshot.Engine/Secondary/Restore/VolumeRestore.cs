@@ -18,7 +18,7 @@ namespace StorageSnapshot.Engine.Secondary.Restore;
 /// (benchmarks). The cmdlets go through the journaled operations RestoreIntoNewVolumeOperation and
 /// RestoreInPlaceOperation, which use <see cref="CopyRestorer"/> and <see cref="OverwriteAsync"/>.
 /// </summary>
-public sealed class VolumeRestore
+internal sealed class VolumeRestore
 {
     private readonly IChunkStore _store;
     private readonly TransferOptions _options;

@@ -12,7 +12,7 @@ namespace StorageSnapshot.Engine.Secondary.Verify;
 /// lies in the snapshot's holes, so reading it would prove nothing and take as long as the volume is large).
 /// Reports every mismatch rather than stopping at the first. The chunk list is streamed, never held.
 /// </summary>
-public sealed class CopyVerifier
+internal sealed class CopyVerifier
 {
     private readonly IChunkStore _store;
     private readonly TransferOptions _options;
@@ -173,7 +173,7 @@ public sealed class CopyVerifier
 /// <param name="BytesChecked">Stored bytes re-read and re-hashed.</param>
 /// <param name="Mismatches">Every problem found, one sentence each; empty when the copy is sound.</param>
 /// <param name="Duration">Wall-clock duration.</param>
-public sealed record CopyVerification(string CopyId, CopyManifest? Manifest, long ChunksChecked, long BytesChecked, IReadOnlyList<string> Mismatches, TimeSpan Duration)
+internal sealed record CopyVerification(string CopyId, CopyManifest? Manifest, long ChunksChecked, long BytesChecked, IReadOnlyList<string> Mismatches, TimeSpan Duration)
 {
     /// <summary>True when nothing is wrong.</summary>
     public bool IsValid => Mismatches.Count == 0;
