@@ -12,7 +12,7 @@ namespace StorageSnapshot.Engine.Tests.Drivers.Btrfs;
 /// for objects removed behind its back).
 /// </summary>
 [IntegrationRequirements(needsRoot: true, "mkfs.btrfs", "losetup", "mount")]
-public sealed partial class BtrfsDriverContractTests(BtrfsLoopFixture btrfs) : DriverContractTests, IClassFixture<BtrfsLoopFixture>
+public sealed partial class BtrfsDriverTests(BtrfsLoopFixture btrfs) : DriverContractTests, IClassFixture<BtrfsLoopFixture>
 {
     private string? directory;
 
