@@ -14,6 +14,7 @@ public sealed class DriverRegistry
         var registry = new DriverRegistry();
         registry.Add(new Directory.DirectoryDriver());
         registry.Add(new Btrfs.BtrfsDriver());
+        registry.Add(new Qcow2.Qcow2Driver());
         return registry;
     }
 
