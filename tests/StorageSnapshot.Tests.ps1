@@ -1,7 +1,9 @@
 #Requires -Version 7.4
 <#
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
-    does), keep the inventory in TestDrive:, and drive a `directory` backend that lives in TestDrive: too.
+    does), keep the inventory in TestDrive:, and drive a `lab` backend of the kind $env:STORAGESNAPSHOT_TEST_BACKEND_KIND
+    names (tests/TestBackends.ps1: `directory` in TestDrive: by default; tests/run.sh runs this file once more on
+    `btrfs` and `qcow2`).
     Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
     the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
     gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
@@ -27,28 +29,24 @@ BeforeAll {
     $env:STORAGESNAPSHOT_HOME = Join-Path $TestDrive 'inventory'
     Import-Module $script:Manifest -Force
 
-    $script:VolumeFolder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'volumes')).FullName
-    Register-StorageBackend -Name lab -Driver directory -Property @{ Path = $script:VolumeFolder }
+    . (Join-Path $PSScriptRoot 'TestBackends.ps1')
+    $script:BackendKind = Get-TestBackendKind
+    $script:BackendFolder = New-TestBackendFolder -Kind $script:BackendKind -Under $TestDrive
+    $script:VolumeFolder = $script:BackendFolder.Path
+    Register-StorageBackend -Name lab -Driver $script:BackendKind -Property @{ Path = $script:VolumeFolder }
     foreach ($name in 'v1', 'v2', 'db01') {
         $null = New-StorageVolume -Backend lab -Name $name -SizeBytes 1MB
     }
 
     function Set-VolumeText([string] $Volume, [string] $Text) {
         $path = (Get-StorageVolume $Volume -Backend lab).Location
-        $bytes = [Text.Encoding]::UTF8.GetBytes($Text.PadRight(64))
-        $stream = [IO.File]::Open($path, 'Open', 'Write')
-        try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+        Write-TestVolumeBytes -Kind $script:BackendKind -Location $path -Bytes ([Text.Encoding]::UTF8.GetBytes($Text.PadRight(64)))
     }
 
     function Get-VolumeText([string] $Volume) {
         $path = (Get-StorageVolume $Volume -Backend lab).Location
-        $stream = [IO.File]::OpenRead($path)
-        try {
-            $buffer = [byte[]]::new(64)
-            $null = $stream.Read($buffer, 0, 64)
-            [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
-        }
-        finally { $stream.Dispose() }
+        $buffer = Read-TestVolumeBytes -Kind $script:BackendKind -Location $path -Count 64
+        [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
     }
 
     # Runs a command in a fresh pwsh (same inventory) and returns everything it printed, host output included.
@@ -62,6 +60,7 @@ BeforeAll {
 AfterAll {
     Remove-Module StorageSnapshot -Force -ErrorAction SilentlyContinue
     $env:STORAGESNAPSHOT_HOME = $script:SavedHome
+    Remove-TestBackendFolder -Storage $script:BackendFolder.Storage
 }
 
 Describe 'Importing the module' {

@@ -1,0 +1,106 @@
+<#
+    The storage the Pester suite runs its `lab` backend on, by kind: tests/StorageSnapshot.Tests.ps1 reads the kind
+    from $env:STORAGESNAPSHOT_TEST_BACKEND_KIND (default 'directory'); tests/run.sh runs that file once more per kind
+    (suites Pester-<kind>). Dot-sourced by the test file and by tests/Invoke-Pester.ps1 (which skips a kind whose
+    prerequisites are missing, unless STORAGESNAPSHOT_INTEGRATION=required, when the run fails instead).
+    A kind is one entry of each function below: what it needs, how its backend folder is made and removed, and how a
+    test reads and writes a volume's first bytes through its Location.
+#>
+
+function Get-TestBackendKind {
+    if ($env:STORAGESNAPSHOT_TEST_BACKEND_KIND) { $env:STORAGESNAPSHOT_TEST_BACKEND_KIND } else { 'directory' }
+}
+
+# Why the kind cannot run here, or $null when it can.
+function Test-TestBackendPrerequisite([string] $Kind) {
+    $has = { param($tool) [bool](Get-Command $tool -CommandType Application -ErrorAction Ignore) }
+    switch ($Kind) {
+        'directory' { return $null }
+        'btrfs' {
+            if (-not $IsLinux) { return 'btrfs needs Linux' }
+            if ((& id -u) -ne '0') { return 'a btrfs loop filesystem needs root' }
+            foreach ($tool in 'losetup', 'mkfs.btrfs', 'mount', 'umount') { if (-not (& $has $tool)) { return "btrfs needs '$tool'" } }
+            return $null
+        }
+        'qcow2' {
+            if (-not $IsLinux) { return 'qcow2 needs Linux' }
+            foreach ($tool in 'qemu-img', 'qemu-io', 'qemu-nbd') { if (-not (& $has $tool)) { return "qcow2 needs '$tool' (apt install qemu-utils)" } }
+            return $null
+        }
+        default { return "unknown backend kind '$Kind' (known: directory, btrfs, qcow2)" }
+    }
+}
+
+# A new folder for the `lab` backend of $Kind; returns @{ Path; Storage } where Storage is what Remove-TestBackendFolder undoes.
+function New-TestBackendFolder([string] $Kind, [string] $Under) {
+    switch ($Kind) {
+        'btrfs' {
+            # A btrfs filesystem of its own on a loop device, named like every test loop file (CI's cleanup finds it).
+            $image = "/tmp/storagesnapshot-pester-btrfs-$([guid]::NewGuid().ToString('N')).img"
+            $mount = (New-Item -ItemType Directory -Path "/tmp/storagesnapshot-pester-mnt-$([guid]::NewGuid().ToString('N'))").FullName
+            $file = [IO.File]::Create($image); $file.SetLength(1GB); $file.Dispose()
+            $device = (& losetup -f --show $image).Trim()
+            & mkfs.btrfs -f -q $device | Out-Null
+            & mount $device $mount
+            if ($LASTEXITCODE -ne 0) { throw "mounting btrfs on $device failed" }
+            $path = (New-Item -ItemType Directory -Path (Join-Path $mount 'volumes')).FullName
+            return @{ Path = $path; Storage = @{ Image = $image; Device = $device; Mount = $mount } }
+        }
+        'qcow2' {
+            # Outside TestDrive:, which Pester empties of a Describe's files when it ends: a snapshot layer made in one
+            # Describe is a backing file of its volume in the next.
+            $folder = [IO.Directory]::CreateTempSubdirectory('storagesnapshot-pester-qcow2-').FullName
+            return @{ Path = $folder; Storage = @{ Folder = $folder } }
+        }
+        default {
+            return @{ Path = (New-Item -ItemType Directory -Path (Join-Path $Under 'volumes')).FullName; Storage = $null }
+        }
+    }
+}
+
+function Remove-TestBackendFolder([hashtable] $Storage) {
+    if (-not $Storage) { return }
+    if ($Storage.Folder) { Remove-Item -LiteralPath $Storage.Folder -Recurse -Force -ErrorAction Ignore; return }
+    # Subvolumes go with the filesystem: unmount (lazily if a handle is still open), detach, delete.
+    & umount $Storage.Mount 2>$null
+    if ($LASTEXITCODE -ne 0) { & umount -l $Storage.Mount 2>$null }
+    & losetup -d $Storage.Device 2>$null
+    Remove-Item -LiteralPath $Storage.Mount -Force -ErrorAction Ignore
+    Remove-Item -LiteralPath $Storage.Image -Force -ErrorAction Ignore
+}
+
+# Writes $Bytes at the start of the volume whose Location is $Location (guest bytes: through qemu-io for qcow2).
+function Write-TestVolumeBytes([string] $Kind, [string] $Location, [byte[]] $Bytes) {
+    if ($Kind -eq 'qcow2') {
+        $source = [IO.Path]::GetTempFileName()
+        try {
+            [IO.File]::WriteAllBytes($source, $Bytes)
+            $output = & qemu-io -f qcow2 -c "write -s $source 0 $($Bytes.Length)" $Location 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "qemu-io could not write to '$Location': $output" }
+        }
+        finally { Remove-Item -LiteralPath $source -Force }
+        return
+    }
+    $stream = [IO.File]::Open($Location, 'Open', 'Write')
+    try { $stream.Write($Bytes, 0, $Bytes.Length) } finally { $stream.Dispose() }
+}
+
+# Reads the first $Count bytes of the volume whose Location is $Location.
+function Read-TestVolumeBytes([string] $Kind, [string] $Location, [int] $Count) {
+    if ($Kind -eq 'qcow2') {
+        $target = Join-Path ([IO.Path]::GetTempPath()) "storagesnapshot-read-$([guid]::NewGuid().ToString('N')).raw"
+        try {
+            $output = & qemu-img dd -f qcow2 -O raw bs=$Count count=1 "if=$Location" "of=$target" 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "qemu-img dd could not read '$Location': $output" }
+            return [IO.File]::ReadAllBytes($target)[0..($Count - 1)]
+        }
+        finally { Remove-Item -LiteralPath $target -Force -ErrorAction Ignore }
+    }
+    $stream = [IO.File]::OpenRead($Location)
+    try {
+        $buffer = [byte[]]::new($Count)
+        $null = $stream.Read($buffer, 0, $Count)
+        return $buffer
+    }
+    finally { $stream.Dispose() }
+}
