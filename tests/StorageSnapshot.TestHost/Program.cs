@@ -8,11 +8,12 @@ return args.Length == 0
     {
         "orchestration" => await OrchestrationScenarios.RunAsync(args[1..]),
         "secondary" => await SecondaryScenarios.RunAsync(args[1..]),
+        "local-driver" => await LocalDriverScenarios.RunAsync(args[1..]),
         _ => Usage(),
     };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary> <scenario> [arguments]");
+    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|local-driver> <scenario> [arguments]");
     return 64;
 }
