@@ -60,7 +60,7 @@ function New-TestBackendFolder([string] $Kind, [string] $Under) {
 
 function Remove-TestBackendFolder([hashtable] $Storage) {
     if (-not $Storage) { return }
-    if ($Storage.Folder) { Remove-Item -LiteralPath $Storage.Folder -Recurse -Force -ErrorAction Ignore; return }
+    if ($Storage.ContainsKey('Folder')) { Remove-Item -LiteralPath $Storage.Folder -Recurse -Force -ErrorAction Ignore; return }
     # Subvolumes go with the filesystem: unmount (lazily if a handle is still open), detach, delete.
     & umount $Storage.Mount 2>$null
     if ($LASTEXITCODE -ne 0) { & umount -l $Storage.Mount 2>$null }
