@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -31,6 +32,14 @@ public sealed record EngineOptions
     /// Windows, else AES-GCM with the key file $STORAGESNAPSHOT_SECRET_KEY_FILE or secrets.key in the home folder).
     /// </summary>
     public Secrets.ISecretStore? SecretStore { get; init; }
+
+    /// <summary>
+    /// Opens the repository of a registered secondary storage for a copy, a restore, a verification or a
+    /// removal; registration creates repositories itself. The default opens it through
+    /// <see cref="RegisteredRepository.OpenAsync"/> (which refuses a directory that now holds another repository);
+    /// the fault suite wraps the store to fail its calls.
+    /// </summary>
+    public Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = RegisteredRepository.OpenAsync;
 
     /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,

@@ -2,6 +2,8 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Operations.Changes;
+using StorageSnapshot.Engine.Operations.Journal;
 using StorageSnapshot.Engine.Secondary.Maintenance;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
@@ -41,44 +43,15 @@ public sealed partial class StorageSnapshotEngine
 
         var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Path));
         var existing = await FileSystemChunkStore.InspectAsync(path, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
-        await RequireRepositoryNotRegisteredAsync(path, existing?.Id, cancellationToken).ConfigureAwait(false);
+        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(Inventory, path, existing?.Id, cancellationToken).ConfigureAwait(false);
         var action = existing is null
             ? $"Create a repository ({format.ChunkSize} byte chunks, compression {format.Compression.ToString().ToLowerInvariant()}) and register it as secondary storage"
             : "Register the existing repository as secondary storage";
         if (!context.ShouldProcess($"secondary storage '{name}' at {path}", action)) return null;
 
-        await using var store = await FileSystemChunkStore.OpenOrCreateAsync(path, format, cancellationToken, request.CreateDirectory).ConfigureAwait(false);
-        await RequireRepositoryNotRegisteredAsync(path, store.Format.Id, cancellationToken).ConfigureAwait(false);
-        var storage = new SecondaryStorage
-        {
-            Name = name,
-            Path = path,
-            RepositoryId = store.Format.Id,
-            ChunkSizeBytes = store.Format.ChunkSize,
-            Compression = store.Format.Compression.ToString().ToLowerInvariant(),
-            RegisteredUtc = DateTime.UtcNow,
-        };
-        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.InsertSecondaryStorageAsync(storage, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Verbose(context, $"Registered secondary storage '{name}' at {path} ({store.Format.ChunkSize} byte chunks, compression {storage.Compression}, repository {store.Format.Id}).");
+        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, path, format, request.CreateDirectory), context).ConfigureAwait(false);
+        Verbose(context, $"Registered secondary storage '{name}' at {path} ({storage.ChunkSizeBytes} byte chunks, compression {storage.Compression.ToString().ToLowerInvariant()}, repository {storage.RepositoryId}).");
         return storage;
-    }
-
-    /// <summary>One repository, one registration: refuses a repository id or a path that is already registered.</summary>
-    private async Task RequireRepositoryNotRegisteredAsync(string path, string? repositoryId, CancellationToken cancellationToken)
-    {
-        foreach (var other in await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var samePath = string.Equals(Path.TrimEndingDirectorySeparator(other.Path), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-            var sameId = repositoryId is not null && string.Equals(other.RepositoryId, repositoryId, StringComparison.OrdinalIgnoreCase);
-            if (samePath || sameId)
-            {
-                throw EngineErrors.AlreadyExists(
-                    $"The repository at '{path}' is already registered as secondary storage '{other.Name}'" + (sameId && !samePath ? $" (same repository id {repositoryId}, at '{other.Path}')." : "."),
-                    other.Name);
-            }
-        }
     }
 
     /// <summary>Get-SecondaryStorage: by name pattern (all when null); a plain name that matches nothing → SecondaryStorageNotFound via the sink.</summary>
@@ -95,10 +68,7 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(context);
         var storage = await RequireSecondaryStorageAsync(name, context.CancellationToken).ConfigureAwait(false);
         if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", "Unregister secondary storage (its data stays)")) return false;
-        await using var transaction = await Inventory.BeginAsync(context.CancellationToken).ConfigureAwait(false);
-        await transaction.DeleteSecondaryStorageAsync(storage.Name, context.CancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
-        return true;
+        return await runner.ApplyAsync(new UnregisterSecondaryStorageChange(storage), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -122,7 +92,7 @@ public sealed partial class StorageSnapshotEngine
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
             return null;
-        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync);
+        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync, Options.OpenRepository);
         return await runner.RunAsync(operation, context).ConfigureAwait(false);
     }
 
@@ -200,56 +170,15 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-
-        IDriverBackend? session = null;
-        IBlockReader? source = null;
-        try
+        CopyCheck.Source? source = null;
+        if (compareWithSource)
         {
-            if (compareWithSource)
-            {
-                var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
-                               ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
-                var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
-                var driver = DriverOf(backend);
-                var properties = Secrets.Reveal(backend);
-                try
-                {
-                    session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
-                {
-                    var secretValues = BackendSecrets.SecretValues(driver, properties);
-                    throw new DriverFailedException($"Driver '{backend.Driver}' failed to open backend '{backend.Name}' to compare copy {copy.Id} with its snapshot: {SecretText.Mask(e.Message, secretValues)}",
-                        copy, SecretText.Scrub(e, secretValues));
-                }
-                source = await session.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
-            }
-            var verification = await new CopyVerifier(store).VerifyAsync(copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);
-            foreach (var mismatch in verification.Mismatches)
-                context.Output.WriteError(new CopyCorruptException($"Copy {copy.Id} on '{storage.Name}': {mismatch}", new[] { mismatch }, copy));
-            return new SnapshotCopyTest
-            {
-                CopyId = copy.Id,
-                Destination = copy.Destination,
-                Snapshot = copy.Snapshot,
-                Volume = copy.Volume,
-                SnapshotId = copy.SnapshotId,
-                VolumeId = copy.VolumeId,
-                Backend = copy.Backend,
-                Valid = verification.IsValid,
-                ComparedWithSource = compareWithSource,
-                ChunksChecked = verification.ChunksChecked,
-                BytesChecked = verification.BytesChecked,
-                Duration = verification.Duration,
-                Mismatches = verification.Mismatches,
-            };
+            var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
+                           ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
+            var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
+            source = new CopyCheck.Source(snapshot, backend, DriverOf(backend), Secrets.Reveal(backend));
         }
-        finally
-        {
-            source?.Dispose();
-            if (session is not null) await session.DisposeAsync().ConfigureAwait(false);
-        }
+        return await CopyCheck.RunAsync(copy, storage, source, Options.OpenRepository, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -266,21 +195,47 @@ public sealed partial class StorageSnapshotEngine
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
 
         await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-        await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
-        await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        IChunkStore store;
         try
         {
-            var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
-            Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
         }
-        catch (ConflictException busy)
+        catch (Exception e) when (e is StorageSnapshotException or OperationCanceledException)
         {
-            context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            // Nothing was deleted: the copy keeps the state it had (the fault suite found it left Removing).
+            await UpdateCopyStateAsync(copy, CancellationToken.None).ConfigureAwait(false);
+            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled before anything was deleted.", copy);
+            throw;
+        }
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: remove the copy again to finish.", copy);
+            }
+            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            try
+            {
+                var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
+                Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
+            }
+            catch (ConflictException busy)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                context.Output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was cancelled; the next removal collects them.");
+            }
         }
         return true;
     }
@@ -314,7 +269,7 @@ public sealed partial class StorageSnapshotEngine
             CollectionResult collected;
             try
             {
-                await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+                await using var store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
                 // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
                 collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, Options.LockTimeout, context.Output, cancellationToken).ConfigureAwait(false);
             }
@@ -324,7 +279,8 @@ public sealed partial class StorageSnapshotEngine
                     $"Secondary storage '{storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({busy.Message})",
                     storage, ErrorKind.ResourceBusy)
                 {
-                    RecommendedAction = "Run Remove-SnapshotCopy -Failed again when those copies have finished.",
+                    RecommendedAction = "Free the space of the failed copies again when those copies have finished.",
+                    Hint = ErrorHint.RetryFailedCopiesRemoval(storage.Name),
                 });
                 continue;
             }
@@ -344,15 +300,9 @@ public sealed partial class StorageSnapshotEngine
                     await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
                     forgotten++;
                 }
-                await transaction.AppendEventAsync(new StorageEvent
-                {
-                    TimeUtc = DateTime.UtcNow,
-                    Kind = "secondary.failed-copies-removed",
-                    TargetType = "SecondaryStorage",
-                    TargetId = storage.Name,
-                    Bytes = collected.BytesFreed,
-                    Message = $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s); deleted {collected.ChunksDeleted} unreferenced chunk(s), {collected.BytesFreed} bytes.",
-                }, CancellationToken.None).ConfigureAwait(false);
+                await transaction.AppendEventAsync(StorageEvents.Of(EventKind.FailedCopiesRemoved, EventSubject.OfSecondaryStorage(storage.Name),
+                    $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s); deleted {collected.ChunksDeleted} unreferenced chunk(s), {collected.BytesFreed} bytes.",
+                    collected.BytesFreed), CancellationToken.None).ConfigureAwait(false);
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             Verbose(context, $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s), deleted {collected.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(collected.BytesFreed)}.");
@@ -379,7 +329,8 @@ public sealed partial class StorageSnapshotEngine
                      ?? throw new ObjectNotFoundException(ErrorIds.VolumeNotFound,
                          $"Volume '{copy.Volume}' on backend '{copy.Backend}' (id {copy.VolumeId}), the volume copy {copy.Id} was taken from, no longer exists: the copy cannot be restored in place.", copy)
                      {
-                         RecommendedAction = $"Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id {copy.Id}).",
+                         RecommendedAction = $"Restore copy {copy.Id} into a new volume instead.",
+                         Hint = ErrorHint.RestoreIntoNewVolume(copy.Id),
                      };
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Volume(volume));
@@ -392,7 +343,7 @@ public sealed partial class StorageSnapshotEngine
                 $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
             return null;
 
-        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage), volume, context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage, Options.OpenRepository), volume, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -429,7 +380,7 @@ public sealed partial class StorageSnapshotEngine
         var now = DateTime.UtcNow;
         var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = copy.SizeBytes, CreatedUtc = now };
         Verbose(context, $"Restoring copy {copy.Id} into the new {target}.");
-        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage), context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage, Options.OpenRepository), context.Output), context).ConfigureAwait(false);
     }
 
     private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)

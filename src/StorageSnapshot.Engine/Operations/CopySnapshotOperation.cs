@@ -22,16 +22,19 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private readonly IOperationOutput output;
     private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
     private readonly CopyCounters counters = new();
+    private readonly Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository;
     private SnapshotCopy copy;
     private CopyResult? result;
     private DateTime? startedUtc;
 
     /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
+    /// <param name="openRepository">Opens the destination's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
     public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
-        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot)
+        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository)
         : base(volume.Backend, volume.Name)
     {
         this.findSnapshot = findSnapshot;
+        this.openRepository = openRepository;
         this.snapshot = snapshot;
         this.storage = storage;
         this.full = full;
@@ -54,19 +57,15 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private static DateTime ToMilliseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     public override OperationKind Kind => OperationKind.CopyToSecondary;
-    public override string TargetType => "Copy";
+    public override TargetKind TargetKind => TargetKind.Copy;
     public override string TargetId => copy.Id;
     public override string TargetDescription => $"copy of {TargetNames.Snapshot(snapshot)} on secondary storage '{storage.Name}'";
     public override string Verb => "copy the snapshot to secondary storage";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.ReadSnapshot;
-    public override string EventPrefix => "copy";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["snapshotId"] = snapshot.Id,
-        ["destination"] = storage.Name,
-        ["repository"] = storage.Path,
-    };
+    public override string? Destination => storage.Name;
+
+    public override OperationDetails Details => new CopyToSecondaryDetails { SnapshotId = snapshot.Id, Destination = storage.Name, Repository = storage.Path };
 
     public override async Task<PhaseOneOutcome<SnapshotCopy>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -98,7 +97,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
         startedUtc = DateTime.UtcNow;
-        await using var store = await RegisteredRepository.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+        await using var store = await openRepository(storage, cancellationToken).ConfigureAwait(false);
         var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
         // Counted, so that a failed or stopped copy records what it really stored (and a rerun reuses); the
@@ -129,8 +128,9 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             : $"Kept on '{storage.Name}': {counters.ChunksStored} chunk(s), {counters.BytesStored} bytes, recorded on copy {copy.Id} (Failed); " +
               "no copy is visible until one completes.";
 
-    public override string? HowToResume =>
-        $"Run the same Copy-SnapshotToSecondary again (snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}'): it resumes copy {copy.Id} and reuses every chunk already stored.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Copy snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}' again: that resumes copy {copy.Id} and reuses every chunk already stored.",
+            ErrorHint.RerunCopy(snapshot.Name, snapshot.Volume, storage.Name, copy.Id));
 
     /// <summary>
     /// The base of an incremental copy: the newest committed copy in this repository of an older snapshot of

@@ -8,7 +8,8 @@ namespace StorageSnapshot.Engine.Operations;
 /// re-check and the journal facts naming it. The copy is not guarded by the volume lock (Remove-SnapshotCopy and
 /// Unregister-SecondaryStorage take none), so phase one re-reads both before anything is written.
 /// </summary>
-internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage)
+/// <param name="OpenRepository">Opens the copy's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
+internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository)
 {
     /// <summary>Throws unless the copy is still recorded Copied and its secondary storage still registered.</summary>
     public async Task RecheckAsync(IInventoryTransaction transaction, CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
     /// <summary>Opens the repository and reads the copy's manifest (checksum-verified: CopyCorrupt when it is damaged).</summary>
     public async Task<(IChunkStore Store, CopyManifest Manifest)> OpenAsync(CancellationToken cancellationToken)
     {
-        var store = await RegisteredRepository.OpenAsync(Storage, cancellationToken).ConfigureAwait(false);
+        var store = await OpenRepository(Storage, cancellationToken).ConfigureAwait(false);
         try
         {
             return (store, await store.ReadManifestAsync(Copy.Id, cancellationToken).ConfigureAwait(false));
@@ -36,15 +37,15 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
         }
     }
 
-    /// <summary>Adds the journal facts naming the copy to <paramref name="details"/>.</summary>
-    public Dictionary<string, string> AddTo(Dictionary<string, string> details)
+    /// <summary>The journal facts naming the copy, for a restore in <paramref name="mode"/>.</summary>
+    public RestoreFromCopyDetails Details(RestoreMode mode) => new()
     {
-        details["copyId"] = Copy.Id;
-        details["copySnapshotId"] = Copy.SnapshotId;
-        details["destination"] = Storage.Name;
-        details["repository"] = Storage.Path;
-        return details;
-    }
+        Mode = mode,
+        CopyId = Copy.Id,
+        CopySnapshotId = Copy.SnapshotId,
+        Destination = Storage.Name,
+        Repository = Storage.Path,
+    };
 
     /// <summary>The copy in words, for messages.</summary>
     public string Description => $"copy {Copy.Id} of snapshot '{Copy.Snapshot}' on '{Storage.Name}'";

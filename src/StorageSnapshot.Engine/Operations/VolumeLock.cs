@@ -4,7 +4,7 @@ using System.Text;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// An exclusive lock on one volume, shared by every process on the host: an OS file lock on a file in the
+/// An exclusive lock on one volume (or one secondary storage, <see cref="KeyForSecondaryStorage"/>), shared by every process on the host: an OS file lock on a file in the
 /// engine's lock directory. On Linux and macOS .NET takes <c>flock(LOCK_EX | LOCK_NB)</c> when a file is opened
 /// with <see cref="FileShare.None"/>; on Windows the share mode itself excludes other openers. Either way the
 /// kernel drops the lock when the process dies — no row or file is ever left "locked" by a crash.
@@ -34,6 +34,12 @@ internal sealed class VolumeLock : IDisposable
 
     /// <summary>The key of a volume: backend and volume name, case-insensitive like the names themselves.</summary>
     public static string KeyFor(string backend, string volume) => $"{backend}/{volume}".ToLowerInvariant();
+
+    /// <summary>
+    /// The key of a secondary storage, which operations on the storage alone (a copy removal) hold: '@' cannot
+    /// start a backend name, so it never equals a volume's key.
+    /// </summary>
+    public static string KeyForSecondaryStorage(string name) => $"@secondary/{name}".ToLowerInvariant();
 
     /// <summary>
     /// The lock file's name for <paramref name="key"/>: a readable part (characters outside [a-z0-9_-]

@@ -49,7 +49,7 @@ public sealed class Qcow2Driver : IStorageDriver
             new PropertyDefinition(
                 CloneModeProperty,
                 PropertyType.String,
-                "How New-StorageVolume -FromSnapshot makes a clone: 'thin' (the default: a new image backed by the snapshot, made in milliseconds; the snapshot can still be deleted, its layer is then merged into the clone) or 'full' (a standalone copy of the snapshot's data, made with qemu-img convert).",
+                "How a clone of a snapshot is made: 'thin' (the default: a new image backed by the snapshot, made in milliseconds; the snapshot can still be deleted, its layer is then merged into the clone) or 'full' (a standalone copy of the snapshot's data, made with qemu-img convert).",
                 DefaultValue: "thin",
                 Validate: value => value.Trim().ToLowerInvariant() is "thin" or "full" ? null : $"must be 'thin' or 'full'; got '{value}'.",
                 Canonicalize: value => value.Trim().ToLowerInvariant())));
