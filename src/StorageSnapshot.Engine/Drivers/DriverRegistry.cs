@@ -13,6 +13,7 @@ public sealed class DriverRegistry
     {
         var registry = new DriverRegistry();
         registry.Add(new Directory.DirectoryDriver());
+        registry.Add(new CephRbd.CephRbdDriver());
         return registry;
     }
 
