@@ -62,8 +62,11 @@ install_packages() {
 # ---------------------------------------------------------------- processes
 program_of() { case $1 in mon.*) echo ceph-mon;; mgr.*) echo ceph-mgr;; osd.*) echo ceph-osd;; esac; }
 pid_of() { local f=$LAB/pids/$1.pid; [ -f "$f" ] && cat "$f" || true; }
-alive() {   # alive NAME: the recorded PID exists and is the expected program
-  local p; p=$(pid_of "$1"); [ -n "$p" ] && [ -d "/proc/$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$(program_of "$1")" ]
+alive() {   # alive NAME: the recorded PID is the expected program, running (a killed daemon may linger as a zombie)
+  local p state; p=$(pid_of "$1"); [ -n "$p" ] && [ -d "/proc/$p" ] || return 1
+  [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$(program_of "$1")" ] || return 1
+  state=$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 spawn() {   # spawn NAME COMMAND...: run in the foreground mode (-f), detached; record the PID
   local name=$1; shift

@@ -2,11 +2,12 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.CephRbd;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Tests.Infrastructure;
+using StorageSnapshot.TestHost;
 
 namespace StorageSnapshot.Engine.Tests.Drivers.CephRbd;
 
 /// <summary>
-/// A real engine (the default driver registry, as the cmdlets use it) with a ceph-rbd backend "ceph" in a fresh
+/// A real engine (the ceph-rbd driver, wrapped in a <see cref="HookedDriver"/>, and the directory driver) with a ceph-rbd backend "ceph" in a fresh
 /// namespace of the test pool, a temporary home and a folder for secondary storage. The admin key is given as a
 /// credential, so it is stored encrypted and revealed to the driver only. Everything is removed on dispose.
 /// </summary>
@@ -14,8 +15,9 @@ public sealed class CephEngineBed : IAsyncDisposable
 {
     public const string Backend = "ceph";
 
-    private CephEngineBed(string root, CephTestNamespace space, StorageSnapshotEngine engine, Dictionary<string, string> driverProperties)
+    private CephEngineBed(string root, CephTestNamespace space, StorageSnapshotEngine engine, Dictionary<string, string> driverProperties, HookedDriver driver)
     {
+        Driver = driver;
         Root = root;
         Space = space;
         Engine = engine;
@@ -23,6 +25,9 @@ public sealed class CephEngineBed : IAsyncDisposable
     }
 
     public string Root { get; }
+
+    /// <summary>The ceph-rbd driver the engine uses, wrapped so that a test can act before reads and writes.</summary>
+    public HookedDriver Driver { get; }
 
     public CephTestNamespace Space { get; }
 
@@ -38,7 +43,8 @@ public sealed class CephEngineBed : IAsyncDisposable
         CephTestCluster.Require();
         var root = System.IO.Directory.CreateTempSubdirectory("storagesnapshot-ceph-engine-").FullName;
         var space = await CephTestNamespace.CreateAsync("engine");
-        var engine = await StorageSnapshotEngine.OpenAsync(Options(root), CancellationToken.None);
+        var driver = new HookedDriver(new CephRbdDriver());
+        var engine = await StorageSnapshotEngine.OpenAsync(Options(root, driver), CancellationToken.None);
         var properties = CephTestCluster.Properties(space.Name, more);
         var given = properties.Where(p => p.Key is not ("User" or "Key")).ToDictionary(p => p.Key, p => (object?)p.Value);
         await engine.RegisterBackendAsync(new RegisterBackendRequest(Backend, CephRbdDriver.DriverName, given)
@@ -46,21 +52,21 @@ public sealed class CephEngineBed : IAsyncDisposable
             Credential = new BackendCredential("admin", CephTestCluster.AdminKey()),
         }, OperationContext.Unattended());
         properties["Key"] = CephTestCluster.AdminKey();
-        return new CephEngineBed(root, space, engine, properties);
+        return new CephEngineBed(root, space, engine, properties, driver);
     }
 
-    private static EngineOptions Options(string root) => new()
+    private static EngineOptions Options(string root, HookedDriver driver) => new()
     {
         HomeDirectory = Path.Combine(root, "home"),
         LockTimeout = TimeSpan.FromSeconds(10),
-        SecretStore = null,
+        Drivers = new DriverRegistry().Add(driver).Add(new Engine.Drivers.Directory.DirectoryDriver()),
     };
 
     /// <summary>Closes the engine and opens another on the same home (a new command).</summary>
     public async Task ReopenAsync()
     {
         await Engine.DisposeAsync();
-        Engine = await StorageSnapshotEngine.OpenAsync(Options(Root), CancellationToken.None);
+        Engine = await StorageSnapshotEngine.OpenAsync(Options(Root, Driver), CancellationToken.None);
     }
 
     public async Task<Volume> NewVolumeAsync(string name, long sizeBytes) =>
