@@ -13,13 +13,15 @@ internal sealed class CephRbdBackend : IDriverBackend
     /// <summary>Ceph's release number of Mimic, the first whose clients read clone format 2.</summary>
     private const int Mimic = 13;
 
+    private readonly CephSessionPool.Lease lease;
     private readonly CephSession session;
     private readonly string backendName;
 
-    public CephRbdBackend(string backendName, CephSession session)
+    public CephRbdBackend(string backendName, CephSessionPool.Lease lease)
     {
         this.backendName = backendName;
-        this.session = session;
+        this.lease = lease;
+        session = lease.Session;
     }
 
     private CephRbdSettings Settings => session.Settings;
@@ -183,27 +185,22 @@ internal sealed class CephRbdBackend : IDriverBackend
         return await Run(() =>
         {
             var format = Settings.CloneFormat != 0 ? Settings.CloneFormat : session.MinimumClientRelease() >= Mimic ? 2 : 1;
-            long size;
-            using (var parentImage = session.OpenImage(image, null, readOnly: false))
-            {
-                var entry = RbdImages.Snapshots(parentImage, parent, User).FirstOrDefault(s => s.Name == name);
-                if (entry.Name is null)
-                    throw new CephException(CephError.ENOENT, $"rbd_clone3 ({parent} → {location}) cannot start: the snapshot does not exist (removed outside StorageSnapshot?).");
-                size = entry.SizeBytes;
-                if (format == 1)
-                {
-                    CephError.Check(Librbd.rbd_snap_is_protected(parentImage, name, out var isProtected), "rbd_snap_is_protected", parent, User);
-                    var protect = isProtected != 0 ? 0 : Librbd.rbd_snap_protect(parentImage, name);
-                    if (protect != -CephError.EBUSY) CephError.Check(protect, "rbd_snap_protect", $"protect {parent} for a format-1 clone", User);
-                }
-            }
+            if (format == 1) ProtectForClone(image, name, parent);
             using var options = new RbdImageOptionsHandle();
             CephError.Check(Librbd.rbd_image_options_set_uint64(options, Librbd.ImageOptionCloneFormat, (ulong)format), "rbd_image_options_set_uint64", "clone_format");
             if (Settings.DataPool is { } dataPool)
                 CephError.Check(Librbd.rbd_image_options_set_string(options, Librbd.ImageOptionDataPool, dataPool), "rbd_image_options_set_string", "data_pool");
             var result = Librbd.rbd_clone3(session.Pool, image, name, session.Pool, newVolumeName, options);
             if (result == -CephError.EEXIST) throw AlreadyExists(newVolumeName, location);
+            if (result == -CephError.ENOENT)
+                throw new CephException(CephError.ENOENT, $"rbd_clone3 ({parent} → {location}) failed: ENOENT: the snapshot or its image does not exist (removed outside StorageSnapshot?).");
             CephError.Check(result, "rbd_clone3", $"clone {parent} as {location} (clone format {format})", User);
+            var size = snapshot.SizeBytes;
+            if (size <= 0)
+            {
+                using var child = session.OpenImage(newVolumeName, null, readOnly: true);
+                size = RbdImages.Size(child, location, User);
+            }
             return Volume(newVolumeName, size) with
             {
                 Details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["cloneFormat"] = format.ToString(System.Globalization.CultureInfo.InvariantCulture), ["parent"] = parent },
@@ -220,7 +217,7 @@ internal sealed class CephRbdBackend : IDriverBackend
             var handle = session.OpenImage(image, name, readOnly: true);
             try
             {
-                return (IBlockReader)new RbdSnapshotReader(handle, RbdImages.Size(handle, location, User), location, Settings);
+                return (IBlockReader)new RbdSnapshotReader(handle, RbdImages.Size(handle, location, User), location, Settings, lease.Observe);
             }
             catch
             {
@@ -254,7 +251,7 @@ internal sealed class CephRbdBackend : IDriverBackend
             var handle = session.OpenImage(image, null, readOnly: false);
             try
             {
-                return (IBlockWriter)new RbdVolumeWriter(handle, RbdImages.Size(handle, location, User), location, Settings);
+                return (IBlockWriter)new RbdVolumeWriter(handle, RbdImages.Size(handle, location, User), location, Settings, lease.Observe);
             }
             catch
             {
@@ -266,15 +263,24 @@ internal sealed class CephRbdBackend : IDriverBackend
 
     public ValueTask DisposeAsync()
     {
-        session.Dispose();
+        lease.Dispose();
         return ValueTask.CompletedTask;
     }
 
-    private Task<T> Run<T>(Func<T> call, string what, CancellationToken cancellationToken) =>
-        BlockingCall.RunAsync(_ => call(), what, Settings.Timeout, cancellationToken);
+    private Task<T> Run<T>(Func<T> call, string what, CancellationToken cancellationToken) => Run(_ => call(), what, cancellationToken);
 
-    private Task<T> Run<T>(Func<BlockingCall.Progress, T> call, string what, CancellationToken cancellationToken) =>
-        BlockingCall.RunAsync(call, what, Settings.Timeout, cancellationToken);
+    private async Task<T> Run<T>(Func<BlockingCall.Progress, T> call, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BlockingCall.RunAsync(call, what, Settings.Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CephException e)
+        {
+            lease.Observe(e);
+            throw;
+        }
+    }
 
     private DriverObject Volume(string image, long sizeBytes) => new()
     {
@@ -282,6 +288,22 @@ internal sealed class CephRbdBackend : IDriverBackend
         Location = Locations.Volume(Settings, image),
         SizeBytes = sizeBytes,
     };
+
+    /// <summary>
+    /// A format-1 clone needs its parent snapshot protected: protected here unless it is already (a look through a
+    /// read-only handle first, so that the common case does not take the image's exclusive lock).
+    /// </summary>
+    private void ProtectForClone(string image, string name, string parent)
+    {
+        using (var readOnly = session.OpenImage(image, name, readOnly: true))
+        {
+            CephError.Check(Librbd.rbd_snap_is_protected(readOnly, name, out var isProtected), "rbd_snap_is_protected", parent, User);
+            if (isProtected != 0) return;
+        }
+        using var handle = session.OpenImage(image, null, readOnly: false);
+        var protect = Librbd.rbd_snap_protect(handle, name);
+        if (protect != -CephError.EBUSY) CephError.Check(protect, "rbd_snap_protect", $"protect {parent} for a format-1 clone", User);
+    }
 
     private DriverObject? Find(RbdImageHandle handle, string image, string snapshotName)
     {

@@ -21,6 +21,8 @@ public sealed class CephRbdDriver : IStorageDriver
         | DriverCapabilities.Clone | DriverCapabilities.Delete | DriverCapabilities.ReadSnapshot | DriverCapabilities.ChangedRanges
         | DriverCapabilities.WriteVolume | DriverCapabilities.ClonesDependOnSnapshot;
 
+    private readonly CephSessionPool sessions = new();
+
     /// <inheritdoc />
     public DriverDescriptor Descriptor { get; } = new(
         DriverName,
@@ -129,10 +131,14 @@ public sealed class CephRbdDriver : IStorageDriver
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Backends with the same properties share one connection, kept for a short while after the last is disposed
+    /// (<see cref="CephSessionPool"/>): the items of a pipeline, the operations of a runbook do not connect each time.
+    /// </remarks>
     public async Task<IDriverBackend> OpenBackendAsync(string backendName, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
     {
         var settings = CephRbdSettings.From(properties);
-        var session = await CephSession.ConnectAsync(settings, cancellationToken).ConfigureAwait(false);
-        return new CephRbdBackend(backendName, session);
+        var lease = await sessions.LeaseAsync(settings, cancellationToken).ConfigureAwait(false);
+        return new CephRbdBackend(backendName, lease);
     }
 }

@@ -17,8 +17,11 @@ internal sealed class RbdVolumeWriter : IBlockWriter
     private readonly string location;
     private readonly CephRbdSettings settings;
 
-    public RbdVolumeWriter(RbdImageHandle image, long length, string location, CephRbdSettings settings)
+    private readonly Action<Exception> observe;
+
+    public RbdVolumeWriter(RbdImageHandle image, long length, string location, CephRbdSettings settings, Action<Exception> observe)
     {
+        this.observe = observe;
         this.image = image;
         this.location = location;
         this.settings = settings;
@@ -81,11 +84,17 @@ internal sealed class RbdVolumeWriter : IBlockWriter
         try
         {
             var result = await AioRequest.StartAsync(submit).ConfigureAwait(false);
-            if (result < 0) throw CephError.From((int)-result, call, what, settings.User);
+            if (result < 0) throw Failed(CephError.From((int)-result, call, what, settings.User));
         }
         finally
         {
             if (referenced) image.DangerousRelease();
         }
+    }
+
+    private CephException Failed(CephException failure)
+    {
+        observe(failure);
+        return failure;
     }
 }

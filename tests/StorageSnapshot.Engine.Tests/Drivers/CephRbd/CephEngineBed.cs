@@ -69,6 +69,13 @@ public sealed class CephEngineBed : IAsyncDisposable
         Engine = await StorageSnapshotEngine.OpenAsync(Options(Root, Driver), CancellationToken.None);
     }
 
+    /// <summary>
+    /// Another engine on the same home with new driver instances (what the next PowerShell command has): it shares no
+    /// connection with this one. The caller disposes it.
+    /// </summary>
+    public Task<StorageSnapshotEngine> OpenNextCommandEngineAsync() =>
+        StorageSnapshotEngine.OpenAsync(new EngineOptions { HomeDirectory = Path.Combine(Root, "home"), LockTimeout = TimeSpan.FromSeconds(10) }, CancellationToken.None);
+
     public async Task<Volume> NewVolumeAsync(string name, long sizeBytes) =>
         (await Engine.NewVolumeAsync(new NewVolumeRequest(Backend, name, sizeBytes), OperationContext.Unattended()))!;
 

@@ -121,32 +121,43 @@ public sealed class CephRbdFaultTests(Xunit.Abstractions.ITestOutputHelper log)
     }
 
     [CephFact]
-    public async Task Monitors_that_do_not_answer_fail_an_operation_within_the_timeout_before_anything_is_recorded()
+    public async Task Monitors_that_do_not_answer_fail_an_operation_within_the_timeout_and_the_next_command_says_so_before_recording_anything()
     {
         var monitor = Daemon("mon.a");
         await using var bed = await CephEngineBed.CreateAsync(("TimeoutSeconds", "3"));
         await bed.NewVolumeAsync("vm1", 1 << 20);
+        await using var nextCommand = await bed.OpenNextCommandEngineAsync();
         var clock = Stopwatch.StartNew();
-        StorageSnapshotException error;
+        StorageSnapshotException inThisCommand, inTheNext;
         Stop(monitor);
         try
         {
-            error = await Assert.ThrowsAnyAsync<StorageSnapshotException>(() => bed.NewSnapshotAsync("vm1", "nightly"));
+            // This engine's connection is still open (kept for the next item of a pipeline): the snapshot starts, and the
+            // monitors' silence fails it (a snapshot id comes from the monitors).
+            inThisCommand = await Assert.ThrowsAnyAsync<StorageSnapshotException>(() => bed.NewSnapshotAsync("vm1", "nightly"));
+            // The next command connects: it is refused before anything is recorded.
+            inTheNext = await Assert.ThrowsAnyAsync<StorageSnapshotException>(() =>
+                nextCommand.NewSnapshotAsync(new NewSnapshotRequest(new VolumeSelector(Backend: CephEngineBed.Backend, Name: "vm1")) { Name = "nightly-2" }, OperationContext.Unattended()));
         }
         finally
         {
             Signal(monitor, "CONT");
         }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"The snapshot took {clock.Elapsed} to give up on stopped monitors (timeout 3 s).");
-        Assert.Equal(ErrorIds.DriverFailed, error.ErrorId);
-        Assert.Contains($"backend '{CephEngineBed.Backend}'", error.Message);
-        Assert.Contains("No Ceph monitor answered at", error.Message);
-        Assert.Empty(await bed.Engine.GetSnapshotsAsync(new SnapshotFilter(), OperationContext.Unattended()));
-        Assert.Empty(await bed.Engine.GetOperationsAsync(new[] { OperationState.Running }, OperationContext.Unattended()));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(45), $"Two snapshots took {clock.Elapsed} to give up on stopped monitors (timeout 3 s).");
+        Assert.Equal(ErrorIds.DriverFailed, inThisCommand.ErrorId);
+        Assert.Contains($"backend '{CephEngineBed.Backend}'", inThisCommand.Message);
+        Assert.Contains("ETIMEDOUT", inThisCommand.Message);
+        Assert.Contains($"{bed.Space.Location}/vm1", inThisCommand.Message);
+        Assert.Equal(ErrorIds.DriverFailed, inTheNext.ErrorId);
+        Assert.Contains("No Ceph monitor answered at", inTheNext.Message);
+        var operations = await bed.Engine.GetOperationsAsync(null, OperationContext.Unattended());
+        Assert.Single(operations, o => o.Kind == OperationKind.CreateSnapshot && o.State == OperationState.Failed);
+        Assert.DoesNotContain(operations, o => o.State == OperationState.Running);
+        Assert.DoesNotContain(await bed.Engine.GetSnapshotsAsync(new SnapshotFilter(), OperationContext.Unattended()), s => s.State == SnapshotState.Ready);
 
-        // Monitors back: the same snapshot is taken.
-        Assert.Equal(SnapshotState.Ready, (await bed.NewSnapshotAsync("vm1", "nightly")).State);
+        // Monitors back: a snapshot is taken (the failed connection was not kept).
+        Assert.Equal(SnapshotState.Ready, (await bed.NewSnapshotAsync("vm1", "nightly-3")).State);
     }
 
     /// <summary>The PID of a daemon the script started; these tests cannot run against a cluster they do not control.</summary>
