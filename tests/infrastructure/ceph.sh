@@ -76,7 +76,11 @@ spawn() {   # spawn NAME COMMAND...: run in the foreground mode (-f), detached; 
   echo $! >"$LAB/pids/$name.pid"
   log "started $name (pid $!)"
 }
-port_busy() { ss -Hltn "sport = :$1" | grep -q .; }
+port_busy() {   # something listens on TCP port $1 (ss from iproute2; without it, /proc/net/tcp)
+  if command -v ss >/dev/null; then ss -Hltn "sport = :$1" | grep -q .
+  else awk -v p="$(printf '%04X' "$1")" 'NR > 1 && $4 == "0A" && toupper(substr($2, index($2, ":") + 1)) == p { found = 1 } END { exit !found }' /proc/net/tcp
+  fi
+}
 ceph_() { timeout 60 ceph --connect-timeout 20 "$@"; }
 authtool() { ceph-authtool "$@" >/dev/null; }
 
@@ -151,7 +155,7 @@ bootstrap() {
   done
   mkdir -p "$LAB"/{mon/ceph-a,mgr/ceph-x,osd/ceph-0,run,log,crash,pids,state}
   chmod 700 "$LAB"
-  local fsid; fsid=$(uuidgen)
+  local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   write_conf "$fsid"
   authtool --create-keyring "$LAB/mon.keyring" --gen-key -n mon. --cap mon 'allow *'
   authtool --create-keyring "$LAB/ceph.client.admin.keyring" --gen-key -n client.admin \
@@ -167,7 +171,7 @@ bootstrap() {
   spawn mgr.x ceph-mgr -f -i x
   # the OSD: register id 0 with its secret, then mkfs
   local uuid secret id
-  uuid=$(uuidgen); secret=$(ceph-authtool --gen-print-key)
+  uuid=$(cat /proc/sys/kernel/random/uuid); secret=$(ceph-authtool --gen-print-key)
   id=$(printf '{"cephx_secret": "%s"}' "$secret" | ceph_ osd new "$uuid" -i -)
   [ "$id" = 0 ] || die "expected osd id 0, got '$id'"
   authtool --create-keyring "$LAB/osd/ceph-0/keyring" --name osd.0 --add-key "$secret"
