@@ -118,6 +118,37 @@ public sealed class CephRbdClusterTests
     }
 
     [CephFact]
+    public async Task A_pool_quota_warns_of_a_larger_volume_and_refuses_one_when_it_is_reached()
+    {
+        CephTestCluster.Require();
+        var pool = $"quota-{Guid.NewGuid():N}"[..14];
+        CephTestCluster.Ceph("osd", "pool", "create", pool, "8");
+        try
+        {
+            CephTestCluster.Rbd("pool", "init", pool);
+            CephTestCluster.Ceph("osd", "pool", "set-quota", pool, "max_bytes", (1L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await using var backend = await OpenAsync(null, ("Pool", pool));
+
+            var larger = await backend.CheckNewVolumeAsync(2L << 30, CancellationToken.None);
+            Assert.Empty(larger.Problems);
+            Assert.Contains(larger.Warnings, w => w.Contains($"left under pool '{pool}''s quota of 1 GiB") && w.Contains("writes to it fail once the quota is reached"));
+
+            // A quota below what the pool holds (rbd pool init wrote a few bytes): the pool refuses writes, so the volume is refused.
+            CephTestCluster.Ceph("osd", "pool", "set-quota", pool, "max_bytes", "1");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            CapacityCheck reached;
+            while ((reached = await backend.CheckNewVolumeAsync(1 << 20, CancellationToken.None)).Problems.Count == 0 && DateTime.UtcNow < deadline)
+                await Task.Delay(1000); // the monitors learn what the pool holds from the OSDs' statistics, every few seconds
+            var problem = Assert.Single(reached.Problems);
+            Assert.Contains($"Pool '{pool}' has reached its quota of 1 bytes", problem);
+        }
+        finally
+        {
+            CephTestCluster.Ceph("osd", "pool", "delete", pool, pool, "--yes-i-really-really-mean-it");
+        }
+    }
+
+    [CephFact]
     public async Task An_image_removed_behind_the_drivers_back_is_named_in_the_error()
     {
         using var space = await CephTestNamespace.CreateAsync("gone");
