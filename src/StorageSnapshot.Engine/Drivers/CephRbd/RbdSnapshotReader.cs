@@ -32,7 +32,6 @@ internal sealed class RbdSnapshotReader : IBlockReader
     private readonly Dictionary<long, Ahead> ahead = new();
     private long lastEnd = -1;
     private bool disposed;
-    private long bytesRead;
 
     public RbdSnapshotReader(RbdImageHandle image, long length, string location, CephRbdSettings settings, Action<Exception> observe)
     {
@@ -44,9 +43,6 @@ internal sealed class RbdSnapshotReader : IBlockReader
     }
 
     public long Length { get; }
-
-    /// <summary>Bytes asked of the cluster so far, read-ahead included (for measurements).</summary>
-    public long BytesRead => Interlocked.Read(ref bytesRead);
 
     public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -131,7 +127,6 @@ internal sealed class RbdSnapshotReader : IBlockReader
         {
             using var pin = buffer.Pin();
             var result = await StartRead(image, offset, buffer.Length, pin).ConfigureAwait(false);
-            if (result > 0) Interlocked.Add(ref bytesRead, result);
             return result;
         }
         finally

@@ -31,16 +31,10 @@ internal static partial class Librados
     public static partial void rados_shutdown(nint cluster);
 
     [LibraryImport(Library)]
-    public static unsafe partial int rados_cluster_fsid(RadosClusterHandle cluster, byte* buffer, nuint length);
-
-    [LibraryImport(Library)]
     public static partial int rados_get_min_compatible_client(RadosClusterHandle cluster, out sbyte minCompatClient, out sbyte requireMinCompatClient);
 
     [LibraryImport(Library)]
     public static unsafe partial int rados_pool_list(RadosClusterHandle cluster, byte* buffer, nuint length);
-
-    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial long rados_pool_lookup(RadosClusterHandle cluster, string poolName);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rados_ioctx_create(RadosClusterHandle cluster, string poolName, out nint ioctx);

@@ -13,18 +13,11 @@ internal static unsafe partial class Librbd
     /// <summary>librbd 1 (Debian: librbd1).</summary>
     public const string Library = "librbd.so.1";
 
-    public const int ImageOptionFeatures = 1;
-    public const int ImageOptionOrder = 2;
     public const int ImageOptionDataPool = 10;
     public const int ImageOptionCloneFormat = 12;
 
-    public const ulong FeatureLayering = 1UL << 0;
-    public const ulong FeatureExclusiveLock = 1UL << 2;
-    public const ulong FeatureObjectMap = 1UL << 3;
     public const ulong FeatureFastDiff = 1UL << 4;
-    public const ulong FeatureDeepFlatten = 1UL << 5;
 
-    public const ulong FlagObjectMapInvalid = 1UL << 0;
     public const ulong FlagFastDiffInvalid = 1UL << 1;
 
     public const uint SnapRemoveUnprotect = 1 << 0;
@@ -43,9 +36,6 @@ internal static unsafe partial class Librbd
         public ulong Size;
         public byte* Name;
     }
-
-    [LibraryImport(Library)]
-    public static partial void rbd_version(out int major, out int minor, out int extra);
 
     [LibraryImport(Library)]
     public static partial void rbd_image_options_create(out nint options);
