@@ -155,6 +155,8 @@ bootstrap() {
   done
   mkdir -p "$LAB"/{mon/ceph-a,mgr/ceph-x,osd/ceph-0,run,log,crash,pids,state}
   chmod 700 "$LAB"
+  # owned from the first daemon on: a bootstrap that fails half-way is still purged by its owner
+  [ -n "$1" ] && echo "$1" >"$LAB/state/owner"
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   write_conf "$fsid"
   authtool --create-keyring "$LAB/mon.keyring" --gen-key -n mon. --cap mon 'allow *'
@@ -291,8 +293,7 @@ cmd_start() {
       log "removing the incomplete $LAB"
       cmd_stop; rm -rf "$LAB"
     fi
-    bootstrap
-    [ -n "$owner" ] && echo "$owner" >"$LAB/state/owner"
+    bootstrap "$owner"
   fi
   wait_cluster osd
   ensure_pools
