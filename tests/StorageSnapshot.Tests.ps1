@@ -3,7 +3,7 @@
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
     does), keep the inventory in TestDrive:, and drive a `lab` backend of the kind $env:STORAGESNAPSHOT_TEST_BACKEND_KIND
     names (tests/TestBackends.ps1: `directory` in TestDrive: by default; tests/run.sh runs this file once more on
-    `btrfs` and `qcow2`).
+    `btrfs`, `qcow2` and `ceph-rbd`, where `lab` is a fresh namespace of the Ceph test cluster).
     Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
     the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
     gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
@@ -33,11 +33,12 @@ BeforeAll {
     $script:BackendKind = Get-TestBackendKind
     $script:BackendFolder = New-TestBackendFolder -Kind $script:BackendKind -Under $TestDrive
     $script:VolumeFolder = $script:BackendFolder.Path
-    Register-StorageBackend -Name lab -Driver $script:BackendKind -Property @{ Path = $script:VolumeFolder }
+    Register-StorageBackend -Name lab -Driver $script:BackendKind -Property $script:BackendFolder.Properties
     foreach ($name in 'v1', 'v2', 'db01') {
         $null = New-StorageVolume -Backend lab -Name $name -SizeBytes 1MB
     }
 
+    # The first 64 bytes of a volume, as text: a volume's Location is a file path, or rbd:pool/namespace/image.
     function Set-VolumeText([string] $Volume, [string] $Text) {
         $path = (Get-StorageVolume $Volume -Backend lab).Location
         Write-TestVolumeBytes -Kind $script:BackendKind -Location $path -Bytes ([Text.Encoding]::UTF8.GetBytes($Text.PadRight(64)))
@@ -48,6 +49,9 @@ BeforeAll {
         $buffer = Read-TestVolumeBytes -Kind $script:BackendKind -Location $path -Count 64
         [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
     }
+
+    # Whether a volume's data is there: its image file, or its RBD image.
+    function Test-VolumeData([string] $Location) { Test-TestVolumeData -Location $Location }
 
     # Runs a command in a fresh pwsh (same inventory) and returns everything it printed, host output included.
     function Invoke-InNewSession([string] $Command) {
@@ -239,7 +243,7 @@ Describe '-WhatIf changes nothing' {
         $volume = Get-StorageVolume v2
         $volume | Remove-StorageVolume -IncludeSnapshots -WhatIf
         Get-StorageVolume v2 | Should -Not -BeNullOrEmpty
-        Test-Path -LiteralPath $volume.Location | Should -BeTrue
+        Test-VolumeData $volume.Location | Should -BeTrue
     }
 
     It 'Restore-StorageSnapshot -WhatIf keeps the data and says what would be lost' {
@@ -285,7 +289,9 @@ Describe 'Errors' {
     }
 
     It 'an error about a snapshot has it as TargetObject, with the category of its id' {
-        $snapshot = Get-StorageSnapshot keep-before -Volume db01
+        # A snapshot no clone depends on: on a driver whose clones need their snapshot (ceph-rbd), removing one that
+        # has clones is refused with SnapshotHasDependents before maintenance mode is looked at.
+        $snapshot = New-StorageSnapshot -Volume v1 -Backend lab -Name in-maintenance
         Set-StorageBackend lab -MaintenanceMode $true -Reason 'test'
         try { $snapshot | Remove-StorageSnapshot -Force -ErrorVariable problems -ErrorAction SilentlyContinue }
         finally { Set-StorageBackend lab -MaintenanceMode $false }
@@ -293,7 +299,7 @@ Describe 'Errors' {
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'BackendInMaintenance,*'
         $problems[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $problems[0].TargetObject.Id | Should -Be $snapshot.Id
-        Get-StorageSnapshot keep-before -Volume db01 | Should -Not -BeNullOrEmpty
+        Get-StorageSnapshot in-maintenance -Volume v1 | Should -Not -BeNullOrEmpty
     }
 }
 

@@ -85,7 +85,7 @@ phase_done "Pester suite"
 # The same cmdlet tests once more per backend kind (tests/TestBackends.ps1), each its own suite Pester-<kind>, so that
 # every built-in driver meets the module as a user would. A kind whose prerequisites are missing here counts as
 # skipped (failed under STORAGESNAPSHOT_INTEGRATION=required).
-for kind in btrfs qcow2; do
+for kind in btrfs qcow2 ceph-rbd; do
   phase "Pester suite on $kind"
   if $powershell_ready; then
     STORAGESNAPSHOT_TEST_BACKEND_KIND=$kind run_suite "Pester-$kind" dotnet tool run pwsh -NoProfile -NonInteractive \

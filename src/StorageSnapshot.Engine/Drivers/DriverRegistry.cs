@@ -15,6 +15,7 @@ public sealed class DriverRegistry
         registry.Add(new Directory.DirectoryDriver());
         registry.Add(new Btrfs.BtrfsDriver());
         registry.Add(new Qcow2.Qcow2Driver());
+        registry.Add(new CephRbd.CephRbdDriver());
         return registry;
     }
 
