@@ -6,6 +6,10 @@
     Called by tests/run.sh in the PowerShell of the local tool manifest (.config/dotnet-tools.json). Imports
     exactly Pester 5.9.1 from the NuGet package folder that tests/Pester.Restore restored (`dotnet restore
     tests/Pester.Restore`): nothing is installed from the PowerShell Gallery, and a missing Pester is an error.
+    -Path names the test files (default: every tests/*.Tests.ps1). tests/run.sh runs StorageSnapshot.Tests.ps1 once more
+    per backend kind with $env:STORAGESNAPSHOT_TEST_BACKEND_KIND set (tests/TestBackends.ps1); a kind whose
+    prerequisites are missing is discovered but not run (its tests count as skipped), unless
+    STORAGESNAPSHOT_INTEGRATION=required, when it runs and fails.
     Writes NUnit XML to -ResultsPath and the counts tests/summarise-results.sh reads to -CountsPath:
         passed <n> / failed <n> / skipped <n>, then one "fail <test>" or "skip <test>" line per such test.
     Exits non-zero when a test, a block or a container failed.
@@ -16,7 +20,9 @@ param(
     [string] $ResultsPath,
 
     [Parameter(Mandatory)]
-    [string] $CountsPath
+    [string] $CountsPath,
+
+    [string[]] $Path
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -51,7 +57,15 @@ if (-not $env:STORAGESNAPSHOT_TEST_OLDER_NEWTONSOFT) {
 }
 
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = @(Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | ForEach-Object FullName)
+$configuration.Run.Path = if ($Path) { @($Path | ForEach-Object { (Resolve-Path -LiteralPath $_).Path }) } else { @(Get-ChildItem -Path $PSScriptRoot -Filter '*.Tests.ps1' | ForEach-Object FullName) }
+. (Join-Path $PSScriptRoot 'TestBackends.ps1')
+$kind = Get-TestBackendKind
+$missing = Test-TestBackendPrerequisite $kind
+if ($missing -and $env:STORAGESNAPSHOT_INTEGRATION -ne 'required') {
+    Write-Warning "Backend kind '$kind' cannot run here ($missing): its tests are discovered and counted as skipped."
+    $configuration.Run.SkipRun = $true
+}
+Write-Host "Backend kind: $kind"
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 # Plain text into run.sh's log files (no colour escapes); colours on a terminal.

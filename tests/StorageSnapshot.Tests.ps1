@@ -1,7 +1,9 @@
 #Requires -Version 7.4
 <#
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
-    does), keep the inventory in TestDrive:, and drive a `directory` backend that lives in TestDrive: too.
+    does), keep the inventory in TestDrive:, and drive a `lab` backend of the kind $env:STORAGESNAPSHOT_TEST_BACKEND_KIND
+    names (tests/TestBackends.ps1: `directory` in TestDrive: by default; tests/run.sh runs this file once more on
+    `btrfs`, `qcow2` and `ceph-rbd`, where `lab` is a fresh namespace of the Ceph test cluster).
     Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
     the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
     gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
@@ -27,29 +29,29 @@ BeforeAll {
     $env:STORAGESNAPSHOT_HOME = Join-Path $TestDrive 'inventory'
     Import-Module $script:Manifest -Force
 
-    $script:VolumeFolder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'volumes')).FullName
-    Register-StorageBackend -Name lab -Driver directory -Property @{ Path = $script:VolumeFolder }
+    . (Join-Path $PSScriptRoot 'TestBackends.ps1')
+    $script:BackendKind = Get-TestBackendKind
+    $script:BackendFolder = New-TestBackendFolder -Kind $script:BackendKind -Under $TestDrive
+    $script:VolumeFolder = $script:BackendFolder.Path
+    Register-StorageBackend -Name lab -Driver $script:BackendKind -Property $script:BackendFolder.Properties
     foreach ($name in 'v1', 'v2', 'db01') {
         $null = New-StorageVolume -Backend lab -Name $name -SizeBytes 1MB
     }
 
+    # The first 64 bytes of a volume, as text: a volume's Location is a file path, or rbd:pool/namespace/image.
     function Set-VolumeText([string] $Volume, [string] $Text) {
         $path = (Get-StorageVolume $Volume -Backend lab).Location
-        $bytes = [Text.Encoding]::UTF8.GetBytes($Text.PadRight(64))
-        $stream = [IO.File]::Open($path, 'Open', 'Write')
-        try { $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+        Write-TestVolumeBytes -Kind $script:BackendKind -Location $path -Bytes ([Text.Encoding]::UTF8.GetBytes($Text.PadRight(64)))
     }
 
     function Get-VolumeText([string] $Volume) {
         $path = (Get-StorageVolume $Volume -Backend lab).Location
-        $stream = [IO.File]::OpenRead($path)
-        try {
-            $buffer = [byte[]]::new(64)
-            $null = $stream.Read($buffer, 0, 64)
-            [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
-        }
-        finally { $stream.Dispose() }
+        $buffer = Read-TestVolumeBytes -Kind $script:BackendKind -Location $path -Count 64
+        [Text.Encoding]::UTF8.GetString($buffer).TrimEnd([char]0, ' ')
     }
+
+    # Whether a volume's data is there: its image file, or its RBD image.
+    function Test-VolumeData([string] $Location) { Test-TestVolumeData -Location $Location }
 
     # Runs a command in a fresh pwsh (same inventory) and returns everything it printed, host output included.
     function Invoke-InNewSession([string] $Command) {
@@ -62,6 +64,7 @@ BeforeAll {
 AfterAll {
     Remove-Module StorageSnapshot -Force -ErrorAction SilentlyContinue
     $env:STORAGESNAPSHOT_HOME = $script:SavedHome
+    Remove-TestBackendFolder -Storage $script:BackendFolder.Storage
 }
 
 Describe 'Importing the module' {
@@ -240,7 +243,7 @@ Describe '-WhatIf changes nothing' {
         $volume = Get-StorageVolume v2
         $volume | Remove-StorageVolume -IncludeSnapshots -WhatIf
         Get-StorageVolume v2 | Should -Not -BeNullOrEmpty
-        Test-Path -LiteralPath $volume.Location | Should -BeTrue
+        Test-VolumeData $volume.Location | Should -BeTrue
     }
 
     It 'Restore-StorageSnapshot -WhatIf keeps the data and says what would be lost' {
@@ -286,7 +289,9 @@ Describe 'Errors' {
     }
 
     It 'an error about a snapshot has it as TargetObject, with the category of its id' {
-        $snapshot = Get-StorageSnapshot keep-before -Volume db01
+        # A snapshot no clone depends on: on a driver whose clones need their snapshot (ceph-rbd), removing one that
+        # has clones is refused with SnapshotHasDependents before maintenance mode is looked at.
+        $snapshot = New-StorageSnapshot -Volume v1 -Backend lab -Name in-maintenance
         Set-StorageBackend lab -MaintenanceMode $true -Reason 'test'
         try { $snapshot | Remove-StorageSnapshot -Force -ErrorVariable problems -ErrorAction SilentlyContinue }
         finally { Set-StorageBackend lab -MaintenanceMode $false }
@@ -294,7 +299,7 @@ Describe 'Errors' {
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'BackendInMaintenance,*'
         $problems[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $problems[0].TargetObject.Id | Should -Be $snapshot.Id
-        Get-StorageSnapshot keep-before -Volume db01 | Should -Not -BeNullOrEmpty
+        Get-StorageSnapshot in-maintenance -Volume v1 | Should -Not -BeNullOrEmpty
     }
 }
 

@@ -9,6 +9,8 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["driver"] = DriverBenchmark.RunAsync,
     ["orchestration"] = OrchestrationBenchmark.RunAsync,
     ["scale"] = ScaleBenchmark.RunAsync,
+    ["local-drivers"] = args => OperatingSystem.IsLinux() ? LocalDriversBenchmark.RunAsync(args) : Task.FromResult(64),
+    ["ceph"] = CephBenchmark.RunAsync,
 };
 
 // One step of the scale suite in a child process, so that its peak memory is its own.

@@ -52,6 +52,12 @@ internal sealed class HookedDriver : IStorageDriver
     /// </summary>
     public Func<CancellationToken, Task>? Opened { get; set; }
 
+    /// <summary>
+    /// Runs before every read (its offset) through a reader the driver opened: to stop the storage in the middle of a
+    /// copy, at a known point.
+    /// </summary>
+    public Func<long, CancellationToken, Task>? BeforeRead { get; set; }
+
     /// <summary>Backend calls in the order they were made.</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -112,8 +118,11 @@ internal sealed class HookedDriver : IStorageDriver
         public Task<DriverObject> CloneVolumeAsync(DriverObject snapshot, string newVolumeName, CancellationToken cancellationToken) =>
             Hooked("CloneVolume", () => inner.CloneVolumeAsync(snapshot, newVolumeName, cancellationToken), cancellationToken);
 
-        public Task<IBlockReader> OpenSnapshotReaderAsync(DriverObject snapshot, CancellationToken cancellationToken) =>
-            Hooked("OpenSnapshotReader", () => inner.OpenSnapshotReaderAsync(snapshot, cancellationToken), cancellationToken);
+        public async Task<IBlockReader> OpenSnapshotReaderAsync(DriverObject snapshot, CancellationToken cancellationToken)
+        {
+            var reader = await Hooked("OpenSnapshotReader", () => inner.OpenSnapshotReaderAsync(snapshot, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return driver.BeforeRead is null ? reader : new HookedReader(reader, driver);
+        }
 
         public Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken) =>
             Hooked("GetChangedRanges", () => inner.GetChangedRangesAsync(older, newer, cancellationToken), cancellationToken);
@@ -169,5 +178,29 @@ internal sealed class HookedDriver : IStorageDriver
         public Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
         public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    private sealed class HookedReader : IBlockReader
+    {
+        private readonly IBlockReader inner;
+        private readonly HookedDriver driver;
+
+        public HookedReader(IBlockReader inner, HookedDriver driver)
+        {
+            this.inner = inner;
+            this.driver = driver;
+        }
+
+        public long Length => inner.Length;
+
+        public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            if (driver.BeforeRead is { } before) await before(offset, cancellationToken).ConfigureAwait(false);
+            return await inner.ReadAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        public Task<IReadOnlyList<ByteRange>?> GetAllocatedRangesAsync(CancellationToken cancellationToken) => inner.GetAllocatedRangesAsync(cancellationToken);
+
+        public void Dispose() => inner.Dispose();
     }
 }

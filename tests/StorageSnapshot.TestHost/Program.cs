@@ -9,12 +9,13 @@ return args.Length == 0
     {
         "orchestration" => await OrchestrationScenarios.RunAsync(args[1..]),
         "secondary" => await SecondaryScenarios.RunAsync(args[1..]),
+        "local-driver" => await LocalDriverScenarios.RunAsync(args[1..]),
         "faults" => await FaultScenarios.RunAsync(args[1..]),
         _ => Usage(),
     };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|faults> <scenario> [arguments]");
+    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|local-driver|faults> <scenario> [arguments]");
     return 64;
 }

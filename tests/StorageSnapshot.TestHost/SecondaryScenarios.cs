@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using StorageSnapshot.Engine.Drivers;
 using DirectoryDriver = StorageSnapshot.Engine.Drivers.Directory.DirectoryDriver;
-using FileBlockReader = StorageSnapshot.Engine.Drivers.Directory.FileBlockReader;
+using FileBlockReader = StorageSnapshot.Engine.Drivers.RawImages.FileBlockReader;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;

@@ -14,6 +14,9 @@ public sealed class DriverRegistry
     {
         var registry = new DriverRegistry();
         registry.Add(new Directory.DirectoryDriver());
+        registry.Add(new Btrfs.BtrfsDriver());
+        registry.Add(new Qcow2.Qcow2Driver());
+        registry.Add(new CephRbd.CephRbdDriver());
         return registry;
     }
 

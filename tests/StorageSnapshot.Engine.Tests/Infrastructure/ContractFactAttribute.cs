@@ -16,16 +16,25 @@ public sealed class ContractFactAttribute(bool needsRoot = false, params string[
     public override string? RequirementSkipReason { get; } = needsRoot || tools.Length > 0 ? new IntegrationFactAttribute(needsRoot, tools).Skip : null;
 }
 
-/// <summary>Prerequisites of every test in a class (typically a driver contract class on a special filesystem).</summary>
+/// <summary>
+/// Prerequisites of every test in a class (typically a driver contract class on a special filesystem, or on the
+/// test Ceph cluster: <see cref="NeedsCephCluster"/>).
+/// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class IntegrationRequirementsAttribute(bool needsRoot, params string[] tools) : Attribute, IDriverContractRequirements
 {
+    /// <summary>The class needs the Ceph cluster of tests/infrastructure/ceph.sh (<see cref="CephTestCluster"/>).</summary>
+    public bool NeedsCephCluster { get; set; }
+
     /// <summary>Why the class's tests must skip here, or null.</summary>
-    public string? SkipReason { get; } = new IntegrationFactAttribute(needsRoot, tools).Skip;
+    public string? SkipReason => new IntegrationFactAttribute(needsRoot, tools).Skip ?? (NeedsCephCluster ? CephTestCluster.SkipReason : null);
 
     /// <summary>The prerequisites in words, for messages.</summary>
-    public string Description { get; } = string.Join(" and ", new[] { needsRoot ? "root" : null, tools.Length > 0 ? string.Join(", ", tools) + " on PATH" : null }.OfType<string>());
+    public string Description => string.Join(" and ", new[]
+    {
+        needsRoot ? "root" : null, tools.Length > 0 ? string.Join(", ", tools) + " on PATH" : null, NeedsCephCluster ? CephTestCluster.Description : null,
+    }.OfType<string>());
 
     /// <summary>Whether the prerequisites are really present (inside a test: with Integration.Require).</summary>
-    public bool Available { get; } = (!needsRoot || Integration.IsRoot) && tools.All(Integration.HasTool);
+    public bool Available => (!needsRoot || Integration.IsRoot) && tools.All(Integration.HasTool) && (!NeedsCephCluster || CephTestCluster.IsAvailable);
 }

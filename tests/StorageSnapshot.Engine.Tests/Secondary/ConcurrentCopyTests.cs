@@ -41,7 +41,7 @@ public sealed class ConcurrentCopyTests : IDisposable
         Assert.Equal(44, chunkFiles);
         foreach (var (result, i) in results.Select((r, i) => (r, i)))
         {
-            var verification = await new CopyVerifier(check).VerifyAsync(result.Manifest.CopyId, new Engine.Drivers.Directory.FileBlockReader(images[i]), new RecordingOutput(), CancellationToken.None);
+            var verification = await new CopyVerifier(check).VerifyAsync(result.Manifest.CopyId, new FileBlockReader(images[i]), new RecordingOutput(), CancellationToken.None);
             Assert.True(verification.IsValid, string.Join("; ", verification.Mismatches));
         }
     }

@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Drivers.RawImages;
 using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 

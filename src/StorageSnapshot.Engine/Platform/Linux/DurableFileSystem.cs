@@ -60,4 +60,15 @@ internal static class DurableFileSystem
         File.Delete(source);
         return true;
     }
+
+    /// <summary>
+    /// Swaps two names atomically (renameat2(RENAME_EXCHANGE)): each now names what the other did, and there is no
+    /// moment at which either name is missing. Works for directories and btrfs subvolumes alike.
+    /// </summary>
+    public static void Exchange(string first, string second)
+    {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("renameat2(RENAME_EXCHANGE) exists only on Linux.");
+        if (LibC.RenameAt2(LibC.AtCurrentDirectory, first, LibC.AtCurrentDirectory, second, LibC.RenameExchange) != 0)
+            throw LinuxIOException.FromLastError($"exchange with '{second}' (renameat2 RENAME_EXCHANGE)", first);
+    }
 }

@@ -52,7 +52,24 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "statfs", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int StatFs(string path, byte* buffer);
 
+    /// <summary>ioctl on a raw descriptor (a directory opened with <see cref="Open"/>: btrfs subvolume calls).</summary>
+    [LibraryImport(Library, EntryPoint = "ioctl", SetLastError = true)]
+    internal static partial int Ioctl(int fd, nuint request, void* argument);
+
+    /// <summary>stat(2): device and inode numbers, which .NET does not expose (a subvolume root is inode 256).</summary>
+    [LibraryImport(Library, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Stat(string path, byte* buffer);
+
+    /// <summary>fcntl(2) with a struct flock: F_OFD_GETLK asks who holds a lock (qemu's image locking).</summary>
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int FcntlLock(SafeFileHandle fd, int command, void* flock);
+
+    /// <summary>geteuid(2): subvolume deletion and btrfs send need root (CAP_SYS_ADMIN).</summary>
+    [LibraryImport(Library, EntryPoint = "geteuid")]
+    internal static partial uint GetEffectiveUserId();
+
     internal const int AtCurrentDirectory = -100;
+    internal const uint RenameExchange = 2;
     internal const uint RenameNoReplace = 1;
     internal const int OpenReadOnly = 0;
     internal const int OpenCloseOnExec = 0x80000;

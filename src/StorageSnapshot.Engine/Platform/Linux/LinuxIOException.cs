@@ -25,7 +25,12 @@ internal sealed class LinuxIOException : IOException
 /// <summary>errno values the wrappers react to (identical on x86_64 and arm64).</summary>
 internal static class Errno
 {
+    internal const int EPERM = 1;
+    internal const int ENOENT = 2;
     internal const int ENXIO = 6;
+    internal const int EACCES = 13;
+    internal const int ENOTDIR = 20;
+    internal const int ENOSPC = 28;
     internal const int EXDEV = 18;
     internal const int EEXIST = 17;
     internal const int EINVAL = 22;

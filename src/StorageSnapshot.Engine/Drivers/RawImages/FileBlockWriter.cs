@@ -1,6 +1,6 @@
 using StorageSnapshot.Engine.Platform.Linux;
 
-namespace StorageSnapshot.Engine.Drivers.Directory;
+namespace StorageSnapshot.Engine.Drivers.RawImages;
 
 /// <summary>
 /// Positional writes to a volume image (pwrite: safe from many threads). Zeroing punches holes where the

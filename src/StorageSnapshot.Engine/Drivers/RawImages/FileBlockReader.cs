@@ -1,7 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using StorageSnapshot.Engine.Platform.Linux;
 
-namespace StorageSnapshot.Engine.Drivers.Directory;
+namespace StorageSnapshot.Engine.Drivers.RawImages;
 
 /// <summary>Positional reads of an image file (pread: no shared file position, so safe from many threads).</summary>
 internal sealed class FileBlockReader : IBlockReader

@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Drivers.Directory;
+namespace StorageSnapshot.Engine.Platform;
 
 /// <summary>
 /// An absolute path with every symbolic link along it resolved (what realpath(3) gives), computed with .NET's own
