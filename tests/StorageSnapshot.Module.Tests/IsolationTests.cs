@@ -62,7 +62,7 @@ public sealed class IsolationTests(EngineResolverFixture fixture)
             var engine = await Call(engineType.GetMethod("OpenAsync")!.Invoke(null, [options, CancellationToken.None]));
             try
             {
-                var context = facade.GetType("StorageSnapshot.Engine.Facade.OperationContext")!.GetMethod("Unattended")!.Invoke(null, [CancellationToken.None])!;
+                var context = PipelineThreadPumpTests.OperationContextOf(engineType).GetMethod("Unattended")!.Invoke(null, [CancellationToken.None])!;
                 object Request(string name, params object?[] arguments) =>
                     Activator.CreateInstance(facade.GetType("StorageSnapshot.Engine.Facade." + name, throwOnError: true)!, arguments)!;
                 Task<object?> Use(string method, object request) => Call(engineType.GetMethod(method)!.Invoke(engine, [request, context]));

@@ -26,9 +26,15 @@ public sealed class PipelineThreadPumpTests
         var cmdlets = fixture.CmdletAssembly;
         pumpType = cmdlets.GetType("StorageSnapshot.Commands.Cmdlets.PipelineThreadPump", throwOnError: true)!;
         hostType = cmdlets.GetType("StorageSnapshot.Commands.Cmdlets.IPipelineHost", throwOnError: true)!;
-        contextType = engine.GetType("StorageSnapshot.Engine.Facade.OperationContext", throwOnError: true)!;
+        // OperationContext lives in the shared object model; take it as the façade declares it, so the type is the one
+        // the loaded engine really binds to.
+        contextType = OperationContextOf(engine.GetType("StorageSnapshot.Engine.Facade.StorageSnapshotEngine", throwOnError: true)!);
         shouldProcessType = contextType.GetProperty("ShouldProcess")!.PropertyType;
     }
+
+    /// <summary>The OperationContext type a façade method of <paramref name="engineType"/> takes.</summary>
+    internal static Type OperationContextOf(Type engineType) =>
+        engineType.GetMethods().SelectMany(m => m.GetParameters()).First(p => p.ParameterType.Name == "OperationContext").ParameterType;
 
     [Fact]
     public void Messages_and_questions_from_worker_threads_are_handled_on_the_calling_thread_in_order()
