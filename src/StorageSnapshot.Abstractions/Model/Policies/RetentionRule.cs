@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Policies.Retention;
+namespace StorageSnapshot;
 
 /// <summary>What decided an item's fate in a retention plan.</summary>
 public enum RetentionRule

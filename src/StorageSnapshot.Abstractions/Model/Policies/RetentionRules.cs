@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StorageSnapshot.Engine.Policies.Retention;
+namespace StorageSnapshot;
 
 /// <summary>
 /// How long a policy keeps what it made: grandfather-father-son counts and a maximum age. A count of 0 means the
@@ -37,7 +37,7 @@ public sealed record RetentionRules
     public bool HasCountRule => Last > 0 || Hourly > 0 || Daily > 0 || Weekly > 0 || Monthly > 0 || Yearly > 0;
 
     /// <summary>The counts the rules use, with their names, in the order decisions name them.</summary>
-    internal IEnumerable<(RetentionRule Rule, int Count)> Counts()
+    public IEnumerable<(RetentionRule Rule, int Count)> Counts()
     {
         yield return (RetentionRule.Last, Last);
         yield return (RetentionRule.Hourly, Hourly);
