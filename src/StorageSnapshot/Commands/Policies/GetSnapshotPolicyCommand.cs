@@ -1,8 +1,9 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Policies;
 using StorageSnapshot.Commands.Completion;
 
-namespace StorageSnapshot.Commands.Policies;
+namespace StorageSnapshot.Commands;
 
 /// <summary>Get-SnapshotPolicy: the policies, by name pattern.</summary>
 [Cmdlet(VerbsCommon.Get, "SnapshotPolicy", HelpUri = HelpLinks.Base + "Get-SnapshotPolicy.md")]

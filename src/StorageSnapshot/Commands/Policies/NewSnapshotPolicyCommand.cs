@@ -1,7 +1,8 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Policies;
 
-namespace StorageSnapshot.Commands.Policies;
+namespace StorageSnapshot.Commands;
 
 /// <summary>New-SnapshotPolicy: a named policy — what it covers, when, how long it keeps, where it copies.</summary>
 [Cmdlet(VerbsCommon.New, "SnapshotPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,

@@ -1,12 +1,13 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Policies;
 using StorageSnapshot.Commands.Completion;
 using StorageSnapshot.Commands.Parameters;
 
-namespace StorageSnapshot.Commands.Policies;
+namespace StorageSnapshot.Commands;
 
 /// <summary>Remove-SnapshotPolicy: forgets a policy. The snapshots and copies it made stay (remove them yourself if you want).</summary>
-[Cmdlet(VerbsCommon.Remove, "SnapshotPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+[Cmdlet(VerbsCommon.Remove, "SnapshotPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = ParameterSets.ByName, HelpUri = HelpLinks.Base + "Remove-SnapshotPolicy.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveSnapshotPolicyCommand : StorageSnapshotCmdlet
@@ -23,10 +24,15 @@ public sealed class RemoveSnapshotPolicyCommand : StorageSnapshotCmdlet
     [ValidateNotNull]
     public SnapshotPolicy? InputObject { get; set; }
 
+    /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         var name = InputObject?.Name ?? Name;
-        TryRun((engine, context) => engine.RemovePolicyAsync(name, context), (object?)InputObject ?? name, out _);
+        TryRun((engine, context) => engine.RemovePolicyAsync(name, context), (object?)InputObject ?? name, out _,
+            (target, action) => ShouldProcessUnlessForced(target, action, Force));
     }
 }

@@ -1,9 +1,10 @@
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;
+using StorageSnapshot.Commands.Policies;
 using StorageSnapshot.Commands.Completion;
 using StorageSnapshot.Commands.Parameters;
 
-namespace StorageSnapshot.Commands.Policies;
+namespace StorageSnapshot.Commands;
 
 /// <summary>Set-SnapshotPolicy: changes the parameters given; the rest of the policy stays.</summary>
 [Cmdlet(VerbsCommon.Set, "SnapshotPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
