@@ -41,6 +41,12 @@
         'Get-SnapshotCopy'
         'Test-SnapshotCopy'
         'Remove-SnapshotCopy'
+        'New-SnapshotPolicy'
+        'Get-SnapshotPolicy'
+        'Set-SnapshotPolicy'
+        'Remove-SnapshotPolicy'
+        'Invoke-SnapshotPolicy'
+        'Get-SnapshotRetentionPlan'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -16,6 +16,7 @@ public sealed class LayoutTests
     [InlineData("SQLitePCLRaw.provider.e_sqlite3.dll")]
     [InlineData("SQLitePCLRaw.batteries_v2.dll")]
     [InlineData("Newtonsoft.Json.dll")]
+    [InlineData("Cronos.dll")]
     public void Dependencies_are_in_the_dependencies_folder_and_not_beside_the_cmdlets(string assembly)
     {
         Assert.True(File.Exists(Path.Combine(BuiltModule.DependencyDirectory, assembly)), $"dependencies/{assembly} is missing");

@@ -42,6 +42,8 @@ public static class ErrorIds
     public const string CopyNotFound = nameof(CopyNotFound);
     /// <summary>A copy on secondary storage failed verification.</summary>
     public const string CopyCorrupt = nameof(CopyCorrupt);
+    /// <summary>No snapshot policy of that name exists.</summary>
+    public const string PolicyNotFound = nameof(PolicyNotFound);
     /// <summary>No secondary storage of that name is registered.</summary>
     public const string SecondaryStorageNotFound = nameof(SecondaryStorageNotFound);
     /// <summary>

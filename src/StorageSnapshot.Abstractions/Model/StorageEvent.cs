@@ -45,6 +45,14 @@ public enum EventKind
     OperationCancelled,
     /// <summary>An operation's process ended while it ran; it waits for repair.</summary>
     OperationNeedsRecovery,
+    /// <summary>A snapshot policy was created.</summary>
+    PolicyCreated,
+    /// <summary>A snapshot policy's definition changed.</summary>
+    PolicyUpdated,
+    /// <summary>A snapshot policy was removed (what it made was kept).</summary>
+    PolicyRemoved,
+    /// <summary>A copy was recorded as made by a snapshot policy (its copy retention now decides about it).</summary>
+    PolicyCopyRecorded,
 }
 
 /// <summary>An audit and usage record: what happened to what, when, how many bytes.</summary>

@@ -13,4 +13,6 @@ public enum TargetKind
     Copy,
     /// <summary>A secondary storage (its id is its name).</summary>
     SecondaryStorage,
+    /// <summary>A snapshot policy (its id is its name).</summary>
+    Policy,
 }

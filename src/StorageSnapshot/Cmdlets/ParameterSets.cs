@@ -20,4 +20,7 @@ internal static class ParameterSets
 
     /// <summary>New-StorageVolume -FromCopy and Restore-StorageSnapshot -FromCopy: from a copy on secondary storage.</summary>
     public const string FromCopy = "FromCopy";
+
+    /// <summary>Remove-StorageSnapshot -Expired: the snapshots past their expiry.</summary>
+    public const string Expired = "Expired";
 }

@@ -56,6 +56,14 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
     [ArgumentCompleter(typeof(BackendNameCompleter))]
     public object? Backend { get; set; }
 
+    /// <summary>Every snapshot whose expiry (-ExpiresAt of New-StorageSnapshot) is at or before now, or -At.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Expired)]
+    public SwitchParameter Expired { get; set; }
+
+    /// <summary>With -Expired: the moment expiry is measured at (default now).</summary>
+    [Parameter(ParameterSetName = ParameterSets.Expired)]
+    public DateTime? At { get; set; }
+
     /// <summary>Skips the confirmation prompt (-WhatIf still changes nothing).</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -63,6 +71,16 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (Expired)
+        {
+            if (!TryRun((engine, context) => engine.GetExpiredSnapshotsAsync(At, context), null, out var expired)) return;
+            foreach (var snapshot in expired)
+            {
+                TryRun((engine, context) => engine.RemoveSnapshotAsync(SnapshotSelector.Of(snapshot), context), snapshot, out _,
+                    (target, action) => ShouldProcessUnlessForced(target, action, Force));
+            }
+            return;
+        }
         var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)]
             : ParameterSetName == ParameterSets.ByName ? [SnapshotByName.Selector(Name, Volume, Backend)]
             : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();

@@ -75,6 +75,6 @@ public sealed partial record DocExample(string File, int Line, string Code, stri
     [GeneratedRegex(@"file=(\S+)")]
     private static partial Regex FileAttribute();
 
-    [GeneratedRegex(@"\b(Get|New|Set|Remove|Restore|Register|Unregister|Copy|Test)-(Storage\w+|SnapshotCopy|SecondaryStorage|SnapshotToSecondary)\b")]
+    [GeneratedRegex(@"\b(Get|New|Set|Remove|Restore|Register|Unregister|Copy|Test|Invoke)-(Storage\w+|SnapshotCopy|SecondaryStorage|SnapshotToSecondary|SnapshotPolicy|SnapshotRetentionPlan)\b")]
     private static partial Regex CmdletUse();
 }

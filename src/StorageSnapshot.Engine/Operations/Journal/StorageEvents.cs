@@ -12,6 +12,8 @@ internal readonly record struct EventSubject(TargetKind Kind, string Id, string?
     public static EventSubject Of(SnapshotCopy copy) => new(TargetKind.Copy, copy.Id, copy.Backend, copy.Volume);
 
     public static EventSubject OfSecondaryStorage(string name) => new(TargetKind.SecondaryStorage, name);
+
+    public static EventSubject OfPolicy(string name) => new(TargetKind.Policy, name);
 }
 
 /// <summary>
