@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Inventory;
 
 // Snapshot policies.
-public partial interface IInventoryReader
+internal partial interface IInventoryReader
 {
     /// <summary>The policy of that name, or null.</summary>
     Task<SnapshotPolicy?> GetPolicyAsync(string name, CancellationToken cancellationToken);
@@ -13,7 +13,7 @@ public partial interface IInventoryReader
     Task<IReadOnlyList<PolicyCopy>> ListPolicyCopiesAsync(string policy, CancellationToken cancellationToken);
 }
 
-public partial interface IInventoryTransaction
+internal partial interface IInventoryTransaction
 {
     /// <summary>Adds a policy (AlreadyExists when the name is taken).</summary>
     Task InsertPolicyAsync(SnapshotPolicy policy, CancellationToken cancellationToken);
@@ -32,4 +32,4 @@ public partial interface IInventoryTransaction
 }
 
 /// <summary>A copy a policy made, and the schedule slot (UTC) it stands for.</summary>
-public sealed record PolicyCopy(string CopyId, string Policy, DateTime SlotUtc);
+internal sealed record PolicyCopy(string CopyId, string Policy, DateTime SlotUtc);

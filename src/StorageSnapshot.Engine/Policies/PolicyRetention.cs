@@ -8,7 +8,7 @@ namespace StorageSnapshot.Engine.Policies;
 /// and the planner's decisions. Pure over its arguments (the facade reads them); only what the policy made is in
 /// the plan — a snapshot whose client token is not the policy's, a copy not recorded as the policy's, never is.
 /// </summary>
-public static class PolicyRetention
+internal static class PolicyRetention
 {
     /// <summary>What the plan is made from.</summary>
     /// <param name="Snapshots">Snapshots to consider (others' are ignored, so passing all is fine).</param>

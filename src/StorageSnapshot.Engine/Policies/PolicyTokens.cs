@@ -8,7 +8,7 @@ namespace StorageSnapshot.Engine.Policies;
 /// taking another) and it is how retention knows what a policy made and which slot a snapshot stands for: the token
 /// is written with the snapshot in one step and never changes, unlike tags.
 /// </summary>
-public static class PolicyTokens
+internal static class PolicyTokens
 {
     private const string Prefix = "policy:";
     private const string SlotFormat = "yyyyMMdd'T'HHmmss'Z'";

@@ -3,7 +3,7 @@ using StorageSnapshot.Engine.Policies;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
-public abstract partial class SqliteInventoryReader
+internal abstract partial class SqliteInventoryReader
 {
     private protected const string PolicyColumns = "id, name, definition, created, updated";
 

@@ -14,7 +14,7 @@ namespace StorageSnapshot.Engine.Policies.Retention;
 /// Applying a plan and planning again at the same time removes nothing more: the items each rule keeps are the
 /// newest of their periods, and stay so among what is left.
 /// </summary>
-public static class RetentionPlanner
+internal static class RetentionPlanner
 {
     private static readonly RetentionRule[] CountRules =
         { RetentionRule.Last, RetentionRule.Hourly, RetentionRule.Daily, RetentionRule.Weekly, RetentionRule.Monthly, RetentionRule.Yearly };

@@ -9,7 +9,7 @@ namespace StorageSnapshot.Engine.Policies.Schedules;
 /// (<see cref="Hourly"/>, <see cref="Daily"/>, <see cref="Weekly"/>, <see cref="Monthly"/>), so there is one kind
 /// of schedule to store and reason about.
 /// </summary>
-public sealed record PolicySchedule
+internal sealed record PolicySchedule
 {
     private PolicySchedule(string cron, CronExpression expression)
     {

@@ -4,7 +4,7 @@ namespace StorageSnapshot.Engine.Policies.Schedules;
 /// The slots of a policy: every occurrence of any of its schedules (two schedules firing at the same instant make
 /// one slot). Pure: the clock is an argument.
 /// </summary>
-public static class ScheduleSlots
+internal static class ScheduleSlots
 {
     /// <summary>How far back a slot is looked for: a year covers every five-field cron expression that fires at all
     /// (the rarest, a February 29, fires within four years, so such a schedule finds its slot only in leap years).</summary>

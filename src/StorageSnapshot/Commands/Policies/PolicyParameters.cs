@@ -1,8 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using StorageSnapshot.Commands.Parameters;
-using StorageSnapshot.Engine.Policies;
-using StorageSnapshot.Engine.Policies.Schedules;
+using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands.Policies;
 
@@ -20,13 +19,13 @@ internal static class PolicyParameters
         {
             if (at >= TimeSpan.FromHours(1) || at.Seconds != 0)
                 throw new ValidationException(ErrorIds.InvalidArgument, $"With -Hourly, -At is the minutes past the hour, 00:00 to 00:59; got {at}.", at);
-            schedules.Add(PolicySchedule.Hourly(at.Minutes).Cron);
+            schedules.Add(ScheduleForms.Hourly(at.Minutes));
         }
-        if (daily) schedules.Add(PolicySchedule.Daily(at).Cron);
-        if (weekly) schedules.Add(PolicySchedule.Weekly(days is { Length: > 0 } ? days : new[] { DayOfWeek.Sunday }, at).Cron);
+        if (daily) schedules.Add(ScheduleForms.Daily(at));
+        if (weekly) schedules.Add(ScheduleForms.Weekly(days is { Length: > 0 } ? days : new[] { DayOfWeek.Sunday }, at));
         if (monthly)
         {
-            foreach (var day in dayOfMonth is { Length: > 0 } ? dayOfMonth : new[] { 1 }) schedules.Add(PolicySchedule.Monthly(day, at).Cron);
+            foreach (var day in dayOfMonth is { Length: > 0 } ? dayOfMonth : new[] { 1 }) schedules.Add(ScheduleForms.Monthly(day, at));
         }
         return schedules.Count == 0 ? null : schedules;
     }

@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Facade;
 using System.Collections;
 using System.Management.Automation;
 using StorageSnapshot.Commands.Cmdlets;

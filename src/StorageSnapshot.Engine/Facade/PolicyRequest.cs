@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Policies;
+namespace StorageSnapshot.Engine.Facade;
 
 /// <summary>
 /// New- and Set- of a snapshot policy. For a new policy, null members take their defaults; for a change, null
@@ -15,7 +15,7 @@ public sealed record PolicyRequest(string Name)
     /// <summary>Backend names.</summary>
     public IReadOnlyList<string>? Backends { get; init; }
 
-    /// <summary>Cron expressions (friendly forms are turned into these by <see cref="Schedules.PolicySchedule"/>).</summary>
+    /// <summary>Cron expressions (friendly forms are turned into these by the engine's schedule forms).</summary>
     public IReadOnlyList<string>? Schedules { get; init; }
 
     /// <summary>Time zone id; null = the machine's zone for a new policy.</summary>
