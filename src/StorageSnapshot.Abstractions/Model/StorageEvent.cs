@@ -45,6 +45,8 @@ public enum EventKind
     OperationCancelled,
     /// <summary>An operation's process ended while it ran; it waits for repair.</summary>
     OperationNeedsRecovery,
+    /// <summary>A repair settled an unfinished operation (the message says which way and what it did).</summary>
+    OperationRecovered,
 }
 
 /// <summary>An audit and usage record: what happened to what, when, how many bytes.</summary>
@@ -79,4 +81,10 @@ public sealed record StorageEvent
 
     /// <summary>Human-readable sentence.</summary>
     public string? Message { get; init; }
+
+    /// <summary>The operating-system user whose process recorded it (null for events recorded before this was kept).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The host whose process recorded it (null for events recorded before this was kept).</summary>
+    public string? Host { get; init; }
 }

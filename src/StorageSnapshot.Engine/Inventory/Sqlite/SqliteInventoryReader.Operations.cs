@@ -7,7 +7,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 public abstract partial class SqliteInventoryReader
 {
     private protected const string OperationColumns =
-        "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details";
+        "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details, recovery, recovery_note";
 
     /// <inheritdoc />
     public Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken) =>
@@ -62,6 +62,8 @@ public abstract partial class SqliteInventoryReader
             Error = r.GetNullableString(11),
             Owner = r.GetNullableString(12),
             Details = OperationDetailsJson.Read(kind, r.GetNullableString(13), id),
+            Recovery = r.IsDBNull(14) ? null : r.GetEnum<RecoveryDirection>(14),
+            RecoveryNote = r.GetNullableString(15),
         };
     }
 }
