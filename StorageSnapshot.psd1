@@ -41,6 +41,9 @@
         'Get-SnapshotCopy'
         'Test-SnapshotCopy'
         'Remove-SnapshotCopy'
+        'Get-StorageOperation'
+        'Repair-StorageOperation'
+        'Get-StorageEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
