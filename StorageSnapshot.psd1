@@ -47,6 +47,9 @@
         'Remove-SnapshotPolicy'
         'Invoke-SnapshotPolicy'
         'Get-SnapshotRetentionPlan'
+        'Get-StorageOperation'
+        'Repair-StorageOperation'
+        'Get-StorageEvent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -103,6 +103,14 @@ public interface IDriverBackend : IAsyncDisposable
 
     /// <summary>Opens a volume for random-access writes (capability WriteVolume).</summary>
     Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the work in progress an interrupted call left (temporary files, half-copied images) for the volume
+    /// named <paramref name="volumeName"/> and for its snapshots keyed <paramref name="snapshotKeys"/>; never a whole
+    /// volume or snapshot. Returns how many it deleted. Called by a repair, under the volume's lock, once the entry's
+    /// work is settled. Default: nothing to delete (a driver whose calls leave nothing behind).
+    /// </summary>
+    Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken) => Task.FromResult(0);
 }
 
 /// <summary>

@@ -92,7 +92,9 @@ public sealed class CmdletMetadataTests
     [Fact]
     public void Get_cmdlets_accept_wildcards_in_Name()
     {
-        var wrong = BuiltModule.Cmdlets.Where(c => c.Verb == "Get")
+        // Journal entries and events have ids and times, not names: their Get cmdlets filter by -Id, -Target and -Since.
+        var nameless = new[] { "Get-StorageOperation", "Get-StorageEvent" };
+        var wrong = BuiltModule.Cmdlets.Where(c => c.Verb == "Get" && !nameless.Contains(c.Name))
             .Where(c => c.Parameters.SingleOrDefault(p => p.Name == "Name") is not { SupportsWildcards: true })
             .Select(c => c.Name);
         Assert.Empty(wrong);

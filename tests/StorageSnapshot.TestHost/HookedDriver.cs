@@ -127,6 +127,9 @@ internal sealed class HookedDriver : IStorageDriver
         public Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken) =>
             Hooked("GetChangedRanges", () => inner.GetChangedRangesAsync(older, newer, cancellationToken), cancellationToken);
 
+        public Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken) =>
+            Hooked("DeleteLeftovers", () => inner.DeleteLeftoversAsync(volumeName, snapshotKeys, cancellationToken), cancellationToken);
+
         public async Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken)
         {
             var writer = await Hooked("OpenVolumeWriter", () => inner.OpenVolumeWriterAsync(volume, cancellationToken), cancellationToken).ConfigureAwait(false);

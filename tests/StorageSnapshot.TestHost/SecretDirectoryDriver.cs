@@ -89,6 +89,7 @@ internal sealed class SecretDirectoryDriver : IStorageDriver
         public Task<IBlockReader> OpenSnapshotReaderAsync(DriverObject snapshot, CancellationToken cancellationToken) => inner.OpenSnapshotReaderAsync(snapshot, cancellationToken);
         public Task<IReadOnlyList<ByteRange>> GetChangedRangesAsync(DriverObject older, DriverObject newer, CancellationToken cancellationToken) => inner.GetChangedRangesAsync(older, newer, cancellationToken);
         public Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken) => inner.OpenVolumeWriterAsync(volume, cancellationToken);
+        public Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken) => inner.DeleteLeftoversAsync(volumeName, snapshotKeys, cancellationToken);
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

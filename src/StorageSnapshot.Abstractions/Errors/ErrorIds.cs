@@ -66,4 +66,6 @@ public static class ErrorIds
     /// OperationCancelled message — what was stopped, what was kept — and how to resume as its recommended action.
     /// </summary>
     public const string OperationStopped = nameof(OperationStopped);
+    /// <summary>An operation id that is not in the journal (Get-StorageOperation -Id, Repair-StorageOperation).</summary>
+    public const string OperationNotFound = nameof(OperationNotFound);
 }

@@ -34,8 +34,17 @@ public enum OperationState
     Failed,
     /// <summary>Its process died while it ran: found on open, waiting for repair.</summary>
     NeedsRecovery,
-    /// <summary>Repair finished what a dead process left.</summary>
+    /// <summary>Repair settled what a dead process left: see <see cref="Operation.Recovery"/> and <see cref="Operation.RecoveryNote"/>.</summary>
     Recovered,
+}
+
+/// <summary>Which way a repair settled an unfinished operation.</summary>
+public enum RecoveryDirection
+{
+    /// <summary>Finished: what the operation set out to do is done (a snapshot the driver did take became Ready).</summary>
+    RolledForward,
+    /// <summary>Undone: the objects are as they were before it (a half-made volume removed, a volume reverted to its safety snapshot).</summary>
+    RolledBack,
 }
 
 /// <summary>
@@ -92,4 +101,10 @@ public sealed record Operation
     /// of its <see cref="Kind"/> (stored as versioned JSON). Null only for entries that carry none.
     /// </summary>
     public OperationDetails? Details { get; init; }
+
+    /// <summary>Which way a repair settled it (state <see cref="OperationState.Recovered"/>); null before.</summary>
+    public RecoveryDirection? Recovery { get; init; }
+
+    /// <summary>What the repair did and why, in words; null before a repair.</summary>
+    public string? RecoveryNote { get; init; }
 }

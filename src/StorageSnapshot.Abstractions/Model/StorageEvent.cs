@@ -53,6 +53,8 @@ public enum EventKind
     PolicyRemoved,
     /// <summary>A copy was recorded as made by a snapshot policy (its copy retention now decides about it).</summary>
     PolicyCopyRecorded,
+    /// <summary>A repair settled an unfinished operation (the message says which way and what it did).</summary>
+    OperationRecovered,
 }
 
 /// <summary>An audit and usage record: what happened to what, when, how many bytes.</summary>
@@ -87,4 +89,10 @@ public sealed record StorageEvent
 
     /// <summary>Human-readable sentence.</summary>
     public string? Message { get; init; }
+
+    /// <summary>The operating-system user whose process recorded it (null for events recorded before this was kept).</summary>
+    public string? User { get; init; }
+
+    /// <summary>The host whose process recorded it (null for events recorded before this was kept).</summary>
+    public string? Host { get; init; }
 }

@@ -180,6 +180,9 @@ internal sealed class CallSiteRunner
         var report = await InvariantChecker.CheckAsync(world, state, CheckMode.NothingDied);
         tally.AddCheckTime(checkClock.Elapsed);
         tally.Count("copies left Removing, removed by running the removal again", await RemovingCopies.SettleAsync(world, report));
+        var (repairReport, repaired) = await RepairRound.RunAsync(world, tally);
+        report.Violations.AddRange(repairReport.Violations);
+        if (repaired > 0) tally.Count("a failure that left something behind (in process), then repaired");
         foreach (var problem in probeProblems) report.Violation("hang", problem);
         if (error is not null and not StorageSnapshotException)
             report.Violation("error", $"a {error.GetType().Name} escaped the engine instead of a typed error: {error.Message}");
@@ -217,6 +220,9 @@ internal sealed class CallSiteRunner
         var report = await InvariantChecker.CheckAsync(world, state, CheckMode.ProcessesDied);
         tally.AddCheckTime(checkClock.Elapsed);
         tally.Count("copies left Removing, removed by running the removal again", await RemovingCopies.SettleAsync(world, report));
+        var (repairReport, repaired) = await RepairRound.RunAsync(world, tally);
+        report.Violations.AddRange(repairReport.Violations);
+        if (repaired > 0) tally.Count(second is null ? "killed at a call site, then repaired" : "killed in compensation, then repaired");
         if (!outcome.Killed) report.Violation("harness", $"the kill point was never reached; the child said: {outcome.Output}");
         if (outcome.Result?.StartsWith("RAW ", StringComparison.Ordinal) == true) report.Violation("error", $"an untyped exception escaped: {outcome.Result}");
         tally.Count(second is null ? "killed at a call site (child process)" : "killed in compensation after an exception (child process)");

@@ -62,8 +62,45 @@ internal sealed class ContentModel
     {
         foreach (var entry in state.Operations.OrderBy(o => o.StartedUtc).ThenBy(o => o.Id, StringComparer.Ordinal))
         {
-            if (entry.State == OperationState.Running || !applied.Add(entry.Id)) continue;
+            if (entry.State == OperationState.Running) continue;
+            if (entry.State == OperationState.Recovered)
+            {
+                // Seen unfinished first (what the journal allowed then), then narrowed by which way the repair went.
+                if (applied.Add(entry.Id)) Apply(entry with { State = OperationState.NeedsRecovery, Recovery = null }, state);
+                if (applied.Add(entry.Id + "/recovered")) ApplyRecovered(entry, state);
+                continue;
+            }
+            if (!applied.Add(entry.Id)) continue;
             Apply(entry, state);
+        }
+    }
+
+    /// <summary>
+    /// A repair settled the entry: rolled forward, the new contents are exact; rolled back, the old ones (an in-place
+    /// restore's old bytes are its safety snapshot's). What the repair made of the objects is checked against that.
+    /// </summary>
+    private void ApplyRecovered(Operation entry, InventoryState state)
+    {
+        var forward = entry.Recovery == RecoveryDirection.RolledForward;
+        var target = entry.TargetId ?? "";
+        switch (entry.Kind)
+        {
+            case OperationKind.CreateVolume when forward && state.Volume(target) is { } volume:
+                volumes[target] = VolumeExpectation.Exactly(ImageHash.OfZeros(volume.SizeBytes));
+                return;
+            case OperationKind.CloneVolume when forward:
+                volumes[target] = VolumeExpectation.Exactly(snapshots[entry.Bag()["sourceSnapshotId"]]);
+                return;
+            case OperationKind.RevertSnapshot when forward:
+                volumes[entry.Bag()["volumeId"]] = VolumeExpectation.Exactly(snapshots[target]);
+                return;
+            case OperationKind.RestoreFromCopy when entry.Bag().GetValueOrDefault("mode") == "InPlace":
+                volumes[target] = forward
+                    ? VolumeExpectation.Exactly(snapshots[entry.Bag()["copySnapshotId"]])
+                    : VolumeExpectation.Exactly(safetySnapshots[entry.Bag()["safetySnapshotKey"]]);
+                return;
+            default:
+                return; // rows removed, snapshots and copies keep the hash they were checked against
         }
     }
 

@@ -16,6 +16,12 @@ internal enum CheckMode
 
     /// <summary>A process was killed: what it left unfinished must be recorded NeedsRecovery (the engine was reopened).</summary>
     ProcessesDied,
+
+    /// <summary>
+    /// Every repairable entry was repaired: nothing is NeedsRecovery, no object is in a passing state (Creating,
+    /// Reverting, Deleting, Copying), and no repaired in-place restore left its safety snapshot.
+    /// </summary>
+    Repaired,
 }
 
 /// <summary>
@@ -66,6 +72,7 @@ internal static partial class InvariantChecker
                 report.Violation("journal", $"operation {Describe(entry)} is NeedsRecovery without an operation.needs-recovery event");
         }
 
+        if (mode == CheckMode.Repaired) CheckSettled(state, report);
         var unfinished = state.Unfinished.ToList();
         foreach (var volume in state.Volumes.Where(v => v.State is VolumeState.Creating or VolumeState.Reverting or VolumeState.Deleting))
         {
@@ -87,6 +94,26 @@ internal static partial class InvariantChecker
         // Remove-SnapshotCopy is not journaled: a removal killed or failed once it began deleting the manifest leaves
         // the record Removing, which running the removal again settles (RemovingCopies.SettleAsync checks that).
         report.CopiesLeftRemoving += state.Copies.Count(c => c.State == CopyState.Removing);
+    }
+
+    /// <summary>After a repair: every entry it settled is Recovered, and every object any entry touched is settled.</summary>
+    private static void CheckSettled(InventoryState state, CheckReport report)
+    {
+        foreach (var entry in state.Operations.Where(o => o.State == OperationState.NeedsRecovery))
+            report.Violation("repair", $"operation {Describe(entry)} is still NeedsRecovery after a repair");
+        foreach (var entry in state.Operations.Where(o => o.State == OperationState.Recovered && (o.Recovery is null || string.IsNullOrEmpty(o.RecoveryNote))))
+            report.Violation("repair", $"operation {Describe(entry)} is Recovered without saying which way and what was done");
+        foreach (var entry in state.Operations.Where(o => o.State == OperationState.Recovered))
+        {
+            if (!state.Events.Any(e => e.Kind == EventKind.OperationRecovered && e.OperationId == entry.Id))
+                report.Violation("repair", $"operation {Describe(entry)} is Recovered without an OperationRecovered event");
+        }
+        foreach (var volume in state.Volumes.Where(v => v.State is VolumeState.Creating or VolumeState.Reverting or VolumeState.Deleting))
+            report.Violation("repair", $"volume '{volume.Name}' is still {volume.State} after a repair");
+        foreach (var snapshot in state.Snapshots.Where(s => s.State is SnapshotState.Creating or SnapshotState.Reverting or SnapshotState.Deleting))
+            report.Violation("repair", $"snapshot '{snapshot.Name}' ({snapshot.Id}) is still {snapshot.State} after a repair");
+        foreach (var copy in state.Copies.Where(c => c.State == CopyState.Copying))
+            report.Violation("repair", $"copy {copy.Id} is still Copying after a repair");
     }
 
     private static void CheckVolumes(FaultWorld world, InventoryState state, CheckReport report)
@@ -173,6 +200,11 @@ internal static partial class InvariantChecker
         }
 
         // A safety snapshot an ended in-place restore could not delete is a warning, and must be journaled as left.
+        foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.State == OperationState.Recovered && o.Bag().ContainsKey("safetySnapshotKey")))
+        {
+            var image = SnapshotImage(world, entry.Volume ?? "", entry.Bag()["safetySnapshotKey"]);
+            if (File.Exists(image)) report.Violation("leftover", $"{Describe(entry)} was repaired but its safety snapshot '{Relative(world, image)}' is still on the storage");
+        }
         foreach (var entry in state.Operations.Where(o => o.Kind == OperationKind.RestoreFromCopy && o.State is OperationState.Succeeded or OperationState.Failed))
         {
             if (!entry.Bag().TryGetValue("safetySnapshotKey", out var key) || entry.Bag().GetValueOrDefault("safetySnapshotLeft") == "true") continue;
@@ -277,7 +309,8 @@ internal static partial class InvariantChecker
                     break;
                 case ["tmp", _]:
                     if (!RepositoryOwnFiles.IsTemporaryFile(relative)) report.Violation("unknown file", $"repo/{relative} is not a temporary file of the repository");
-                    else if (!dyingCopy) report.Violation("unknown file", $"repo/{relative} is a temporary file no unfinished copy explains");
+                    else if (!dyingCopy && !LeftByRepairedCopy(state, relative))
+                        report.Violation("unknown file", $"repo/{relative} is a temporary file no unfinished copy explains");
                     break;
                 default:
                     report.Violation("unknown file", $"repo/{relative} is known to neither the inventory nor the journal");
@@ -338,6 +371,18 @@ internal static partial class InvariantChecker
     public static string VolumeImage(FaultWorld world, string name) => Path.Combine(world.BackendPath, "volumes", name + ".img");
 
     public static string SnapshotImage(FaultWorld world, string volume, string key) => Path.Combine(world.BackendPath, "snapshots", volume, key + ".img");
+
+    /// <summary>
+    /// A repaired copy leaves what its dead process staged in the repository's tmp/ to chunk collection (after its
+    /// grace period; the kill loop collects with none and then requires tmp/ empty): a staged chunk list names the
+    /// copy, a staged chunk names nothing, so one is excused while any repaired copy's entry is in the journal.
+    /// </summary>
+    private static bool LeftByRepairedCopy(InventoryState state, string relative)
+    {
+        var repaired = state.Operations.Where(o => o.Kind == OperationKind.CopyToSecondary && o.State == OperationState.Recovered).ToList();
+        if (repaired.Count == 0) return false;
+        return relative.EndsWith(".chunk", StringComparison.Ordinal) || repaired.Any(o => o.TargetId is { } id && relative.Contains(id, StringComparison.Ordinal));
+    }
 
     private static string Relative(FaultWorld world, string path, string? under = null) => Path.GetRelativePath(under ?? world.Root, path).Replace('\\', '/');
 

@@ -105,6 +105,9 @@ internal sealed class KillLoop
         var report = await InvariantChecker.CheckAsync(world, after, CheckMode.ProcessesDied);
         tally.AddCheckTime(checkClock.Elapsed);
         if (outcome.Result?.StartsWith("RAW ", StringComparison.Ordinal) == true) report.Violation("error", $"an untyped exception escaped: {outcome.Result}");
+        var (repairReport, repaired) = await RepairRound.RunAsync(world, tally);
+        report.Violations.AddRange(repairReport.Violations);
+        if (repaired > 0) tally.Count($"kill-and-repair runs: {operation.Kind}");
         if (!outcome.Killed && outcome.Result is null) report.Violation("harness", $"the child neither finished nor was killed: {outcome.Output}");
 
         var where = outcome.Killed ? KillPoint(before, after) : "not killed";

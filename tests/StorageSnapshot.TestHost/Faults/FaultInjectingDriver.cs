@@ -85,6 +85,9 @@ internal sealed class FaultInjectingDriver : IStorageDriver
         public async Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken) =>
             new Writer(await Control("Backend.OpenVolumeWriter", () => inner.OpenVolumeWriterAsync(volume, cancellationToken), cancellationToken).ConfigureAwait(false), plan);
 
+        public Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken) =>
+            Control("Backend.DeleteLeftovers", () => inner.DeleteLeftoversAsync(volumeName, snapshotKeys, cancellationToken), cancellationToken);
+
         public async ValueTask DisposeAsync() =>
             await Calls.RunAsync(plan, "Backend.Dispose", false, DriverError, async () => { await inner.DisposeAsync().ConfigureAwait(false); return true; }, CancellationToken.None).ConfigureAwait(false);
 

@@ -256,6 +256,36 @@ internal sealed class DirectoryBackend : IDriverBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Every change is made under ".&lt;file&gt;.&lt;32 hex&gt;.tmp" beside its target (<see cref="DirectoryLayout.TemporaryPathBeside"/>):
+    /// those of the volume's image in the volumes folder, and those of the keyed snapshots in the volume's snapshot folder.
+    /// </remarks>
+    public Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var deleted = DeleteTemporaries(layout.VolumesDirectory, volumeName);
+        var snapshotFolder = System.IO.Path.Combine(layout.SnapshotsDirectory, volumeName);
+        foreach (var key in snapshotKeys) deleted += DeleteTemporaries(snapshotFolder, key);
+        return Task.FromResult(deleted);
+    }
+
+    private static int DeleteTemporaries(string folder, string stem)
+    {
+        if (!System.IO.Directory.Exists(folder) || stem.Length == 0 || stem.IndexOfAny(new[] { '/', '\\', '*', '?' }) >= 0) return 0;
+        var deleted = 0;
+        var prefix = "." + stem + DirectoryLayout.ImageExtension + ".";
+        foreach (var path in System.IO.Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+        {
+            var middle = System.IO.Path.GetFileName(path)[prefix.Length..^".tmp".Length];
+            if (middle.Length != 32 || !middle.All(char.IsAsciiHexDigitLower)) continue; // only our own temporary names
+            File.Delete(path);
+            deleted++;
+        }
+        if (deleted > 0) DurableFileSystem.SyncDirectory(folder);
+        return deleted;
+    }
+
+    /// <inheritdoc />
     public Task<IBlockWriter> OpenVolumeWriterAsync(DriverObject volume, CancellationToken cancellationToken)
     {
         Require(DriverCapabilities.WriteVolume);

@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 internal abstract partial class SqliteInventoryReader
 {
     private protected const string EventColumns =
-        "sequence, time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message";
+        "sequence, time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message, user, host";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StorageEvent>> ListEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken)
@@ -31,5 +31,7 @@ internal abstract partial class SqliteInventoryReader
         Bytes = r.IsDBNull(7) ? null : r.GetInt64(7),
         OperationId = r.GetNullableString(8),
         Message = r.GetNullableString(9),
+        User = r.GetNullableString(10),
+        Host = r.GetNullableString(11),
     };
 }

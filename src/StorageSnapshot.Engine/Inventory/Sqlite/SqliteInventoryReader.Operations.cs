@@ -6,7 +6,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 internal abstract partial class SqliteInventoryReader
 {
     private protected const string OperationColumns =
-        "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details";
+        "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details, recovery, recovery_note";
 
     /// <inheritdoc />
     public Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken) =>
@@ -61,6 +61,8 @@ internal abstract partial class SqliteInventoryReader
             Error = r.GetNullableString(11),
             Owner = r.GetNullableString(12),
             Details = OperationDetailsJson.Read(kind, r.GetNullableString(13), id),
+            Recovery = r.IsDBNull(14) ? null : r.GetEnum<RecoveryDirection>(14),
+            RecoveryNote = r.GetNullableString(15),
         };
     }
 }

@@ -8,8 +8,8 @@ internal sealed partial class SqliteInventoryTransaction
         ArgumentNullException.ThrowIfNull(storageEvent);
         // The sequence is the inventory's to assign: whatever the record carries is ignored.
         var rows = await QueryAsync(
-            "INSERT INTO events (time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message) " +
-            "VALUES ($time, $kind, $backend, $volume, $target_kind, $target_id, $bytes, $operation, $message) RETURNING sequence",
+            "INSERT INTO events (time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message, user, host) " +
+            "VALUES ($time, $kind, $backend, $volume, $target_kind, $target_id, $bytes, $operation, $message, $user, $host) RETURNING sequence",
             p =>
             {
                 p.SetTime("$time", storageEvent.TimeUtc);
@@ -21,6 +21,9 @@ internal sealed partial class SqliteInventoryTransaction
                 p.Set("$bytes", storageEvent.Bytes);
                 p.Set("$operation", storageEvent.OperationId);
                 p.Set("$message", storageEvent.Message);
+                // Who recorded it: the event's own when it carries one (an import), else this process's user and host.
+                p.Set("$user", storageEvent.User ?? EventAuthor.User);
+                p.Set("$host", storageEvent.Host ?? EventAuthor.Host);
             }, r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
         return rows[0];
     }

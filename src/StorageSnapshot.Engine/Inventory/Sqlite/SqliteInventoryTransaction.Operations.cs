@@ -14,7 +14,7 @@ internal sealed partial class SqliteInventoryTransaction
         {
             await ExecuteAsync(
                 $"INSERT INTO operations ({OperationColumns}) " +
-                "VALUES ($id, $kind, $state, $backend, $volume, $destination, $target_kind, $target_id, $started, $ended, $attempts, $error, $owner, $details)",
+                "VALUES ($id, $kind, $state, $backend, $volume, $destination, $target_kind, $target_id, $started, $ended, $attempts, $error, $owner, $details, $recovery, $recovery_note)",
                 p => BindOperation(p, operation, kind, state), cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException e) when (e.IsUniqueViolation(out _))
@@ -36,7 +36,7 @@ internal sealed partial class SqliteInventoryTransaction
         var changed = await ExecuteAsync(
             "UPDATE operations SET kind = $kind, state = $state, backend = $backend, volume = $volume, destination = $destination, target_kind = $target_kind, " +
             "target_id = $target_id, started = $started, ended = $ended, attempts = $attempts, error = $error, owner = $owner, " +
-            "details = $details WHERE id = $id",
+            "details = $details, recovery = $recovery, recovery_note = $recovery_note WHERE id = $id",
             p => BindOperation(p, operation, kind, state), cancellationToken).ConfigureAwait(false);
         if (changed == 0)
         {
@@ -60,5 +60,7 @@ internal sealed partial class SqliteInventoryTransaction
         p.Set("$error", operation.Error);
         p.Set("$owner", operation.Owner);
         p.Set("$details", OperationDetailsJson.Write(operation.Kind, operation.Details));
+        p.Set("$recovery", operation.Recovery is { } recovery ? SqliteValues.ToText(recovery) : null);
+        p.Set("$recovery_note", operation.RecoveryNote);
     }
 }

@@ -48,6 +48,11 @@ internal static class StorageEvents
         FromJournal(EventKind.OperationNeedsRecovery, journal,
             $"Operation {journal.Id} ({journal.Kind}) was left running by a process that ended; marked for recovery.", null);
 
+    /// <summary>The event of an unfinished operation a repair settled: which way, and what it did.</summary>
+    public static StorageEvent Recovered(Operation journal) =>
+        FromJournal(EventKind.OperationRecovered, journal,
+            $"Operation {journal.Id} ({journal.Kind}) recovered ({journal.Recovery}): {journal.RecoveryNote}", null);
+
     /// <summary>What a successful operation of <paramref name="kind"/> did to its target.</summary>
     public static EventKind SucceededKind(OperationKind kind) => kind switch
     {

@@ -1,0 +1,27 @@
+using System.Management.Automation;
+using StorageSnapshot.Engine.Facade;
+
+namespace StorageSnapshot.Commands.Parameters;
+
+/// <summary>
+/// The -Target of Get-StorageOperation and Get-StorageEvent: volumes, snapshots and copies (piped or given), or ids
+/// and names as strings. An object of another type is refused with a clear message instead of matching nothing.
+/// </summary>
+internal static class JournalTargets
+{
+    public static IReadOnlyCollection<JournalSubject>? From(object[]? targets)
+    {
+        if (targets is null) return null;
+        return targets.Select(t => (t is PSObject wrapped ? wrapped.BaseObject : t) switch
+        {
+            Volume volume => JournalSubject.Of(volume),
+            Snapshot snapshot => JournalSubject.Of(snapshot),
+            SnapshotCopy copy => JournalSubject.Of(copy),
+            Backend backend => new JournalSubject(backend.Name),
+            SecondaryStorage storage => new JournalSubject(storage.Name),
+            string text => new JournalSubject(text),
+            var other => throw new PSArgumentException(
+                $"-Target takes volumes, snapshots, copies, backends, secondary storages or their ids, not a {other?.GetType().Name ?? "null"}."),
+        }).ToArray();
+    }
+}
