@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Drivers;
+using StorageSnapshot.Engine.Secondary;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -25,6 +26,9 @@ public sealed record EngineOptions
 
     /// <summary>The drivers available to backends.</summary>
     public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
+
+    /// <summary>The kinds of secondary storage (where copy repositories live) and how each is opened.</summary>
+    public ChunkStoreRegistry ChunkStores { get; init; } = ChunkStoreRegistry.CreateDefault();
 
     /// <summary>
     /// Where secret backend properties are protected; null: <see cref="Secrets.SecretStores.ForUser"/> (DPAPI on

@@ -8,6 +8,12 @@ namespace StorageSnapshot.Engine.Facade;
 /// </summary>
 public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
 {
+    /// <summary>
+    /// The kind of secondary storage, a name in <see cref="EngineOptions.ChunkStores"/>: "filesystem" (the only
+    /// built-in kind so far), where <see cref="Path"/> is a directory.
+    /// </summary>
+    public string Kind { get; init; } = "filesystem";
+
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }
 

@@ -68,7 +68,7 @@ internal sealed class CopyCounters
         public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(copyId, cancellationToken);
         public Task<IAsyncDisposable> LockRepositoryAsync(bool exclusive, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockRepositoryAsync(exclusive, timeout, cancellationToken);
         public Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockCopyKeyAsync(copyKey, timeout, cancellationToken);
-        public Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) => inner.DeleteStaleTemporaryFilesAsync(olderThanUtc, cancellationToken);
+        public Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) => inner.DeleteAbandonedWritesAsync(olderThanUtc, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -4,8 +4,9 @@ namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
 /// Finds journal entries left Running by processes that died (SIGKILL, power loss) and marks them
-/// NeedsRecovery. A Running entry whose volume lock can be taken at once has no live owner: the lock is held
-/// from before phase one until after phase two and the kernel drops it when its process dies. The target keeps
+/// NeedsRecovery. A Running entry whose lock (its volume's, or its copy's or secondary storage's for the
+/// operations on a repository: <see cref="OperationLocks"/>) can be taken at once has no live owner: the lock is
+/// held from before phase one until after phase two and the kernel drops it when its process dies. The target keeps
 /// the state phase one gave it (Creating, Reverting, Deleting), which never reads as Ready; finishing or
 /// undoing the work is the repair command's job (not written yet), which reads the entry's Details.
 /// </summary>
@@ -19,9 +20,9 @@ internal static class DeadOperationDetector
         foreach (var candidate in running)
         {
             // The lock is host-local: an entry another host runs (a shared inventory) cannot be judged from here.
-            if (candidate.Volume is null || !OperationOwner.IsThisHost(candidate.Owner)) continue;
-            using var volumeLock = VolumeLock.TryAcquire(lockDirectory, VolumeLock.KeyFor(candidate.Backend, candidate.Volume));
-            if (volumeLock is null) continue; // its owner (or a newer operation) is alive and working
+            if (OperationLocks.KeyOf(candidate) is not { } key || !OperationOwner.IsThisHost(candidate.Owner)) continue;
+            using var operationLock = VolumeLock.TryAcquire(lockDirectory, key);
+            if (operationLock is null) continue; // its owner (or a newer operation) is alive and working
 
             // Under the lock, re-read: the owner may have finished (and released the lock) since the list was read.
             await using var transaction = await inventory.BeginAsync(cancellationToken).ConfigureAwait(false);

@@ -13,7 +13,7 @@ namespace StorageSnapshot.Engine.Operations;
 /// If the process dies in between, the journal entry stays Running with its lock gone, which is how
 /// <see cref="DeadOperationDetector"/> finds it on the next open.
 /// </summary>
-internal sealed class OperationRunner
+internal sealed partial class OperationRunner
 {
     private readonly EngineOptions options;
     private readonly ISnapshotInventory inventory;

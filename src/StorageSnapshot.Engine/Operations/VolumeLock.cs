@@ -38,7 +38,8 @@ internal sealed class VolumeLock : IDisposable
     /// <summary>
     /// The lock file's name for <paramref name="key"/>: a readable part (characters outside [a-z0-9_-]
     /// replaced by '_') plus a hash of the whole key, so that distinct keys never share a file and no key can name a
-    /// path outside the lock directory.
+    /// path outside the lock directory. Volume keys ("backend/volume") make volume-*.lock files; the other keys
+    /// of <see cref="OperationLocks"/> ("copy:id") make operation-*.lock files.
     /// </summary>
     public static string FileNameFor(string key)
     {
@@ -46,7 +47,7 @@ internal sealed class VolumeLock : IDisposable
         foreach (var c in key.ToLowerInvariant().Take(80))
             readable.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' ? c : '_');
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToLowerInvariant())), 0, 8).ToLowerInvariant();
-        return $"volume-{readable}-{hash}.lock";
+        return $"{(key.Contains('/') ? "volume" : "operation")}-{readable}-{hash}.lock";
     }
 
     /// <summary>Takes the lock if nobody holds it; null when another holder (any process, this one included) has it.</summary>

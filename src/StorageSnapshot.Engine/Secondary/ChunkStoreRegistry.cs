@@ -1,0 +1,40 @@
+using StorageSnapshot.Engine.Secondary.Repository;
+
+namespace StorageSnapshot.Engine.Secondary;
+
+/// <summary>
+/// The kinds of secondary storage an engine knows, by name (case-insensitive), as <see cref="Drivers.DriverRegistry"/>
+/// knows drivers: built explicitly, so what is available is visible in code (<see cref="CreateDefault"/>), and
+/// given to the engine through <see cref="Facade.EngineOptions.ChunkStores"/>. Every operation reaches a
+/// repository through <see cref="OpenAsync"/>: the registered storage's kind opens it and checks that the place
+/// still holds the repository that was registered there.
+/// </summary>
+public sealed class ChunkStoreRegistry
+{
+    private readonly Dictionary<string, IChunkStoreKind> _kinds = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The built-in kinds: repositories in a directory.</summary>
+    public static ChunkStoreRegistry CreateDefault() => new ChunkStoreRegistry().Add(new FileSystemChunkStoreKind());
+
+    /// <summary>Adds a kind; its name must be new.</summary>
+    public ChunkStoreRegistry Add(IChunkStoreKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        if (!_kinds.TryAdd(kind.Name, kind)) throw new InvalidOperationException($"A secondary storage kind named '{kind.Name}' is already registered.");
+        return this;
+    }
+
+    /// <summary>The kind of that name, or InvalidArgument listing the known ones.</summary>
+    public IChunkStoreKind Get(string kind) =>
+        _kinds.TryGetValue(kind, out var found)
+            ? found
+            : throw new ValidationException(ErrorIds.InvalidArgument,
+                $"No secondary storage kind named '{kind}'. Known kinds: {string.Join(", ", _kinds.Keys.Order(StringComparer.OrdinalIgnoreCase))}.", kind);
+
+    /// <summary>Opens the repository behind a registered secondary storage (see <see cref="IChunkStoreKind.OpenAsync"/>).</summary>
+    public Task<IChunkStore> OpenAsync(SecondaryStorage storage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        return Get(storage.Kind).OpenAsync(storage, cancellationToken);
+    }
+}
