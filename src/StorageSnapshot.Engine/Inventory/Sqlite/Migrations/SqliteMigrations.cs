@@ -11,5 +11,6 @@ internal static class SqliteMigrations
         M0001InitialSchema.Migration,
         M0002SecondaryStorage.Migration,
         M0003RepositoryIds.Migration,
+        M0004SnapshotNameIndex.Migration,
     ];
 }
