@@ -239,7 +239,7 @@ internal static class ScaleBenchmark
     private static async Task<PhaseResult> CollectAsync(BenchEngine bench, PhaseSpec spec)
     {
         await bench.Engine.RemoveSnapshotCopyAsync(spec.IncrementalCopy!, BenchEngine.Context, gracePeriod: TimeSpan.Zero);
-        var removed = (await bench.Engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None)).Last(e => e.Kind == "copy.deleted");
+        var removed = (await bench.Engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None)).Last(e => e.Kind == EventKind.CopyDeleted);
         return new PhaseResult { Note = $"removed the incremental copy, {Mib(removed.Bytes ?? 0)} freed: {removed.Message}" };
     }
 

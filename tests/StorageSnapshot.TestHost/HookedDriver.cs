@@ -46,6 +46,12 @@ public sealed class HookedDriver : IStorageDriver
     /// <summary>Runs after every write or zeroing through such a writer returned (the bytes are in the volume).</summary>
     public Func<long, CancellationToken, Task>? AfterWrite { get; set; }
 
+    /// <summary>
+    /// Runs after a session was opened, before the engine uses it (not recorded in <see cref="Calls"/>): to change
+    /// the inventory between an operation's session and its phase one.
+    /// </summary>
+    public Func<CancellationToken, Task>? Opened { get; set; }
+
     /// <summary>Backend calls in the order they were made.</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
@@ -57,6 +63,7 @@ public sealed class HookedDriver : IStorageDriver
     public async Task<IDriverBackend> OpenBackendAsync(string backendName, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
     {
         var backend = await inner.OpenBackendAsync(backendName, properties, cancellationToken).ConfigureAwait(false);
+        if (Opened is { } opened) await opened(cancellationToken).ConfigureAwait(false);
         return new HookedBackend(this, backend, (backend.Capabilities | added) & ~removed);
     }
 

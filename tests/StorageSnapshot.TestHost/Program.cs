@@ -1,6 +1,7 @@
 // Entry point of the test child process. The first argument picks the area whose scenarios run;
 // each area lives in its own file so the orchestration and secondary-storage tests evolve separately.
 using StorageSnapshot.TestHost;
+using StorageSnapshot.TestHost.Faults;
 
 return args.Length == 0
     ? Usage()
@@ -8,11 +9,12 @@ return args.Length == 0
     {
         "orchestration" => await OrchestrationScenarios.RunAsync(args[1..]),
         "secondary" => await SecondaryScenarios.RunAsync(args[1..]),
+        "faults" => await FaultScenarios.RunAsync(args[1..]),
         _ => Usage(),
     };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary> <scenario> [arguments]");
+    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|faults> <scenario> [arguments]");
     return 64;
 }

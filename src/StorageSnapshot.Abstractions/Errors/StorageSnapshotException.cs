@@ -24,8 +24,17 @@ public class StorageSnapshotException : Exception
     /// <summary>What the error is about: the object, or the name or id that was asked for.</summary>
     public object? Target { get; }
 
-    /// <summary>What the user can do about it, when there is something to say.</summary>
+    /// <summary>
+    /// What the user can do about it, in plain words that name no command (for front ends that do not know
+    /// <see cref="Hint"/>'s code), when there is something to say.
+    /// </summary>
     public string? RecommendedAction { get; init; }
+
+    /// <summary>
+    /// The same advice as a code and arguments, which a front end words in its own terms (the cmdlets: a
+    /// PowerShell command line). Null when there is no such action.
+    /// </summary>
+    public ErrorHint? Hint { get; init; }
 }
 
 /// <summary>Something asked for by name or id does not exist.</summary>
@@ -60,7 +69,8 @@ public sealed class BackendInMaintenanceException : StorageSnapshotException
             target)
     {
         Reason = reason;
-        RecommendedAction = $"Wait for maintenance to end, or run Set-StorageBackend -Name {backend} -MaintenanceMode $false.";
+        RecommendedAction = $"Wait for maintenance to end, or switch maintenance mode of backend '{backend}' off.";
+        Hint = ErrorHint.EndMaintenance(backend);
     }
 
     /// <summary>The reason given when maintenance was switched on.</summary>

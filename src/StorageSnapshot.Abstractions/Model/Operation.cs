@@ -1,25 +1,25 @@
 namespace StorageSnapshot;
 
-/// <summary>What an operation in the journal does.</summary>
+/// <summary>What an operation in the journal does. Each kind has one details record (<see cref="OperationDetails"/>).</summary>
 public enum OperationKind
 {
-    /// <summary>Create a volume.</summary>
+    /// <summary>Create a volume (<see cref="CreateVolumeDetails"/>).</summary>
     CreateVolume,
-    /// <summary>Clone a new volume from a snapshot.</summary>
+    /// <summary>Clone a new volume from a snapshot (<see cref="CloneVolumeDetails"/>).</summary>
     CloneVolume,
-    /// <summary>Delete a volume.</summary>
+    /// <summary>Delete a volume (<see cref="DeleteVolumeDetails"/>).</summary>
     DeleteVolume,
-    /// <summary>Create a snapshot.</summary>
+    /// <summary>Create a snapshot (<see cref="CreateSnapshotDetails"/>).</summary>
     CreateSnapshot,
-    /// <summary>Revert a volume to a snapshot.</summary>
+    /// <summary>Revert a volume to a snapshot (<see cref="RevertSnapshotDetails"/>).</summary>
     RevertSnapshot,
-    /// <summary>Delete a snapshot.</summary>
+    /// <summary>Delete a snapshot (<see cref="DeleteSnapshotDetails"/>).</summary>
     DeleteSnapshot,
-    /// <summary>Copy a snapshot to secondary storage.</summary>
+    /// <summary>Copy a snapshot to secondary storage (<see cref="CopyToSecondaryDetails"/>).</summary>
     CopyToSecondary,
-    /// <summary>Restore a volume (or a new one) from a secondary copy.</summary>
+    /// <summary>Restore a volume (or a new one) from a secondary copy (<see cref="RestoreFromCopyDetails"/>).</summary>
     RestoreFromCopy,
-    /// <summary>Delete a copy from secondary storage.</summary>
+    /// <summary>Delete a copy from secondary storage (<see cref="DeleteCopyDetails"/>).</summary>
     DeleteCopy,
     /// <summary>Delete the chunks no copy references from a secondary storage (Remove-SnapshotCopy -Failed).</summary>
     CollectChunks,
@@ -28,7 +28,7 @@ public enum OperationKind
 /// <summary>Where an operation in the journal stands.</summary>
 public enum OperationState
 {
-    /// <summary>Recorded and holding its volume lock; the driver may be working.</summary>
+    /// <summary>Recorded and holding its lock; the driver (or the repository) may be working.</summary>
     Running,
     /// <summary>Finished; the target is in its new state.</summary>
     Succeeded,
@@ -40,7 +40,11 @@ public enum OperationState
     Recovered,
 }
 
-/// <summary>One entry of the operation journal: a change that called a driver, recorded before and after.</summary>
+/// <summary>
+/// One entry of the operation journal: a change to storage (primary or secondary), recorded before and after.
+/// Inventory-only changes (Set-StorageSnapshot, backend and secondary-storage registration) are one transaction
+/// each and leave only a <see cref="StorageEvent"/>.
+/// </summary>
 public sealed record Operation
 {
     /// <summary>Journal id (sortable by start time).</summary>
@@ -52,14 +56,20 @@ public sealed record Operation
     /// <summary>Where it stands.</summary>
     public OperationState State { get; init; }
 
-    /// <summary>Backend name.</summary>
-    public required string Backend { get; init; }
+    /// <summary>Backend name; null for an operation on secondary storage alone (a copy removal).</summary>
+    public string? Backend { get; init; }
 
-    /// <summary>Name of the volume whose lock it held.</summary>
+    /// <summary>Name of the volume whose lock it held; null when it held none.</summary>
     public string? Volume { get; init; }
 
-    /// <summary>"Volume", "Snapshot" or "Copy".</summary>
-    public string? TargetType { get; init; }
+    /// <summary>
+    /// The secondary storage it involves (a copy, a restore from a copy, a copy removal), or null. An operation
+    /// with no volume holds this storage's lock instead.
+    /// </summary>
+    public string? Destination { get; init; }
+
+    /// <summary>What kind of object its target is.</summary>
+    public TargetKind TargetKind { get; init; }
 
     /// <summary>Inventory id of the target.</summary>
     public string? TargetId { get; init; }
@@ -79,41 +89,9 @@ public sealed record Operation
     /// <summary>Who ran it: host, process id and process start time.</summary>
     public string? Owner { get; init; }
 
-    /// <summary>Facts recovery needs (driver references, temporary names, bytes done).</summary>
-    public IReadOnlyDictionary<string, string> Details { get; init; } =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-}
-
-/// <summary>An audit and usage record: what happened to what, when, how many bytes.</summary>
-public sealed record StorageEvent
-{
-    /// <summary>Sequence number (assigned by the inventory).</summary>
-    public long Sequence { get; init; }
-
-    /// <summary>When (UTC).</summary>
-    public DateTime TimeUtc { get; init; }
-
-    /// <summary>Dotted event name, for example "snapshot.created".</summary>
-    public required string Kind { get; init; }
-
-    /// <summary>Backend name.</summary>
-    public string? Backend { get; init; }
-
-    /// <summary>Volume name.</summary>
-    public string? Volume { get; init; }
-
-    /// <summary>"Backend", "Volume", "Snapshot", "Copy".</summary>
-    public string? TargetType { get; init; }
-
-    /// <summary>Inventory id (or name, for backends) of the target.</summary>
-    public string? TargetId { get; init; }
-
-    /// <summary>Bytes involved (size of the snapshot, bytes copied), when it applies.</summary>
-    public long? Bytes { get; init; }
-
-    /// <summary>Operation that caused it, if any.</summary>
-    public string? OperationId { get; init; }
-
-    /// <summary>Human-readable sentence.</summary>
-    public string? Message { get; init; }
+    /// <summary>
+    /// What recovery needs to finish or undo it — driver references, keys, what was done so far — as the record
+    /// of its <see cref="Kind"/> (stored as versioned JSON). Null only for entries that carry none.
+    /// </summary>
+    public OperationDetails? Details { get; init; }
 }

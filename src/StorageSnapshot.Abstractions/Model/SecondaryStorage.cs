@@ -1,13 +1,37 @@
 namespace StorageSnapshot;
 
+/// <summary>The kind of target a secondary storage is.</summary>
+public enum SecondaryStorageKind
+{
+    /// <summary>A repository in a directory: a local disk or a mounted NFS/SMB share.</summary>
+    FileSystem,
+}
+
+/// <summary>How chunks are encoded at rest. Chosen once per repository and recorded in its format file.</summary>
+public enum ChunkCompression
+{
+    /// <summary>
+    /// Chunks are stored as their raw bytes. The default: block images are mostly incompressible or zero (zero
+    /// chunks are never stored), and even the fastest Deflate/Brotli levels run far below disk speed on such
+    /// data (see the copy benchmark's compression table).
+    /// </summary>
+    None,
+
+    /// <summary>Deflate at its fastest level; a chunk that does not shrink is stored raw.</summary>
+    Deflate,
+
+    /// <summary>Brotli at quality 1; a chunk that does not shrink is stored raw.</summary>
+    Brotli,
+}
+
 /// <summary>A registered secondary storage: a copy repository in a directory (a local disk or a mounted NFS/SMB share).</summary>
 public sealed record SecondaryStorage
 {
     /// <summary>Name, unique (case-insensitive); what -Destination takes.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The kind of target: "filesystem" (S3 later).</summary>
-    public string Kind { get; init; } = "filesystem";
+    /// <summary>The kind of target (S3 later).</summary>
+    public SecondaryStorageKind Kind { get; init; } = SecondaryStorageKind.FileSystem;
 
     /// <summary>The repository directory.</summary>
     public required string Path { get; init; }
@@ -22,8 +46,8 @@ public sealed record SecondaryStorage
     /// <summary>Chunk size of the repository, in bytes.</summary>
     public int ChunkSizeBytes { get; init; }
 
-    /// <summary>Chunk compression of the repository ("none", "deflate", "brotli").</summary>
-    public string Compression { get; init; } = "none";
+    /// <summary>Chunk compression of the repository.</summary>
+    public ChunkCompression Compression { get; init; } = ChunkCompression.None;
 
     /// <summary>When it was registered (UTC).</summary>
     public DateTime RegisteredUtc { get; init; }

@@ -67,9 +67,10 @@ internal static class InputRules
         else if (token.Length > MaxClientTokenLength) problems.Add($"The client token has {token.Length} characters; at most {MaxClientTokenLength} are allowed.");
     }
 
-    public static void ThrowIfAny(List<string> problems, object? target)
+    /// <summary>One InvalidArgument error with every problem, when there is any; <paramref name="hint"/> says what to do about one of them.</summary>
+    public static void ThrowIfAny(List<string> problems, object? target, ErrorHint? hint = null)
     {
-        if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, target);
+        if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, target) { Hint = hint };
     }
 
     /// <summary>"1 GiB", "512 MiB", "17 bytes".</summary>

@@ -9,10 +9,10 @@ namespace StorageSnapshot.Engine.Facade;
 public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
 {
     /// <summary>
-    /// The kind of secondary storage, a name in <see cref="EngineOptions.ChunkStores"/>: "filesystem" (the only
+    /// The kind of secondary storage, one of <see cref="EngineOptions.ChunkStores"/>: FileSystem (the only
     /// built-in kind so far), where <see cref="Path"/> is a directory.
     /// </summary>
-    public string Kind { get; init; } = "filesystem";
+    public SecondaryStorageKind Kind { get; init; } = SecondaryStorageKind.FileSystem;
 
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }

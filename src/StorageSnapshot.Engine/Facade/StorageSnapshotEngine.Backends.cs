@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Operations.Changes;
 using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Facade;
@@ -40,7 +41,7 @@ public sealed partial class StorageSnapshotEngine
 
         var given = WithCredential(driver, name, request.Properties, request.Credential);
         var properties = await ValidatePropertiesAsync(driver, name, given, null, cancellationToken).ConfigureAwait(false);
-        await RequireOwnLocationAsync(Inventory, driver, name, properties, cancellationToken).ConfigureAwait(false);
+        await backendRules.RequireOwnLocationAsync(Inventory, driver, name, properties, cancellationToken).ConfigureAwait(false);
         var backend = new Backend
         {
             Name = name,
@@ -49,20 +50,13 @@ public sealed partial class StorageSnapshotEngine
             RegisteredUtc = DateTime.UtcNow,
         };
 
-        var shown = Redacted(driver, backend);
+        var shown = BackendRules.Redacted(driver, backend);
         if (!context.ShouldProcess(TargetNames.Backend(name), $"Register storage backend (driver '{backend.Driver}'{DescribeProperties(shown.Properties)})"))
             return null;
 
-        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await RequireOwnLocationAsync(transaction, driver, name, properties, cancellationToken).ConfigureAwait(false);
-            await transaction.InsertBackendAsync(backend, cancellationToken).ConfigureAwait(false);
-            backend = await transaction.GetBackendAsync(name, cancellationToken).ConfigureAwait(false) ?? backend; // as stored
-            await transaction.AppendEventAsync(BackendEvent("backend.registered", name, $"Registered backend '{name}' (driver '{backend.Driver}')."), cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        backend = await runner.ApplyAsync(new RegisterBackendChange(backendRules, driver, backend, properties), context).ConfigureAwait(false);
         Verbose(context, $"Registered {TargetNames.Backend(name)} with driver '{backend.Driver}'.");
-        return Redacted(driver, backend);
+        return BackendRules.Redacted(driver, backend);
     }
 
     /// <summary>
@@ -86,7 +80,7 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(context);
         var all = await Inventory.ListBackendsAsync(context.CancellationToken).ConfigureAwait(false);
         return MatchByName(all, names, b => b.Name, EngineErrors.BackendNotFound, context)
-            .Select(RedactedIfKnown)
+            .Select(backendRules.RedactedIfKnown)
             .ToList();
     }
 
@@ -107,8 +101,8 @@ public sealed partial class StorageSnapshotEngine
         InputRules.Text("maintenance reason", request.Reason, problems);
         var maintenance = request.MaintenanceMode ?? backend.MaintenanceMode;
         if (request.Reason is not null && !maintenance)
-            problems.Add("-Reason applies only to a backend in maintenance mode; add -MaintenanceMode $true.");
-        InputRules.ThrowIfAny(problems, backend.Name);
+            problems.Add("A maintenance reason applies only to a backend in maintenance mode; switch maintenance mode on with it.");
+        InputRules.ThrowIfAny(problems, backend.Name, request.Reason is not null && !maintenance ? ErrorHint.MaintenanceModeForReason(backend.Name) : null);
 
         // Changed properties are validated over the clear current ones (a secret being replaced is not revealed:
         // that is how a secret whose key was lost is set again), then stored with the secrets protected anew.
@@ -127,11 +121,11 @@ public sealed partial class StorageSnapshotEngine
             MaintenanceMode = maintenance,
             MaintenanceReason = maintenance ? request.Reason ?? backend.MaintenanceReason : null,
         };
-        var relocating = LocatingPropertiesChanged(driver, backend.Properties, properties);
+        var relocating = BackendRules.LocatingPropertiesChanged(driver, backend.Properties, properties);
         if (relocating.Count > 0)
         {
-            await RequireNoVolumesToRelocateAsync(Inventory, backend, relocating, cancellationToken).ConfigureAwait(false);
-            await RequireOwnLocationAsync(Inventory, driver, backend.Name, properties, cancellationToken).ConfigureAwait(false);
+            await backendRules.RequireNoVolumesToRelocateAsync(Inventory, backend, relocating, cancellationToken).ConfigureAwait(false);
+            await backendRules.RequireOwnLocationAsync(Inventory, driver, backend.Name, properties, cancellationToken).ConfigureAwait(false);
         }
 
         var changes = DescribeChanges(driver, backend with { Properties = comparedBefore }, updated with { Properties = comparedAfter });
@@ -140,35 +134,14 @@ public sealed partial class StorageSnapshotEngine
         if (changes.Count == 0)
         {
             Verbose(context, $"Nothing to change on {TargetNames.Backend(backend.Name)}.");
-            return Redacted(driver, backend);
+            return BackendRules.Redacted(driver, backend);
         }
 
-        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var current = await transaction.GetBackendAsync(backend.Name, cancellationToken).ConfigureAwait(false)
-                          ?? throw EngineErrors.BackendNotFound(backend.Name);
-            // Again inside the transaction: a volume created meanwhile must keep the location it was made at.
-            relocating = LocatingPropertiesChanged(driver, current.Properties, updated.Properties);
-            if (relocating.Count > 0)
-            {
-                await RequireNoVolumesToRelocateAsync(transaction, current, relocating, cancellationToken).ConfigureAwait(false);
-                await RequireOwnLocationAsync(transaction, driver, backend.Name, updated.Properties, cancellationToken).ConfigureAwait(false);
-            }
-            updated = current with { Properties = updated.Properties, MaintenanceMode = updated.MaintenanceMode, MaintenanceReason = updated.MaintenanceReason };
-            await transaction.UpdateBackendAsync(updated, cancellationToken).ConfigureAwait(false);
-            if (current.MaintenanceMode != updated.MaintenanceMode)
-            {
-                await transaction.AppendEventAsync(BackendEvent(updated.MaintenanceMode ? "backend.maintenance-on" : "backend.maintenance-off", backend.Name,
-                    updated.MaintenanceMode ? $"Backend '{backend.Name}' entered maintenance mode: {updated.MaintenanceReason ?? "no reason given"}." : $"Backend '{backend.Name}' left maintenance mode."),
-                    cancellationToken).ConfigureAwait(false);
-            }
-            await transaction.AppendEventAsync(BackendEvent("backend.updated", backend.Name, $"Backend '{backend.Name}': {string.Join("; ", changes)}."), cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        updated = await runner.ApplyAsync(new SetBackendChange(backendRules, driver, updated, changes), context).ConfigureAwait(false);
         foreach (var change in changes) Verbose(context, $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))}: {change}.");
         if (updated.MaintenanceMode && !backend.MaintenanceMode)
             Verbose(context, "New operations on it are refused with BackendInMaintenance; operations already running finish.");
-        return Redacted(driver, updated);
+        return BackendRules.Redacted(driver, updated);
     }
 
     /// <summary>
@@ -180,31 +153,14 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
         var backend = await RequireBackendAsync(name, cancellationToken).ConfigureAwait(false);
-        await RequireNoVolumesAsync(Inventory, backend, cancellationToken).ConfigureAwait(false);
+        await backendRules.RequireNoVolumesAsync(Inventory, backend, cancellationToken).ConfigureAwait(false);
 
         if (!context.ShouldProcess(TargetNames.Backend(backend.Name), "Unregister storage backend (its storage and data are not touched)"))
             return false;
 
-        await using (var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await RequireNoVolumesAsync(transaction, backend, cancellationToken).ConfigureAwait(false);
-            await transaction.DeleteBackendAsync(backend.Name, cancellationToken).ConfigureAwait(false);
-            await transaction.AppendEventAsync(BackendEvent("backend.unregistered", backend.Name, $"Unregistered backend '{backend.Name}'."), cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await runner.ApplyAsync(new UnregisterBackendChange(backendRules, backend), context).ConfigureAwait(false);
         Verbose(context, $"Unregistered {TargetNames.Backend(backend.Name)}; its storage was not touched.");
         return true;
-    }
-
-    private async Task RequireNoVolumesAsync(Inventory.IInventoryReader reader, Backend backend, CancellationToken cancellationToken)
-    {
-        var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
-        if (volumes.Count > 0)
-        {
-            throw new ConflictException(ErrorIds.BackendHasVolumes,
-                $"{TargetNames.Capitalize(TargetNames.Backend(backend.Name))} still has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Remove them first.",
-                RedactedIfKnown(backend)); // the target reaches $Error: never with secret properties in clear
-        }
     }
 
     private static bool SameValues(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
@@ -221,61 +177,17 @@ public sealed partial class StorageSnapshotEngine
         var secretProperty = schema.CredentialProperty(CredentialPart.Password);
         if (secretProperty is null)
         {
-            throw PropertiesInvalid(backend, driver, new[]
+            throw BackendRules.PropertiesInvalid(backend, driver, new[]
             {
-                $"Driver '{driver.Descriptor.Name}' takes no credential: -Credential does not apply to its backends (the credential was not stored).",
+                $"Driver '{driver.Descriptor.Name}' takes no credential (the credential given was not stored).",
             });
         }
         var merged = new Dictionary<string, object?>(given ?? new Dictionary<string, object?>(), StringComparer.OrdinalIgnoreCase);
         var parts = new[] { schema.CredentialProperty(CredentialPart.UserName), secretProperty }.OfType<PropertyDefinition>().ToList();
-        var twice = parts.Where(p => merged.ContainsKey(p.Name)).Select(p => $"Property '{p.Name}' is given both with -Credential and with -Property; give it one way.").ToList();
-        if (twice.Count > 0) throw PropertiesInvalid(backend, driver, twice);
+        var twice = parts.Where(p => merged.ContainsKey(p.Name)).Select(p => $"Property '{p.Name}' is given both in the credential and in the properties; give it one way.").ToList();
+        if (twice.Count > 0) throw BackendRules.PropertiesInvalid(backend, driver, twice);
         foreach (var part in parts) merged[part.Name] = part.Credential == CredentialPart.UserName ? credential.UserName : credential.Secret;
         return merged;
-    }
-
-    /// <summary>The names of the properties that say where the data is and differ between the two sets.</summary>
-    private static List<string> LocatingPropertiesChanged(IStorageDriver driver, IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
-        driver.Descriptor.Schema.Properties
-            .Where(p => p.LocatesData)
-            .Where(p => before.GetValueOrDefault(p.Name) != after.GetValueOrDefault(p.Name))
-            .Select(p => p.Name)
-            .ToList();
-
-    /// <summary>
-    /// A backend's data location cannot move under its volumes: their references and locations would name other
-    /// data, and removing one would delete whatever the new location holds under that name (issue 8: another
-    /// backend's image was deleted this way).
-    /// </summary>
-    private async Task RequireNoVolumesToRelocateAsync(Inventory.IInventoryReader reader, Backend backend, IReadOnlyList<string> relocating, CancellationToken cancellationToken)
-    {
-        var volumes = await reader.ListVolumesAsync(new[] { backend.Name }, cancellationToken).ConfigureAwait(false);
-        if (volumes.Count == 0) return;
-        var named = string.Join(", ", relocating.Select(p => $"'{p}'"));
-        throw new ConflictException(ErrorIds.BackendHasVolumes,
-            $"Property {named} of {TargetNames.Backend(backend.Name)} says where its data is and cannot change while it has {volumes.Count} volume(s) in the inventory: {TargetNames.List(volumes.Select(v => v.Name))}. Nothing was changed.",
-            RedactedIfKnown(backend))
-        {
-            RecommendedAction = "To move the data, register a new backend on the new location and restore copies into it (New-StorageVolume -FromCopy -Backend), or remove the volumes first.",
-        };
-    }
-
-    /// <summary>Two backends may not manage the same storage: refuses a location that equals, contains or lies inside another backend's.</summary>
-    private async Task RequireOwnLocationAsync(Inventory.IInventoryReader reader, IStorageDriver driver, string name, IReadOnlyDictionary<string, string> properties, CancellationToken cancellationToken)
-    {
-        var location = driver.DataLocation(properties);
-        if (location is null) return;
-        foreach (var other in await reader.ListBackendsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (string.Equals(other.Name, name, StringComparison.OrdinalIgnoreCase)) continue;
-            var otherDriver = Options.Drivers.All.FirstOrDefault(d => string.Equals(d.Descriptor.Name, other.Driver, StringComparison.OrdinalIgnoreCase));
-            var otherLocation = otherDriver?.DataLocation(other.Properties);
-            if (otherLocation is null || !DataLocations.Overlap(location, otherLocation)) continue;
-            throw PropertiesInvalid(name, driver, new[]
-            {
-                $"The storage at {location} overlaps the storage of backend '{other.Name}' ({otherLocation}): two backends may not manage the same storage.",
-            });
-        }
     }
 
     /// <summary>
@@ -287,7 +199,7 @@ public sealed partial class StorageSnapshotEngine
     {
         var normalized = driver.Descriptor.Schema.Normalize(given, existing);
         var secretValues = SecretValuesOf(driver, given, existing);
-        if (!normalized.IsValid) throw PropertiesInvalid(backend, driver, normalized.Problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
+        if (!normalized.IsValid) throw BackendRules.PropertiesInvalid(backend, driver, normalized.Problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
 
         IReadOnlyList<string> problems;
         try
@@ -299,7 +211,7 @@ public sealed partial class StorageSnapshotEngine
             throw new DriverFailedException($"Driver '{driver.Descriptor.Name}' failed to check the properties of backend '{backend}': {SecretText.Mask(e.Message, secretValues)}",
                 backend, SecretText.Scrub(e, secretValues));
         }
-        if (problems.Count > 0) throw PropertiesInvalid(backend, driver, problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
+        if (problems.Count > 0) throw BackendRules.PropertiesInvalid(backend, driver, problems.Select(p => SecretText.Mask(p, secretValues)).ToList());
         return normalized.Values!;
     }
 
@@ -315,12 +227,6 @@ public sealed partial class StorageSnapshotEngine
         if (existing is not null) values.AddRange(BackendSecrets.SecretValues(driver, existing));
         return values.Where(v => v.Length > 0).ToArray();
     }
-
-    private static ValidationException PropertiesInvalid(string backend, IStorageDriver driver, IReadOnlyList<string> problems) =>
-        new(ErrorIds.PropertyValidationFailed, problems, backend)
-        {
-            RecommendedAction = $"Fix the properties of backend '{backend}' (Get-StorageDriver {driver.Descriptor.Name} lists what the driver takes).",
-        };
 
     private static List<string> DescribeChanges(IStorageDriver driver, Backend before, Backend after)
     {
@@ -344,23 +250,4 @@ public sealed partial class StorageSnapshotEngine
 
     private static string DescribeProperties(IReadOnlyDictionary<string, string> shown) =>
         shown.Count == 0 ? "" : ", " + string.Join(", ", shown.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase).Select(p => $"{p.Key} = {p.Value}"));
-
-    private static Backend Redacted(IStorageDriver driver, Backend backend) =>
-        backend with { Properties = driver.Descriptor.Schema.Redact(backend.Properties) };
-
-    private Backend RedactedIfKnown(Backend backend)
-    {
-        var driver = Options.Drivers.All.FirstOrDefault(d => string.Equals(d.Descriptor.Name, backend.Driver, StringComparison.OrdinalIgnoreCase));
-        return driver is null ? backend : Redacted(driver, backend);
-    }
-
-    private static StorageEvent BackendEvent(string kind, string backend, string message) => new()
-    {
-        TimeUtc = DateTime.UtcNow,
-        Kind = kind,
-        Backend = backend,
-        TargetType = "Backend",
-        TargetId = backend,
-        Message = message,
-    };
 }

@@ -42,8 +42,11 @@ public sealed partial class StorageSnapshotEngine
         {
             0 => throw EngineErrors.VolumeNotFound($"named '{name}' on any backend", name),
             1 => found[0],
-            _ => throw EngineErrors.InvalidArgument(
-                $"A volume named '{name}' exists on several backends ({TargetNames.List(found.Select(v => v.Backend))}); use -Backend to say which.", name),
+            _ => throw new ValidationException(ErrorIds.InvalidArgument,
+                $"A volume named '{name}' exists on several backends ({TargetNames.List(found.Select(v => v.Backend))}); name the backend to say which.", name)
+            {
+                Hint = ErrorHint.NameTheBackend(name),
+            },
         };
     }
 
@@ -75,8 +78,11 @@ public sealed partial class StorageSnapshotEngine
             {
                 0 => throw EngineErrors.SnapshotNotFound($"named '{name}'", name),
                 1 => matches[0],
-                _ => throw EngineErrors.InvalidArgument(
-                    $"Snapshots named '{name}' exist on several volumes ({TargetNames.List(matches.Select(s => $"{s.Backend}/{s.Volume}"))}); use -Volume (and -Backend) or -Id to say which.", name),
+                _ => throw new ValidationException(ErrorIds.InvalidArgument,
+                    $"Snapshots named '{name}' exist on several volumes ({TargetNames.List(matches.Select(s => $"{s.Backend}/{s.Volume}"))}); name the volume (and its backend), or give the id, to say which.", name)
+                {
+                    Hint = ErrorHint.NameTheVolume(name),
+                },
             };
         }
 

@@ -2,6 +2,8 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Operations.Changes;
+using StorageSnapshot.Engine.Operations.Journal;
 using StorageSnapshot.Engine.Secondary.Maintenance;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
@@ -40,49 +42,15 @@ public sealed partial class StorageSnapshotEngine
             throw EngineErrors.AlreadyExists($"A secondary storage named '{name}' is already registered.", name);
 
         var existing = await kind.InspectAsync(location, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
-        await RequireRepositoryNotRegisteredAsync(kind, location, existing?.Id, cancellationToken).ConfigureAwait(false);
+        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(Inventory, kind, location, existing?.Id, cancellationToken).ConfigureAwait(false);
         var action = existing is null
             ? $"Create a repository ({format.ChunkSize} byte chunks, compression {format.Compression.ToString().ToLowerInvariant()}) and register it as secondary storage"
             : "Register the existing repository as secondary storage";
         if (!context.ShouldProcess($"secondary storage '{name}' at {location}", action)) return null;
 
-        RepositoryFormat created;
-        await using (var store = await kind.OpenOrCreateAsync(location, format, request.CreateDirectory, cancellationToken).ConfigureAwait(false))
-        {
-            created = store.Format;
-        }
-        await RequireRepositoryNotRegisteredAsync(kind, location, created.Id, cancellationToken).ConfigureAwait(false);
-        var storage = new SecondaryStorage
-        {
-            Name = name,
-            Kind = kind.Name,
-            Path = location,
-            RepositoryId = created.Id,
-            ChunkSizeBytes = created.ChunkSize,
-            Compression = created.Compression.ToString().ToLowerInvariant(),
-            RegisteredUtc = DateTime.UtcNow,
-        };
-        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.InsertSecondaryStorageAsync(storage, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        Verbose(context, $"Registered secondary storage '{name}' at {location} ({created.ChunkSize} byte chunks, compression {storage.Compression}, repository {created.Id}).");
+        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, kind, location, format, request.CreateDirectory), context).ConfigureAwait(false);
+        Verbose(context, $"Registered secondary storage '{name}' at {location} ({storage.ChunkSizeBytes} byte chunks, compression {storage.Compression.ToString().ToLowerInvariant()}, repository {storage.RepositoryId}).");
         return storage;
-    }
-
-    /// <summary>One repository, one registration: refuses a repository id or a location that is already registered.</summary>
-    private async Task RequireRepositoryNotRegisteredAsync(IChunkStoreKind kind, string location, string? repositoryId, CancellationToken cancellationToken)
-    {
-        foreach (var other in await Inventory.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var sameLocation = string.Equals(other.Kind, kind.Name, StringComparison.OrdinalIgnoreCase) && kind.SameLocation(other.Path, location);
-            var sameId = repositoryId is not null && string.Equals(other.RepositoryId, repositoryId, StringComparison.OrdinalIgnoreCase);
-            if (sameLocation || sameId)
-            {
-                throw EngineErrors.AlreadyExists(
-                    $"The repository at '{location}' is already registered as secondary storage '{other.Name}'" + (sameId && !sameLocation ? $" (same repository id {repositoryId}, at '{other.Path}')." : "."),
-                    other.Name);
-            }
-        }
     }
 
     /// <summary>Get-SecondaryStorage: by name pattern (all when null); a plain name that matches nothing → SecondaryStorageNotFound via the sink.</summary>
@@ -99,10 +67,7 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(context);
         var storage = await RequireSecondaryStorageAsync(name, context.CancellationToken).ConfigureAwait(false);
         if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", "Unregister secondary storage (its data stays)")) return false;
-        await using var transaction = await Inventory.BeginAsync(context.CancellationToken).ConfigureAwait(false);
-        await transaction.DeleteSecondaryStorageAsync(storage.Name, context.CancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(context.CancellationToken).ConfigureAwait(false);
-        return true;
+        return await runner.ApplyAsync(new UnregisterSecondaryStorageChange(storage), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -204,55 +169,15 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
-
-        IDriverBackend? session = null;
-        IBlockReader? source = null;
-        try
+        CopyCheck.Source? source = null;
+        if (compareWithSource)
         {
-            if (compareWithSource)
-            {
-                var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
-                               ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
-                var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
-                var driver = DriverOf(backend);
-                var properties = Secrets.Reveal(backend);
-                try
-                {
-                    session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
-                {
-                    var secretValues = BackendSecrets.SecretValues(driver, properties);
-                    throw new DriverFailedException($"Driver '{backend.Driver}' failed to open backend '{backend.Name}' to compare copy {copy.Id} with its snapshot: {SecretText.Mask(e.Message, secretValues)}",
-                        copy, SecretText.Scrub(e, secretValues));
-                }
-                source = await session.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
-            }
-            var verification = await CopyVerifier.VerifyAsync(Options.ChunkStores, storage, copy.Id, source, context.Output, cancellationToken).ConfigureAwait(false);
-            foreach (var mismatch in verification.Mismatches)
-                context.Output.WriteError(new CopyCorruptException($"Copy {copy.Id} on '{storage.Name}': {mismatch}", new[] { mismatch }, copy));
-            return new SnapshotCopyTest
-            {
-                CopyId = copy.Id,
-                Destination = copy.Destination,
-                Snapshot = copy.Snapshot,
-                Volume = copy.Volume,
-                SnapshotId = copy.SnapshotId,
-                VolumeId = copy.VolumeId,
-                Backend = copy.Backend,
-                Valid = verification.IsValid,
-                ComparedWithSource = compareWithSource,
-                ChunksChecked = verification.ChunksChecked,
-                BytesChecked = verification.BytesChecked,
-                Duration = verification.Duration,
-                Mismatches = verification.Mismatches,
-            };
+            var snapshot = await Inventory.GetSnapshotAsync(copy.SnapshotId, cancellationToken).ConfigureAwait(false)
+                           ?? throw EngineErrors.SnapshotNotFound($"with id '{copy.SnapshotId}' (the source of copy {copy.Id})", copy.SnapshotId);
+            var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
+            source = new CopyCheck.Source(snapshot, backend, DriverOf(backend), Secrets.Reveal(backend));
         }
-        finally
-        {
-            source?.Dispose();
-            if (session is not null) await session.DisposeAsync().ConfigureAwait(false);
-        }
+        return await CopyCheck.RunAsync(copy, storage, source, Options.ChunkStores, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -271,7 +196,7 @@ public sealed partial class StorageSnapshotEngine
         var grace = gracePeriod ?? ChunkCollector.DefaultGracePeriod;
         if (grace < TimeSpan.Zero) throw new ValidationException(ErrorIds.InvalidArgument, "The grace period cannot be negative.", grace);
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
-        return await runner.RunAsync(new DeleteCopyOperation(copy, storage, grace), context).ConfigureAwait(false);
+        return await runner.RunAsync(new DeleteCopyOperation(copy, storage, grace, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -302,7 +227,7 @@ public sealed partial class StorageSnapshotEngine
             if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", what)) continue;
             try
             {
-                var removal = await runner.RunAsync(new CollectChunksOperation(storage), context).ConfigureAwait(false);
+                var removal = await runner.RunAsync(new CollectChunksOperation(storage, context.Output), context).ConfigureAwait(false);
                 Verbose(context, $"Secondary storage '{storage.Name}': forgot {removal.FailedCopiesRemoved} failed copy record(s), deleted {removal.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(removal.BytesFreed)}.");
                 removals.Add(removal);
             }
@@ -332,7 +257,8 @@ public sealed partial class StorageSnapshotEngine
                      ?? throw new ObjectNotFoundException(ErrorIds.VolumeNotFound,
                          $"Volume '{copy.Volume}' on backend '{copy.Backend}' (id {copy.VolumeId}), the volume copy {copy.Id} was taken from, no longer exists: the copy cannot be restored in place.", copy)
                      {
-                         RecommendedAction = $"Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id {copy.Id}).",
+                         RecommendedAction = $"Restore copy {copy.Id} into a new volume instead.",
+                         Hint = ErrorHint.RestoreIntoNewVolume(copy.Id),
                      };
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
         RequireNotInMaintenance(backend, TargetNames.Volume(volume));

@@ -1,6 +1,7 @@
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Naming;
 using StorageSnapshot.Engine.Operations;
+using StorageSnapshot.Engine.Operations.Changes;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -145,8 +146,9 @@ public sealed partial class StorageSnapshotEngine
         InputRules.Text("description", request.Description, problems);
         InputRules.Tags(request.Tags, problems);
         var expires = InputRules.Expiry(request.ExpiresAt, DateTime.UtcNow, problems);
-        if (request.ClearExpiry && request.ExpiresAt is not null) problems.Add("Give either a new expiry or -ClearExpiry, not both.");
-        InputRules.ThrowIfAny(problems, request.Snapshot.ToString());
+        var both = request.ClearExpiry && request.ExpiresAt is not null;
+        if (both) problems.Add("Give either a new expiry or clear the expiry, not both.");
+        InputRules.ThrowIfAny(problems, request.Snapshot.ToString(), both ? ErrorHint.ExpiryOrClearExpiry() : null);
 
         var (snapshot, volume) = await RequireSnapshotAsync(request.Snapshot, cancellationToken).ConfigureAwait(false);
         if (request.NewName is not null && !string.Equals(request.NewName, snapshot.Name, StringComparison.OrdinalIgnoreCase)
@@ -167,36 +169,7 @@ public sealed partial class StorageSnapshotEngine
             return null;
         if (changes.Count == 0) return snapshot;
 
-        using var volumeLock = await runner.LockVolumeAsync(volume.Backend, volume.Name, snapshot, context).ConfigureAwait(false);
-        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var current = await transaction.GetSnapshotAsync(snapshot.Id, cancellationToken).ConfigureAwait(false)
-                      ?? throw EngineErrors.SnapshotNotFound($"with id '{snapshot.Id}'", snapshot.Id);
-        var tags = new Dictionary<string, string>(current.Tags, StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in request.Tags ?? new Dictionary<string, string?>())
-        {
-            if (value is null) tags.Remove(key);
-            else tags[key] = value;
-        }
-        var updated = current with
-        {
-            Name = request.NewName ?? current.Name,
-            Description = request.Description ?? current.Description,
-            Tags = tags,
-            ExpiresUtc = request.ClearExpiry ? null : expires ?? current.ExpiresUtc,
-        };
-        await transaction.UpdateSnapshotAsync(updated, cancellationToken).ConfigureAwait(false);
-        updated = await transaction.GetSnapshotAsync(updated.Id, cancellationToken).ConfigureAwait(false) ?? updated; // as stored
-        await transaction.AppendEventAsync(new StorageEvent
-        {
-            TimeUtc = DateTime.UtcNow,
-            Kind = "snapshot.updated",
-            Backend = updated.Backend,
-            Volume = updated.Volume,
-            TargetType = "Snapshot",
-            TargetId = updated.Id,
-            Message = $"{TargetNames.Capitalize(TargetNames.Snapshot(current))}: {string.Join(", ", changes)}.",
-        }, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var updated = await runner.ApplyAsync(new SetSnapshotChange(volume, snapshot, new SnapshotEdits(request.NewName, request.Description, request.Tags, expires, request.ClearExpiry), changes), context).ConfigureAwait(false);
         Verbose(context, $"Updated {TargetNames.Snapshot(updated)}: {string.Join(", ", changes)}.");
         return updated;
     }

@@ -76,28 +76,65 @@ public sealed partial class StorageSnapshotEngine
     private async Task RequireCapacityAsync(Backend backend, string name, long sizeBytes, OperationContext context)
     {
         var cancellationToken = context.CancellationToken;
+        var driver = DriverOf(backend);
         var properties = Secrets.Reveal(backend);
+        var secretValues = StorageSnapshot.Engine.Secrets.BackendSecrets.SecretValues(driver, properties);
+        var target = TargetNames.Volume(backend.Name, name);
         IDriverBackend session;
         try
         {
-            session = await DriverOf(backend).OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
+            session = await driver.OpenBackendAsync(backend.Name, properties, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not (StorageSnapshotException or OperationCanceledException))
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return;
+            throw EngineErrors.Cancelled($"Cancelled while asking backend '{backend.Name}' whether it can hold {target}; nothing was created.", name);
         }
+        catch (Exception e) when (e is not StorageSnapshotException)
+        {
+            return; // a backend that cannot be opened is left to the operation, which reports it as it always has
+        }
+
         CapacityCheck check;
-        await using (session.ConfigureAwait(false))
+        try
         {
             check = await session.CheckNewVolumeAsync(sizeBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw EngineErrors.Cancelled($"Cancelled while asking backend '{backend.Name}' whether it can hold {target}; nothing was created.", name);
+        }
+        catch (Exception e) when (e is not StorageSnapshotException)
+        {
+            // The fault suite found a driver's failure here escaping untyped.
+            throw new DriverFailedException(
+                $"Driver '{backend.Driver}' failed to check whether it can hold {target}: {StorageSnapshot.Engine.Secrets.SecretText.Mask(e.Message, secretValues)}. Nothing was created.",
+                name, StorageSnapshot.Engine.Secrets.SecretText.Scrub(e, secretValues));
+        }
+        finally
+        {
+            await CloseQuietlyAsync(session, backend, context).ConfigureAwait(false);
         }
         foreach (var warning in check.Warnings) context.Output.WriteWarning($"{TargetNames.Capitalize(TargetNames.Volume(backend.Name, name))}: {warning}");
         if (check.Problems.Count > 0)
         {
             throw new ValidationException(ErrorIds.InvalidArgument, check.Problems, name)
             {
-                RecommendedAction = "Choose a smaller -SizeBytes, or another backend. Nothing was created.",
+                RecommendedAction = "Choose a smaller size, or another backend. Nothing was created.",
+                Hint = ErrorHint.ChooseSmallerVolume(),
             };
+        }
+    }
+
+    /// <summary>A session that fails to close has done its work: its failure is a warning, never the command's error.</summary>
+    private static async Task CloseQuietlyAsync(IDriverBackend session, Backend backend, OperationContext context)
+    {
+        try
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            context.Output.WriteWarning($"Closing the session of driver '{backend.Driver}' on backend '{backend.Name}' failed: {e.Message}");
         }
     }
 
@@ -179,7 +216,9 @@ public sealed partial class StorageSnapshotEngine
             await runner.RunAsync(new DeleteSnapshotOperation(snapshot, volume, capabilities.HasFlag(DriverCapabilities.ClonesDependOnSnapshot)), context).ConfigureAwait(false);
         }
 
-        var current = await Inventory.GetVolumeAsync(volume.Id, cancellationToken).ConfigureAwait(false) ?? volume;
+        // Not cancellable: the snapshots may be gone already, and a cancellation from here on must surface from the
+        // runner as OperationCancelled, not as a plain OperationCanceledException from this read.
+        var current = await Inventory.GetVolumeAsync(volume.Id, CancellationToken.None).ConfigureAwait(false) ?? volume;
         Verbose(context, $"Deleting {target}.");
         return await runner.RunAsync(new DeleteVolumeOperation(current), context).ConfigureAwait(false);
     }

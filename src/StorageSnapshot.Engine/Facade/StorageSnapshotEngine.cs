@@ -22,6 +22,7 @@ namespace StorageSnapshot.Engine.Facade;
 public sealed partial class StorageSnapshotEngine : IAsyncDisposable
 {
     private readonly OperationRunner runner;
+    private readonly Operations.Changes.BackendRules backendRules;
 
     private StorageSnapshotEngine(EngineOptions options, ISnapshotInventory inventory)
     {
@@ -29,6 +30,7 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
         Inventory = inventory;
         Secrets = new BackendSecrets(options.SecretStore ?? SecretStores.ForUser(options));
         runner = new OperationRunner(options, inventory, Secrets);
+        backendRules = new Operations.Changes.BackendRules(options.Drivers);
     }
 
     /// <summary>Secret backend properties: protected when stored, revealed only to drivers.</summary>

@@ -27,11 +27,14 @@ internal static class ClientTokens
 
         if (earlier.State != SnapshotState.Ready)
         {
-            throw EngineErrors.InvalidState(
+            throw new ConflictException(ErrorIds.InvalidState,
                 $"Client token '{earlier.ClientToken}' was already used on volume '{earlier.Volume}' for snapshot '{earlier.Name}' ({earlier.Id}), " +
                 $"which is {earlier.State}, not Ready" + (earlier.ErrorMessage is null ? "." : $": {earlier.ErrorMessage}") +
-                $" Remove it (Remove-StorageSnapshot -Id {earlier.Id}) to retry with this token, or use a new token.",
-                earlier);
+                " Remove it to retry with this token, or use a new token.",
+                earlier)
+            {
+                Hint = ErrorHint.RemoveFailedSnapshot(earlier.Id),
+            };
         }
 
         output.WriteVerbose($"Client token '{earlier.ClientToken}' was already used on volume '{earlier.Volume}': returning the snapshot it made, " +

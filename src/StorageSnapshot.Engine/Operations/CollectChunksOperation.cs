@@ -5,68 +5,65 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// Remove-SnapshotCopy -Failed on one secondary storage as a journaled operation (CollectChunks), under the
-/// repository's exclusive lock — which every running copy holds shared for its whole run, so no live copy can be
-/// about to reference a chunk — taken before phase one: while copies run it waits up to the lock timeout, then is
-/// refused with nothing recorded or deleted. The work deletes every chunk no committed copy references, with no
-/// grace period (what failed or killed copies stored, what removed copies left); phase two forgets the copy
-/// records that were Failed in phase one and still are (a rerun started since has taken its record over).
+/// Remove-SnapshotCopy -Failed on one secondary storage as a journaled operation (CollectChunks) on the runner's
+/// repository path, under the repository's exclusive lock — which every running copy holds shared for its whole
+/// run, so no live copy can be about to reference a chunk — taken before phase one: while copies run it waits up
+/// to the lock timeout, then is refused with nothing recorded or deleted. Phase one journals the copies recorded
+/// Failed; the work deletes every chunk no committed copy references, with no grace period (what failed or killed
+/// copies stored, what removed copies left); phase two forgets those copy records that are still Failed (a rerun
+/// started since has taken its record over).
 /// </summary>
 internal sealed class CollectChunksOperation : RepositoryOperation<FailedCopiesRemoval>
 {
-    private List<string> failedCopies = new();
+    private readonly IOperationOutput output;
+    private IReadOnlyList<string> failedCopies = [];
     private CollectionResult? collected;
 
-    public CollectChunksOperation(SecondaryStorage storage) : base(storage)
+    public CollectChunksOperation(SecondaryStorage storage, IOperationOutput output) : base(storage)
     {
+        this.output = output;
     }
 
     public override OperationKind Kind => OperationKind.CollectChunks;
-    public override string TargetType => "SecondaryStorage";
+    public override TargetKind TargetKind => TargetKind.SecondaryStorage;
     public override string TargetId => Storage.Name;
     public override string TargetDescription => $"secondary storage '{Storage.Name}' at {Storage.Path}";
     public override object TargetObject => Storage;
     public override string Verb => "delete the chunks no copy references";
-    public override string SucceededEvent => "secondary.failed-copies-removed";
-    public override string EventPrefix => "secondary";
-    public override string LockKey => OperationLocks.ForSecondaryStorage(Storage.Name);
 
-    public override IReadOnlyDictionary<string, string> Details
+    public override OperationDetails Details => new CollectChunksDetails { Destination = Storage.Name, Repository = Storage.Path, FailedCopies = failedCopies };
+
+    public override async Task<IAsyncDisposable?> LockRepositoryAsync(IChunkStore store, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        get
+        try
         {
-            var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            return await store.LockRepositoryAsync(exclusive: true, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException busy)
+        {
+            throw new ConflictException(ErrorIds.InvalidState,
+                $"Secondary storage '{Storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({busy.Message})",
+                Storage, ErrorKind.ResourceBusy)
             {
-                ["destination"] = Storage.Name,
-                ["repository"] = Storage.Path,
-                ["failedCopies"] = string.Join(",", failedCopies),
+                RecommendedAction = "Free the space of the failed copies again when those copies have finished.",
+                Hint = ErrorHint.RetryFailedCopiesRemoval(Storage.Name),
             };
-            if (Storage.RepositoryId is { } id) details["repositoryId"] = id;
-            return details;
         }
     }
 
-    public override async Task<IAsyncDisposable> LockRepositoryAsync(IChunkStore store, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await store.LockRepositoryAsync(exclusive: true, timeout, cancellationToken).ConfigureAwait(false);
-
-    public override StorageSnapshotException Busy(TimeoutException timeout) =>
-        new ConflictException(ErrorIds.InvalidState,
-            $"Secondary storage '{Storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({timeout.Message})",
-            Storage, ErrorKind.ResourceBusy)
-        {
-            RecommendedAction = "Run Remove-SnapshotCopy -Failed again when those copies have finished.",
-        };
-
-    public override async Task<PhaseOneOutcome<FailedCopiesRemoval>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
+    public override async Task<PhaseOneOutcome<FailedCopiesRemoval>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput phaseOutput, CancellationToken cancellationToken)
     {
         failedCopies = (await transaction.ListCopiesAsync(new CopyQuery { Destinations = new[] { Storage.Name }, States = new[] { CopyState.Failed } }, cancellationToken)
             .ConfigureAwait(false)).Select(c => c.Id).ToList();
         return PhaseOneOutcome<FailedCopiesRemoval>.Continue;
     }
 
-    public override async Task ExecuteAsync(IChunkStore store, IOperationOutput output, CancellationToken cancellationToken) =>
+    public override async Task ExecuteAsync(IChunkStore store, CancellationToken cancellationToken) =>
         // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
         collected = await new ChunkCollector(store).CollectUnderLockAsync(TimeSpan.Zero, output, cancellationToken).ConfigureAwait(false);
+
+    // Chunks already deleted were unreferenced: nothing to put back; the failed records stay for the next run.
+    public override Task CompensateAsync(IChunkStore store, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override async Task<(FailedCopiesRemoval Result, string Message, long? Bytes)> CompleteAsync(IInventoryTransaction transaction, string operationId,
         CancellationToken cancellationToken)
@@ -83,6 +80,5 @@ internal sealed class CollectChunksOperation : RepositoryOperation<FailedCopiesR
         return (new FailedCopiesRemoval(Storage.Name, forgotten, collected.ChunksDeleted, collected.BytesFreed), message, collected.BytesFreed);
     }
 
-    // Chunks already deleted were unreferenced: nothing to put back; the failed records stay for the next run.
     public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken) => Task.CompletedTask;
 }

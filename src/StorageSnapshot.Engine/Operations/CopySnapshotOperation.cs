@@ -31,6 +31,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private CopyResult? result;
     private DateTime? startedUtc;
 
+    /// <param name="stores">The kinds of secondary storage (<see cref="Facade.EngineOptions.ChunkStores"/>): how the destination's repository is opened.</param>
     public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output, ChunkStoreRegistry stores)
         : base(volume.Backend, volume.Name)
     {
@@ -57,27 +58,16 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private static DateTime ToMilliseconds(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
 
     public override OperationKind Kind => OperationKind.CopyToSecondary;
-    public override string TargetType => "Copy";
+    public override TargetKind TargetKind => TargetKind.Copy;
     public override string TargetId => copy.Id;
     public override string TargetDescription => $"copy of {TargetNames.Snapshot(snapshot)} on secondary storage '{storage.Name}'";
     public override string Verb => "copy the snapshot to secondary storage";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.ReadSnapshot;
-    public override string EventPrefix => "copy";
 
-    public override IReadOnlyDictionary<string, string> Details
-    {
-        get
-        {
-            var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-            {
-                ["snapshotId"] = snapshot.Id,
-                ["destination"] = storage.Name,
-                ["repository"] = storage.Path,
-            };
-            if (baseCopy is not null) details["baseCopyId"] = baseCopy.Id;
-            return details;
-        }
-    }
+    public override string? Destination => storage.Name;
+
+    public override OperationDetails Details =>
+        new CopyToSecondaryDetails { SnapshotId = snapshot.Id, Destination = storage.Name, Repository = storage.Path, BaseCopyId = baseCopy?.Id };
 
     public override async Task<PhaseOneOutcome<SnapshotCopy>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -168,8 +158,9 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             : $"Kept on '{storage.Name}': {counters.ChunksStored} chunk(s), {counters.BytesStored} bytes, recorded on copy {copy.Id} (Failed); " +
               "no copy is visible until one completes.";
 
-    public override string? HowToResume =>
-        $"Run the same Copy-SnapshotToSecondary again (snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}'): it resumes copy {copy.Id} and reuses every chunk already stored.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Copy snapshot '{snapshot.Name}' of volume '{snapshot.Volume}' to '{storage.Name}' again: that resumes copy {copy.Id} and reuses every chunk already stored.",
+            ErrorHint.RerunCopy(snapshot.Name, snapshot.Volume, storage.Name, copy.Id));
 
     /// <summary>
     /// The ranges changed between the base copy's snapshot and this one, when the driver can tell them and that

@@ -28,7 +28,7 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
     }
 
     public override OperationKind Kind => OperationKind.CreateSnapshot;
-    public override string TargetType => "Snapshot";
+    public override TargetKind TargetKind => TargetKind.Snapshot;
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
 
@@ -36,13 +36,12 @@ internal sealed class CreateSnapshotOperation : TwoPhaseOperation<Snapshot>
     public override object TargetObject => volume;
     public override string Verb => "create the snapshot";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Snapshot;
-    public override string EventPrefix => "snapshot";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    public override OperationDetails Details => new CreateSnapshotDetails
     {
-        ["snapshotKey"] = snapshot.Id,
-        ["volumeId"] = volume.Id,
-        ["volumeReference"] = volume.DriverReference ?? string.Empty,
+        SnapshotKey = snapshot.Id,
+        VolumeId = volume.Id,
+        VolumeReference = volume.DriverReference,
     };
 
     public override async Task<PhaseOneOutcome<Snapshot>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)

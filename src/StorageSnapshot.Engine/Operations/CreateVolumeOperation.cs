@@ -34,7 +34,7 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
     public static CreateVolumeOperation Clone(Volume planned, Snapshot source) => new(planned, source, source.Volume);
 
     public override OperationKind Kind => source is null ? OperationKind.CreateVolume : OperationKind.CloneVolume;
-    public override string TargetType => "Volume";
+    public override TargetKind TargetKind => TargetKind.Volume;
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
 
@@ -42,21 +42,10 @@ internal sealed class CreateVolumeOperation : TwoPhaseOperation<Volume>
     public override object TargetObject => volume.Name;
     public override string Verb => source is null ? "create the volume" : $"clone snapshot '{source.Name}' of volume '{source.Volume}' into a new volume";
     public override DriverCapabilities RequiredCapability => source is null ? DriverCapabilities.CreateVolume : DriverCapabilities.Clone;
-    public override string EventPrefix => "volume";
 
-    public override IReadOnlyDictionary<string, string> Details
-    {
-        get
-        {
-            var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["volumeName"] = volume.Name };
-            if (source is not null)
-            {
-                details["sourceSnapshotId"] = source.Id;
-                details["sourceSnapshotReference"] = source.DriverReference ?? string.Empty;
-            }
-            return details;
-        }
-    }
+    public override OperationDetails Details => source is null
+        ? new CreateVolumeDetails { VolumeName = volume.Name }
+        : new CloneVolumeDetails { VolumeName = volume.Name, SourceSnapshotId = source.Id, SourceSnapshotReference = source.DriverReference };
 
     public override async Task<PhaseOneOutcome<Volume>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {

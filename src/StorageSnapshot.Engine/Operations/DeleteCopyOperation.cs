@@ -5,70 +5,78 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// Remove-SnapshotCopy as a journaled operation (DeleteCopy). It holds its copy's host-wide lock and, in the
-/// repository, the lock of the copy's snapshot — the key every copy of that snapshot holds while it runs — so it
-/// waits for a running copy of that snapshot (which may be resuming this very record) and is refused if that
-/// copy outlasts the lock timeout. Phase one marks the copy Removing; the work deletes the manifest (the copy
-/// is gone at once) and then collects chunks no manifest references that are older than the grace period, which
-/// is skipped with a warning while copies run; phase two forgets the record. A removal that fails before the
-/// manifest is deleted leaves the copy as it was; after, the record goes (the copy no longer exists). A run
-/// that dies leaves the copy Removing and the journal entry for repair; running the removal again finishes it.
+/// Remove-SnapshotCopy as a journaled operation (DeleteCopy) on the runner's repository path: under its secondary
+/// storage's host lock and, in the repository, the copy key of the copy's snapshot — which every copy of that
+/// snapshot holds while it runs — so it waits for a running copy of that snapshot (which may be resuming this very
+/// record) and is refused, with nothing changed, if that copy outlasts the lock timeout. Phase one marks the copy
+/// Removing; the work deletes the manifest (the copy is gone at once) and then collects chunks no manifest
+/// references that are older than the grace period — skipped with a warning while copies run; phase two forgets
+/// the record. A removal that fails before the manifest is deleted gives the copy back its state once the
+/// manifest is seen to be still there; after, the record goes (the copy no longer exists); when the repository
+/// cannot say, the copy stays Removing and running the removal again finishes it, as it does after a killed run.
 /// </summary>
 internal sealed class DeleteCopyOperation : RepositoryOperation<bool>
 {
     private readonly SnapshotCopy copy;
     private readonly TimeSpan gracePeriod;
+    private readonly IOperationOutput output;
     private CopyState stateBefore;
     private bool manifestDeleted;
+    private bool manifestStillThere;
+    private bool leftRemoving;
     private CollectionResult? collected;
 
-    public DeleteCopyOperation(SnapshotCopy copy, SecondaryStorage storage, TimeSpan gracePeriod) : base(storage)
+    public DeleteCopyOperation(SnapshotCopy copy, SecondaryStorage storage, TimeSpan gracePeriod, IOperationOutput output) : base(storage)
     {
         this.copy = copy;
         this.gracePeriod = gracePeriod;
+        this.output = output;
         stateBefore = copy.State;
     }
 
     public override OperationKind Kind => OperationKind.DeleteCopy;
-    public override string TargetType => "Copy";
+    public override TargetKind TargetKind => TargetKind.Copy;
     public override string TargetId => copy.Id;
     public override string TargetDescription => $"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{Storage.Name}'";
     public override object TargetObject => copy;
     public override string Verb => "remove the copy";
-    public override string JournalBackend => copy.Backend;
-    public override string SucceededEvent => "copy.deleted";
-    public override string EventPrefix => "copy";
-    public override string LockKey => OperationLocks.ForCopy(copy.Id);
 
-    public override IReadOnlyDictionary<string, string> Details
+    public override OperationDetails Details => new DeleteCopyDetails
     {
-        get
+        CopyId = copy.Id,
+        Destination = Storage.Name,
+        Repository = Storage.Path,
+        CopySnapshotId = copy.SnapshotId,
+        StateBefore = stateBefore,
+    };
+
+    public override string? AfterFailure =>
+        manifestDeleted ? $"Its manifest was deleted: copy {copy.Id} is gone and its record forgotten."
+        : leftRemoving ? $"Whether its manifest was deleted is not known: copy {copy.Id} is left Removing."
+        : null;
+
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        leftRemoving ? ($"Remove copy {copy.Id} again: that finishes the removal.", ErrorHint.RerunCopyRemoval(copy.Id)) : null;
+
+    public override async Task<IAsyncDisposable?> LockRepositoryAsync(IChunkStore store, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
         {
-            var details = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+            return await store.LockCopyKeyAsync(copy.SnapshotId, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException busy)
+        {
+            throw new ConflictException(ErrorIds.InvalidState,
+                $"Cannot remove {TargetDescription}: snapshot '{copy.Snapshot}' is being copied to '{Storage.Name}' by a running process ({busy.Message}). Nothing was changed.",
+                copy, ErrorKind.ResourceBusy)
             {
-                ["copyId"] = copy.Id,
-                ["copySnapshotId"] = copy.SnapshotId,
-                ["destination"] = Storage.Name,
-                ["repository"] = Storage.Path,
-                ["stateBefore"] = stateBefore.ToString(),
+                RecommendedAction = $"Remove copy {copy.Id} again when that copy has finished.",
+                Hint = ErrorHint.RerunCopyRemoval(copy.Id),
             };
-            if (Storage.RepositoryId is { } id) details["repositoryId"] = id;
-            return details;
         }
     }
 
-    public override async Task<IAsyncDisposable> LockRepositoryAsync(IChunkStore store, TimeSpan timeout, CancellationToken cancellationToken) =>
-        await store.LockCopyKeyAsync(copy.SnapshotId, timeout, cancellationToken).ConfigureAwait(false);
-
-    public override StorageSnapshotException Busy(TimeoutException timeout) =>
-        new ConflictException(ErrorIds.InvalidState,
-            $"Cannot remove {TargetDescription}: snapshot '{copy.Snapshot}' is being copied to '{Storage.Name}' by a running process ({timeout.Message}). Nothing was changed.",
-            copy, ErrorKind.ResourceBusy)
-        {
-            RecommendedAction = "Run Remove-SnapshotCopy again when that copy has finished.",
-        };
-
-    public override async Task<PhaseOneOutcome<bool>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
+    public override async Task<PhaseOneOutcome<bool>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput phaseOutput, CancellationToken cancellationToken)
     {
         // Any state: we hold the snapshot's copy key, so a Copying record is a dead run's, and Removing a dead removal's.
         var current = await transaction.GetCopyAsync(copy.Id, cancellationToken).ConfigureAwait(false)
@@ -78,22 +86,41 @@ internal sealed class DeleteCopyOperation : RepositoryOperation<bool>
         return PhaseOneOutcome<bool>.Continue;
     }
 
-    public override async Task ExecuteAsync(IChunkStore store, IOperationOutput output, CancellationToken cancellationToken)
+    public override async Task ExecuteAsync(IChunkStore store, CancellationToken cancellationToken)
     {
         await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
         manifestDeleted = true;
         try
         {
-            // Opportunistic: the copy is removed whatever happens here; what is not collected now, the next removal or -Failed collects.
+            // Opportunistic: the copy is removed whatever happens here; what is not collected now, the next removal or a collection of failed copies does.
             collected = await new ChunkCollector(store).CollectAsync(gracePeriod, TimeSpan.FromSeconds(1), output, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was stopped.");
+            output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was stopped; the next removal collects them.");
         }
         catch (StorageSnapshotException notCollected)
         {
             output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {notCollected.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Before its manifest was deleted: is the manifest still there? When the repository cannot say, the copy is
+    /// left Removing (a warning, not a failed cleanup: nothing is half-made, and running the removal again settles it).
+    /// </summary>
+    public override async Task CompensateAsync(IChunkStore store, CancellationToken cancellationToken)
+    {
+        if (manifestDeleted) return;
+        try
+        {
+            var manifests = await store.ListManifestsAsync(cancellationToken).ConfigureAwait(false);
+            manifestStillThere = manifests.Contains(copy.Id, StringComparer.OrdinalIgnoreCase);
+            manifestDeleted = !manifestStillThere;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            output.WriteWarning($"Whether the manifest of copy {copy.Id} is still on '{Storage.Name}' cannot be told ({e.Message}); the copy is left Removing.");
         }
     }
 
@@ -110,7 +137,13 @@ internal sealed class DeleteCopyOperation : RepositoryOperation<bool>
     {
         if (manifestDeleted)
         {
+            // The copy no longer exists: its record goes too.
             await transaction.DeleteCopyAsync(copy.Id, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (!manifestStillThere)
+        {
+            leftRemoving = true; // unknown: running the removal again settles it
             return;
         }
         if (await transaction.GetCopyAsync(copy.Id, cancellationToken).ConfigureAwait(false) is { } current)

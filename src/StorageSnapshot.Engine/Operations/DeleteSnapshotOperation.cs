@@ -24,19 +24,18 @@ internal sealed class DeleteSnapshotOperation : TwoPhaseOperation<bool>
     }
 
     public override OperationKind Kind => OperationKind.DeleteSnapshot;
-    public override string TargetType => "Snapshot";
+    public override TargetKind TargetKind => TargetKind.Snapshot;
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
     public override object TargetObject => snapshot;
     public override string Verb => "delete the snapshot";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Delete;
-    public override string EventPrefix => "snapshot";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    public override OperationDetails Details => new DeleteSnapshotDetails
     {
-        ["snapshotKey"] = snapshot.Id,
-        ["snapshotReference"] = snapshot.DriverReference ?? string.Empty,
-        ["volumeId"] = volume.Id,
+        SnapshotKey = snapshot.Id,
+        SnapshotReference = snapshot.DriverReference,
+        VolumeId = volume.Id,
     };
 
     public override async Task<PhaseOneOutcome<bool>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)

@@ -18,19 +18,14 @@ internal sealed class DeleteVolumeOperation : TwoPhaseOperation<bool>
     }
 
     public override OperationKind Kind => OperationKind.DeleteVolume;
-    public override string TargetType => "Volume";
+    public override TargetKind TargetKind => TargetKind.Volume;
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
     public override object TargetObject => volume;
     public override string Verb => "delete the volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Delete;
-    public override string EventPrefix => "volume";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["volumeName"] = volume.Name,
-        ["volumeReference"] = volume.DriverReference ?? string.Empty,
-    };
+    public override OperationDetails Details => new DeleteVolumeDetails { VolumeName = volume.Name, VolumeReference = volume.DriverReference };
 
     public override async Task<PhaseOneOutcome<bool>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -73,6 +68,9 @@ internal sealed class DeleteVolumeOperation : TwoPhaseOperation<bool>
     public static ConflictException VolumeHasSnapshots(Volume volume, IReadOnlyList<Snapshot> snapshots) =>
         new(ErrorIds.VolumeHasSnapshots,
             $"{TargetNames.Capitalize(TargetNames.Volume(volume))} still has {snapshots.Count} snapshot(s): {TargetNames.List(snapshots.Select(s => s.Name))}. " +
-            "Remove them first, or use -IncludeSnapshots to remove them with the volume.",
-            volume);
+            "Remove them first, or remove them together with the volume.",
+            volume)
+        {
+            Hint = ErrorHint.IncludeSnapshots(volume.Name),
+        };
 }

@@ -108,6 +108,7 @@ internal static class ImpactPlanner
             "Remove those volumes first.",
             snapshot)
         {
-            RecommendedAction = $"Remove-StorageVolume {string.Join(", ", clones.Select(c => c.Name))}, then try again.",
+            RecommendedAction = $"Remove the volume(s) {TargetNames.List(clones.Select(c => c.Name))}, then try again.",
+            Hint = ErrorHint.RemoveClones(clones.Select(c => c.Name)),
         };
 }

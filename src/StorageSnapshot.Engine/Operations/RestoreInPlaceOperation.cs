@@ -9,8 +9,9 @@ namespace StorageSnapshot.Engine.Operations;
 /// Restore-StorageSnapshot -FromCopy: writes a copy over its own volume, guarded by a safety snapshot that the
 /// inventory never lists. Phase one marks the volume Reverting (it never reads Available while half-overwritten)
 /// and journals the safety snapshot's key before it is made; the reference is journaled as soon as the driver
-/// returns it, and "dataRestored" once the copy is written and flushed, so a repair after a crash can tell
-/// "revert to the safety snapshot" from "the data is complete". Failure (corrupt copy, cancellation, I/O):
+/// returns it, "dataRestored" once the copy is written and flushed, and "revertedToSafetySnapshot" once a failed
+/// restore has been undone, so a repair after a crash can tell "revert to the safety snapshot" from "the data is
+/// complete" and from "the old data is back". Failure (corrupt copy, cancellation, I/O):
 /// compensation reverts the volume to the safety snapshot and the volume goes back to Available; if that revert
 /// fails the volume is left in Error and the safety snapshot is kept for repair. The safety snapshot is deleted
 /// at the end either way.
@@ -23,6 +24,8 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
     private readonly string safetyKey = Ids.New();
     private DriverObject? safety;
     private bool dataRestored;
+    private bool safetyLeft;
+    private bool revertedToSafety;
 
     public RestoreInPlaceOperation(RestoreSource source, Volume volume, IOperationOutput output)
         : base(volume.Backend, volume.Name)
@@ -33,39 +36,33 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
     }
 
     public override OperationKind Kind => OperationKind.RestoreFromCopy;
-    public override string TargetType => "Volume";
+    public override TargetKind TargetKind => TargetKind.Volume;
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
     public override object TargetObject => volume;
     public override string Verb => $"restore {source.Description} over the volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.WriteVolume | DriverCapabilities.Snapshot | DriverCapabilities.Revert;
-    public override string EventPrefix => "volume";
 
     // A stopped restore put the volume back as it was (the safety snapshot); nothing to resume but the restore itself.
     public override string? AfterFailure => $"{TargetNames.Capitalize(TargetNames.Volume(volume))} was put back as it was before the restore (its safety snapshot).";
 
-    public override string? HowToResume => $"Run the same Restore-StorageSnapshot -FromCopy again to restore {TargetNames.Volume(volume)} from {source.Description}.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Restore {TargetNames.Volume(volume)} from {source.Description} again.",
+            ErrorHint.RerunRestoreInPlace(volume.Name, volume.Backend, source.Copy.Id, source.Copy.Snapshot ?? source.Copy.SnapshotId, source.Storage.Name));
 
-    public override IReadOnlyDictionary<string, string> Details
+    public override string? Destination => source.Storage.Name;
+
+    public override OperationDetails Details => source.Details(RestoreMode.InPlace) with
     {
-        get
-        {
-            var details = source.AddTo(new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-            {
-                ["mode"] = "InPlace",
-                ["volumeId"] = volume.Id,
-                ["volumeReference"] = volume.DriverReference ?? string.Empty,
-                ["safetySnapshotKey"] = safetyKey,
-            });
-            if (safety is not null)
-            {
-                details["safetySnapshotReference"] = safety.Reference;
-                details["safetySnapshotLocation"] = safety.Location;
-            }
-            if (dataRestored) details["dataRestored"] = "true";
-            return details;
-        }
-    }
+        VolumeId = volume.Id,
+        VolumeReference = volume.DriverReference,
+        SafetySnapshotKey = safetyKey,
+        SafetySnapshotReference = safety?.Reference,
+        SafetySnapshotLocation = safety?.Location,
+        DataRestored = dataRestored,
+        RevertedToSafetySnapshot = revertedToSafety,
+        SafetySnapshotLeft = safetyLeft,
+    };
 
     public override async Task<PhaseOneOutcome<Volume>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -131,6 +128,10 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
             output.WriteWarning($"Restoring {source.Description} failed; reverting {TargetNames.Volume(volume)} to the safety snapshot taken before it.");
             // A failed revert throws: the safety snapshot stays (named in the journal) for the repair.
             await driver.RevertVolumeAsync(DriverObjects.Of(volume), safety, cancellationToken).ConfigureAwait(false);
+            // Journaled before the safety snapshot goes: a process that dies now leaves an entry saying the volume
+            // holds its old data again, not one that names a deleted snapshot to revert to (found by the fault suite).
+            revertedToSafety = true;
+            await RecordDetailsAsync(CancellationToken.None).ConfigureAwait(false);
         }
         await DeleteSafetySnapshotAsync(driver).ConfigureAwait(false);
     }
@@ -148,7 +149,9 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
 
     /// <summary>
     /// Deletes the safety snapshot; a failure is a warning, not a failed restore (the volume's data is right
-    /// either way), and the journal entry keeps naming the snapshot for whoever cleans up.
+    /// either way), and the journal entry keeps naming the snapshot for whoever cleans up — with
+    /// "safetySnapshotLeft", so that a repair can tell the entries that left one from those that did not without
+    /// asking the storage (the fault suite checks every left one is so marked).
     /// </summary>
     private async Task DeleteSafetySnapshotAsync(IDriverBackend driver)
     {
@@ -160,6 +163,15 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             output.WriteWarning($"The safety snapshot {safety.Reference} of {TargetNames.Volume(volume)} could not be deleted ({ex.Message}); delete it on the storage.");
+            safetyLeft = true;
+            try
+            {
+                await RecordDetailsAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception record) when (record is not OutOfMemoryException)
+            {
+                output.WriteWarning($"Recording that the safety snapshot was left failed too: {record.Message}");
+            }
         }
     }
 }

@@ -30,7 +30,7 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
     }
 
     public override OperationKind Kind => OperationKind.RestoreFromCopy;
-    public override string TargetType => "Volume";
+    public override TargetKind TargetKind => TargetKind.Volume;
     public override string TargetId => volume.Id;
     public override string TargetDescription => TargetNames.Volume(volume);
 
@@ -40,16 +40,15 @@ internal sealed class RestoreIntoNewVolumeOperation : TwoPhaseOperation<Volume>
     // A stopped restore into a new volume removed the half-written volume; nothing is kept.
     public override string? AfterFailure => $"The new {TargetNames.Volume(volume)} was removed again: no half-written volume is left.";
 
-    public override string? HowToResume => $"Run the same New-StorageVolume -FromCopy again to restore {source.Description} into '{volume.Name}'.";
+    public override (string Words, ErrorHint Hint)? HowToResume =>
+        ($"Restore {source.Description} into a new volume '{volume.Name}' again.",
+            ErrorHint.RerunRestoreIntoNewVolume(volume.Name, source.Copy.Id, source.Copy.Snapshot ?? source.Copy.SnapshotId, source.Storage.Name));
+
+    public override string? Destination => source.Storage.Name;
     public override string Verb => $"restore {source.Description} into a new volume";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.CreateVolume | DriverCapabilities.WriteVolume;
-    public override string EventPrefix => "volume";
 
-    public override IReadOnlyDictionary<string, string> Details => source.AddTo(new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["mode"] = "NewVolume",
-        ["volumeName"] = volume.Name,
-    });
+    public override OperationDetails Details => source.Details(RestoreMode.NewVolume) with { VolumeName = volume.Name };
 
     public override async Task<PhaseOneOutcome<Volume>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Operations;
 /// re-check and the journal facts naming it. The copy is not guarded by the volume lock (Remove-SnapshotCopy and
 /// Unregister-SecondaryStorage take none), so phase one re-reads both before anything is written.
 /// </summary>
+/// <param name="Stores">How the copy's repository is opened (<see cref="Facade.EngineOptions.ChunkStores"/>).</param>
 internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage, ChunkStoreRegistry Stores)
 {
     /// <summary>Throws unless the copy is still recorded Copied and its secondary storage still registered.</summary>
@@ -37,15 +38,15 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
         }
     }
 
-    /// <summary>Adds the journal facts naming the copy to <paramref name="details"/>.</summary>
-    public Dictionary<string, string> AddTo(Dictionary<string, string> details)
+    /// <summary>The journal facts naming the copy, for a restore in <paramref name="mode"/>.</summary>
+    public RestoreFromCopyDetails Details(RestoreMode mode) => new()
     {
-        details["copyId"] = Copy.Id;
-        details["copySnapshotId"] = Copy.SnapshotId;
-        details["destination"] = Storage.Name;
-        details["repository"] = Storage.Path;
-        return details;
-    }
+        Mode = mode,
+        CopyId = Copy.Id,
+        CopySnapshotId = Copy.SnapshotId,
+        Destination = Storage.Name,
+        Repository = Storage.Path,
+    };
 
     /// <summary>The copy in words, for messages.</summary>
     public string Description => $"copy {Copy.Id} of snapshot '{Copy.Snapshot}' on '{Storage.Name}'";

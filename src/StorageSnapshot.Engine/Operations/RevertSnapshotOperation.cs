@@ -24,20 +24,19 @@ internal sealed class RevertSnapshotOperation : TwoPhaseOperation<Snapshot>
     }
 
     public override OperationKind Kind => OperationKind.RevertSnapshot;
-    public override string TargetType => "Snapshot";
+    public override TargetKind TargetKind => TargetKind.Snapshot;
     public override string TargetId => snapshot.Id;
     public override string TargetDescription => TargetNames.Snapshot(snapshot);
     public override object TargetObject => snapshot;
     public override string Verb => $"revert {TargetNames.Volume(volume)} to snapshot '{snapshot.Name}'";
     public override DriverCapabilities RequiredCapability => DriverCapabilities.Revert;
-    public override string EventPrefix => "snapshot";
 
-    public override IReadOnlyDictionary<string, string> Details => new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    public override OperationDetails Details => new RevertSnapshotDetails
     {
-        ["volumeId"] = volume.Id,
-        ["volumeReference"] = volume.DriverReference ?? string.Empty,
-        ["snapshotReference"] = snapshot.DriverReference ?? string.Empty,
-        ["previousHeadSnapshotId"] = volume.HeadSnapshotId ?? string.Empty,
+        VolumeId = volume.Id,
+        VolumeReference = volume.DriverReference,
+        SnapshotReference = snapshot.DriverReference,
+        PreviousHeadSnapshotId = volume.HeadSnapshotId,
     };
 
     public override async Task<PhaseOneOutcome<Snapshot>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)

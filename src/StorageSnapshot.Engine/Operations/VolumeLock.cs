@@ -4,7 +4,7 @@ using System.Text;
 namespace StorageSnapshot.Engine.Operations;
 
 /// <summary>
-/// An exclusive lock on one volume, shared by every process on the host: an OS file lock on a file in the
+/// An exclusive lock on one volume (or one secondary storage, <see cref="KeyForSecondaryStorage"/>), shared by every process on the host: an OS file lock on a file in the
 /// engine's lock directory. On Linux and macOS .NET takes <c>flock(LOCK_EX | LOCK_NB)</c> when a file is opened
 /// with <see cref="FileShare.None"/>; on Windows the share mode itself excludes other openers. Either way the
 /// kernel drops the lock when the process dies — no row or file is ever left "locked" by a crash.
@@ -36,10 +36,15 @@ internal sealed class VolumeLock : IDisposable
     public static string KeyFor(string backend, string volume) => $"{backend}/{volume}".ToLowerInvariant();
 
     /// <summary>
+    /// The key of a secondary storage, which operations on the storage alone (a copy removal) hold: '@' cannot
+    /// start a backend name, so it never equals a volume's key.
+    /// </summary>
+    public static string KeyForSecondaryStorage(string name) => $"@secondary/{name}".ToLowerInvariant();
+
+    /// <summary>
     /// The lock file's name for <paramref name="key"/>: a readable part (characters outside [a-z0-9_-]
     /// replaced by '_') plus a hash of the whole key, so that distinct keys never share a file and no key can name a
-    /// path outside the lock directory. Volume keys ("backend/volume") make volume-*.lock files; the other keys
-    /// of <see cref="OperationLocks"/> ("copy:id") make operation-*.lock files.
+    /// path outside the lock directory.
     /// </summary>
     public static string FileNameFor(string key)
     {
@@ -47,7 +52,7 @@ internal sealed class VolumeLock : IDisposable
         foreach (var c in key.ToLowerInvariant().Take(80))
             readable.Append(c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' ? c : '_');
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToLowerInvariant())), 0, 8).ToLowerInvariant();
-        return $"{(key.Contains('/') ? "volume" : "operation")}-{readable}-{hash}.lock";
+        return $"volume-{readable}-{hash}.lock";
     }
 
     /// <summary>Takes the lock if nobody holds it; null when another holder (any process, this one included) has it.</summary>

@@ -66,8 +66,10 @@ internal sealed class BackendSecrets
         throw new SecretUnavailableException(
             $"The secret propert{(unavailable.Count == 1 ? "y" : "ies")} {named} of backend '{backend.Name}' cannot be used: {first.Message}", backend.Name)
         {
+            // The key store's own advice (a key file others may read) comes first; else: set the secrets again.
             RecommendedAction = first.RecommendedAction
-                                ?? $"Set {(unavailable.Count == 1 ? "it" : "them")} again as this user: Set-StorageBackend -Name {backend.Name} -Credential (Get-Credential) for the credential, -Property @{{ Name = ... }} for the others.",
+                                ?? $"Set {(unavailable.Count == 1 ? "it" : "them")} again as this user: the credential, and the other secret properties of backend '{backend.Name}'.",
+            Hint = first.RecommendedAction is null ? ErrorHint.SetSecretsAgain(backend.Name) : null,
         };
     }
 

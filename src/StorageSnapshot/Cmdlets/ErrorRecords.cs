@@ -9,7 +9,7 @@ internal static class ErrorRecords
     /// The record for <paramref name="error"/>: its ErrorId (PowerShell appends ",&lt;cmdlet type&gt;" to make the
     /// FullyQualifiedErrorId, so it starts with the id scripts catch), the category named by its
     /// <see cref="ErrorKind"/>, and the object it is about as target (the item being processed when the engine
-    /// named none).
+    /// named none), and what to do about it as RecommendedAction (<see cref="PowerShellAdvice"/>).
     /// </summary>
     public static ErrorRecord From(StorageSnapshotException error, object? fallbackTarget = null)
     {
@@ -17,9 +17,9 @@ internal static class ErrorRecords
             ? parsed
             : ErrorCategory.NotSpecified;
         var record = new ErrorRecord(error, error.ErrorId, category, error.Target ?? fallbackTarget);
-        if (!string.IsNullOrWhiteSpace(error.RecommendedAction))
+        if (PowerShellAdvice.For(error) is { Length: > 0 } advice)
         {
-            record.ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = error.RecommendedAction };
+            record.ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = advice };
         }
         return record;
     }

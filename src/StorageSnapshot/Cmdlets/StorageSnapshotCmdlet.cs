@@ -79,12 +79,12 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
         var record = new ErrorRecord(new OperationStoppedException(stopped), ErrorIds.OperationStopped + "," + GetType().FullName,
             ErrorCategory.OperationStopped, stopped.Target ?? target)
         {
-            ErrorDetails = new ErrorDetails(stopped.Message) { RecommendedAction = stopped.RecommendedAction ?? "" },
+            ErrorDetails = new ErrorDetails(stopped.Message) { RecommendedAction = PowerShellAdvice.For(stopped) ?? "" },
         };
         try
         {
             if (SessionState.PSVariable.GetValue("global:Error") is System.Collections.ArrayList errors) errors.Insert(0, record);
-            var action = string.IsNullOrEmpty(stopped.RecommendedAction) ? "" : " " + stopped.RecommendedAction;
+            var action = PowerShellAdvice.For(stopped) is { Length: > 0 } advice ? " " + advice : "";
             Host?.UI?.WriteErrorLine($"{MyInvocation.MyCommand.Name}: Stopped (OperationStopped). {stopped.Message}{action}");
         }
         catch (Exception e) when (e is PipelineStoppedException or InvalidOperationException or NotImplementedException)

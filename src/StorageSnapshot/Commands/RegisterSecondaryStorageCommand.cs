@@ -36,8 +36,7 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
 
     /// <summary>Chunk compression of a new repository: None (default), Deflate or Brotli.</summary>
     [Parameter]
-    [ValidateSet("None", "Deflate", "Brotli", IgnoreCase = true)]
-    public string Compression { get; set; } = "None";
+    public ChunkCompression Compression { get; set; } = ChunkCompression.None;
 
     /// <summary>Writes the registered secondary storage.</summary>
     [Parameter]
@@ -56,7 +55,7 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
         {
             CreateDirectory = Create,
             ChunkSizeBytes = ChunkSizeBytes,
-            Compression = Enum.Parse<ChunkCompression>(Compression, ignoreCase: true),
+            Compression = Compression,
         };
         if (TryRun((engine, context) => engine.RegisterSecondaryStorageAsync(request, context), Name, out var storage) && storage is not null && PassThru)
         {

@@ -38,7 +38,7 @@ public sealed class BackendTests : IAsyncLifetime
 
         Assert.True(await bed.Engine.UnregisterBackendAsync("LAB", new RecordingContext()));
         var events = (await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None)).Select(e => e.Kind).ToList();
-        Assert.Equal(new[] { "backend.registered", "backend.updated", "backend.unregistered" }, events);
+        Assert.Equal(new[] { EventKind.BackendRegistered, EventKind.BackendUpdated, EventKind.BackendUnregistered }, events);
     }
 
     [Fact]

@@ -22,7 +22,8 @@ public sealed class ClearErrorTests
         Assert.Equal(
             $"Volume 'db01' on backend 'lab' (id {volume.Id}), the volume copy {copy!.Id} was taken from, no longer exists: the copy cannot be restored in place.",
             error.Message);
-        Assert.Equal($"Restore the copy into a new volume: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id {copy.Id}).", error.RecommendedAction);
+        Assert.Equal(ErrorHint.RestoreIntoNewVolume(copy.Id), error.Hint); // the cmdlets: New-StorageVolume -Name <name> -FromCopy (Get-SnapshotCopy -Id ...)
+        Assert.Equal($"Restore copy {copy.Id} into a new volume instead.", error.RecommendedAction);
         Assert.Equal(copy.Id, Assert.IsType<SnapshotCopy>(error.Target).Id);
     }
 }

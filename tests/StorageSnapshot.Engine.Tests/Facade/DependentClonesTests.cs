@@ -105,6 +105,6 @@ public sealed class DependentClonesTests : IAsyncLifetime
         Assert.Null(await bed.Engine.Inventory.GetSnapshotAsync(second.Id, CancellationToken.None));
         Assert.Equal(new[] { "first" }, (await bed.Engine.GetSnapshotsAsync(new SnapshotFilter(), new RecordingContext())).Select(s => s.Name));
         Assert.Contains(await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None),
-            e => e.Kind == "snapshot.reverted" && e.Message!.Contains("'second'", StringComparison.Ordinal));
+            e => e.Kind == EventKind.SnapshotReverted && e.Message!.Contains("'second'", StringComparison.Ordinal));
     }
 }

@@ -116,8 +116,8 @@ public sealed class LifecycleTests : IAsyncLifetime
         Assert.All(operations, o => Assert.Equal(OperationState.Succeeded, o.State));
         Assert.Equal(11, operations.Count);
         var events = await engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None);
-        Assert.Contains(events, e => e.Kind == "snapshot.reverted" && e.TargetId == nightly.Id);
-        Assert.Contains(events, e => e.Kind == "snapshot.updated");
+        Assert.Contains(events, e => e.Kind == EventKind.SnapshotReverted && e.TargetId == nightly.Id);
+        Assert.Contains(events, e => e.Kind == EventKind.SnapshotUpdated);
         Assert.True(await engine.UnregisterBackendAsync("lab", new RecordingContext()));
         Assert.Empty(await engine.GetBackendsAsync(null, new RecordingContext()));
     }

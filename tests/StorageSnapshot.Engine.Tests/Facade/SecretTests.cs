@@ -132,7 +132,7 @@ public sealed class SecretTests : IAsyncDisposable
             Credential = new BackendCredential("svc", wrong),
             Properties = new Dictionary<string, object?> { ["Password"] = wrong },
         }, Context()));
-        Assert.Contains("both with -Credential and with -Property", twice.Message, StringComparison.Ordinal);
+        Assert.Contains("given both in the credential and in the properties", twice.Message, StringComparison.Ordinal);
         var notTaken = await Refused<ValidationException>(() => engine.RegisterBackendAsync(new RegisterBackendRequest("plain", "directory",
             new Dictionary<string, object?> { ["Path"] = Directory.CreateDirectory(Path.Combine(root, "b3")).FullName }) { Credential = new BackendCredential("svc", wrong) }, Context()));
         Assert.Contains("takes no credential", notTaken.Message, StringComparison.Ordinal);
@@ -201,7 +201,7 @@ public sealed class SecretTests : IAsyncDisposable
         Assert.Contains("'Token'", error.Message, StringComparison.Ordinal);
         Assert.Contains("of backend 'vault' cannot be used", error.Message, StringComparison.Ordinal);
         Assert.Contains(KeyFile, error.Message, StringComparison.Ordinal);
-        Assert.Contains("Set-StorageBackend -Name vault -Credential", error.RecommendedAction, StringComparison.Ordinal);
+        Assert.Equal(ErrorHint.SetSecretsAgain("vault"), error.Hint);
         Assert.Empty(await engine.GetVolumesAsync(new VolumeFilter(), Context()));
         Assert.Equal("********", (await engine.GetBackendsAsync(new[] { "vault" }, Context())).Single().Properties["Password"]); // still listed
 
@@ -269,7 +269,7 @@ public sealed class SecretTests : IAsyncDisposable
             var text = new StringBuilder(error.ToString());
             if (error is StorageSnapshotException typed)
             {
-                text.AppendLine(typed.RecommendedAction).AppendLine(Describe(typed.Target));
+                text.AppendLine(typed.RecommendedAction).AppendLine(typed.Hint?.ToString()).AppendLine(Describe(typed.Target));
                 if (typed is ValidationException validation) text.AppendLine(string.Join("\n", validation.Problems));
             }
             return text.ToString();

@@ -38,13 +38,22 @@ public sealed class InventoryNamesTests : IDisposable
                 await tx.InsertSnapshotAsync(Snapshot(dbx, $"nightly-{i}", Utc(2026, 1, 1).AddDays(i)), None);
             }
             await tx.InsertSnapshotAsync(Snapshot(web, "Weekly", Utc(2026, 2, 1)), None);
-            // Left Running by a process that died: its volume lock is free.
-            await tx.InsertOperationAsync(new Operation
-            {
-                Id = Ids.New(), Kind = OperationKind.CreateSnapshot, State = OperationState.Running, Backend = "lab", Volume = "db_1",
-                TargetType = "Snapshot", TargetId = Ids.New(), StartedUtc = DateTime.UtcNow, Owner = OperationOwner.Current,
-            }, None);
         });
+        await inventory.DisposeAsync();
+
+        // Left Running by a process that died (its volume lock is free), written as the schema at hand stores it
+        // (an older inventory's journal has target_type; migration 4 made it target_kind).
+        var target = (migrations ?? SqliteMigrations.All).Max(m => m.Version) >= 4 ? "target_kind" : "target_type";
+        await using var connection = new SqliteConnection($"Data Source={_folder.DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"INSERT INTO operations (id, kind, state, backend, volume, {target}, target_id, started, attempts, owner) " +
+                              "VALUES ($id, 'CreateSnapshot', 'Running', 'lab', 'db_1', 'Snapshot', $target, $started, 1, $owner)";
+        command.Parameters.AddWithValue("$id", Ids.New());
+        command.Parameters.AddWithValue("$target", Ids.New());
+        command.Parameters.AddWithValue("$started", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$owner", OperationOwner.Current);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]

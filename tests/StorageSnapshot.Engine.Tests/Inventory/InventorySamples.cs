@@ -65,14 +65,14 @@ internal static class InventorySamples
         State = state,
         Backend = volume.Backend,
         Volume = volume.Name,
-        TargetType = "Snapshot",
+        TargetKind = TargetKind.Snapshot,
         TargetId = Ids.New(),
         StartedUtc = started,
         EndedUtc = started.AddSeconds(3),
         Attempts = 2,
         Error = "timeout ⏱",
         Owner = "host1:1234:638000000000000000",
-        Details = Dict(("tempName", "db01.tmp"), ("bytesDone", "4096")),
+        Details = new CreateSnapshotDetails { SnapshotKey = "01SNAPKEY", VolumeId = volume.Id, VolumeReference = "db01.tmp ⏱" },
     };
 
     public static Dictionary<string, string> Dict(params (string Key, string Value)[] pairs) =>

@@ -163,10 +163,10 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         var sequences = new List<long>();
         await _inventory.WriteAsync(async tx =>
         {
-            for (var i = 0; i < 5; i++) sequences.Add(await tx.AppendEventAsync(new StorageEvent { TimeUtc = T0, Kind = $"e{i}" }, None));
+            for (var i = 0; i < 5; i++) sequences.Add(await tx.AppendEventAsync(new StorageEvent { TimeUtc = T0, Kind = (EventKind)i }, None));
         });
-        Assert.Equal(["e0", "e1"], (await _inventory.ListEventsAsync(0, 2, None)).Select(e => e.Kind));
-        Assert.Equal(["e2", "e3", "e4"], (await _inventory.ListEventsAsync(sequences[1], 100, None)).Select(e => e.Kind));
+        Assert.Equal([(EventKind)0, (EventKind)1], (await _inventory.ListEventsAsync(0, 2, None)).Select(e => e.Kind));
+        Assert.Equal([(EventKind)2, (EventKind)3, (EventKind)4], (await _inventory.ListEventsAsync(sequences[1], 100, None)).Select(e => e.Kind));
         Assert.Empty(await _inventory.ListEventsAsync(sequences[4], 100, None));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _inventory.ListEventsAsync(0, 0, None));
     }

@@ -23,7 +23,7 @@ public sealed class SqliteInventoryTransactionTests : IDisposable
             await tx.InsertVolumeAsync(volume, None);
             await tx.InsertSnapshotAsync(Snapshot(volume, "s", Utc(2026, 11, 22)), None);
             await tx.InsertOperationAsync(Operation(volume, OperationState.Running, Utc(2026, 11, 22)), None);
-            await tx.AppendEventAsync(new StorageEvent { Kind = "x", TimeUtc = Utc(2026, 11, 22) }, None);
+            await tx.AppendEventAsync(new StorageEvent { Kind = EventKind.SnapshotCreated, TimeUtc = Utc(2026, 11, 22) }, None);
             // Inside the transaction its own writes are visible.
             Assert.NotNull(await tx.GetVolumeAsync(volume.Id, None));
             Assert.Single(await tx.ListSnapshotsAsync(new SnapshotQuery(), None));
@@ -129,7 +129,7 @@ public sealed class SqliteInventoryTransactionTests : IDisposable
                 await inventory.WriteAsync(async tx =>
                 {
                     await tx.InsertSnapshotAsync(Snapshot(volume, $"{prefix}-{i}", Utc(2026, 11, 22).AddSeconds(i)), None);
-                    await tx.AppendEventAsync(new StorageEvent { Kind = "snapshot.created", TimeUtc = Utc(2026, 11, 22), Message = prefix }, None);
+                    await tx.AppendEventAsync(new StorageEvent { Kind = EventKind.SnapshotCreated, TimeUtc = Utc(2026, 11, 22), Message = prefix }, None);
                 });
             }
         });

@@ -115,8 +115,8 @@ public sealed class ClientTokenAndMaintenanceTests : IAsyncLifetime
         Assert.Null(back.MaintenanceReason);
         Assert.Equal(SnapshotState.Ready, (await bed.NewSnapshotAsync("db01")).State);
         var events = await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None);
-        Assert.Contains(events, e => e.Kind == "backend.maintenance-on");
-        Assert.Contains(events, e => e.Kind == "backend.maintenance-off");
+        Assert.Contains(events, e => e.Kind == EventKind.BackendMaintenanceOn);
+        Assert.Contains(events, e => e.Kind == EventKind.BackendMaintenanceOff);
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
         Assert.Equal("held", snapshot.Name);
         Assert.Equal(SnapshotState.Creating, snapshot.State); // never Ready
         Assert.Empty(await engine.GetSnapshotsAsync(new SnapshotFilter { States = new[] { SnapshotState.Ready } }, new RecordingContext()));
-        Assert.Contains(await engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == "operation.needs-recovery" && e.OperationId == operation.Id);
+        Assert.Contains(await engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == EventKind.OperationNeedsRecovery && e.OperationId == operation.Id);
 
         // The volume is usable again: its lock died with the process.
         var next = await bed.NewSnapshotAsync("db01", "next");
@@ -127,7 +127,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
         Assert.Null((await engine.Inventory.GetVolumeAsync(snapshot.VolumeId, CancellationToken.None))!.HeadSnapshotId);
 
         // What repair needs to find the made snapshot is in the journal entry: the driver's key is the snapshot id.
-        Assert.Equal(snapshot.Id, operation.Details["snapshotKey"]);
+        Assert.Equal(snapshot.Id, Assert.IsType<CreateSnapshotDetails>(operation.Details).SnapshotKey);
         Assert.Contains($"snapshots/db01/{snapshot.Id}.img", bed.BackendFiles());
     }
 }

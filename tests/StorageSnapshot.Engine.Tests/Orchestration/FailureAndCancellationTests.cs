@@ -46,7 +46,7 @@ public sealed class FailureAndCancellationTests : IAsyncLifetime
         var operation = (await bed.Engine.GetOperationsAsync(null, context)).Single(o => o.Kind == OperationKind.CreateSnapshot);
         Assert.Equal(OperationState.Failed, operation.State);
         Assert.Equal(row.Id, operation.TargetId);
-        Assert.Contains(await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None), e => e.Kind == "snapshot.failed" && e.OperationId == operation.Id);
+        Assert.Contains(await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None), e => e.Kind == EventKind.OperationFailed && e.OperationId == operation.Id);
         Assert.Null((await bed.Engine.Inventory.GetVolumeAsync(volume.Id, CancellationToken.None))!.HeadSnapshotId);
 
         // The Error row can be removed; the name is free again.
@@ -127,7 +127,7 @@ public sealed class FailureAndCancellationTests : IAsyncLifetime
         Assert.Empty(await bed.Engine.GetSnapshotsAsync(new SnapshotFilter(), new RecordingContext()));
         var operation = (await bed.Engine.GetOperationsAsync(null, new RecordingContext())).Single(o => o.Kind == OperationKind.CreateSnapshot);
         Assert.Equal(OperationState.Failed, operation.State);
-        Assert.Contains(await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None), e => e.Kind == "snapshot.cancelled");
+        Assert.Contains(await bed.Engine.Inventory.ListEventsAsync(0, 100, CancellationToken.None), e => e.Kind == EventKind.OperationCancelled);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// children are killed while still running. The random choices come from one seed, printed (and named in every
 /// failure) so that a failing run can be replayed with STORAGESNAPSHOT_CRASH_SEED=&lt;seed&gt;.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Set it to a seed a failure printed to replay that run's mutations and kill points.</summary>

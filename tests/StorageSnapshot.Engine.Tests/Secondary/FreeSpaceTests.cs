@@ -103,7 +103,7 @@ public sealed class FreeSpaceTests : IAsyncLifetime
         Assert.Equal(keptChunks.Order(), ChunkFiles().Order());
         Assert.True((await Engine.TestSnapshotCopyAsync(kept!.Id, compareWithSource: true, OperationContext.Unattended())).Valid);
         Assert.Single(context.ShouldProcess.Questions);
-        Assert.Contains(await Engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == "secondary.failed-copies-removed" && e.Bytes == removal.BytesFreed);
+        Assert.Contains(await Engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == EventKind.FailedCopiesRemoved && e.Bytes == removal.BytesFreed);
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class FreeSpaceTests : IAsyncLifetime
 
         Assert.Equal((ErrorIds.SecondaryStorageFailed, ErrorKind.WriteError), (full.ErrorId, full.Kind));
         Assert.StartsWith($"Secondary storage 'nfs1' at '{repository}' is full: no space left while storing chunk", full.Message, StringComparison.Ordinal);
-        Assert.Contains("'Remove-SnapshotCopy -Failed -Destination nfs1'", full.RecommendedAction, StringComparison.Ordinal);
+        Assert.Equal(ErrorHint.FreeSecondaryStorageSpace("nfs1"), full.Hint); // the cmdlets: 'Remove-SnapshotCopy -Failed -Destination nfs1'
         Assert.Contains("24-hour grace period", full.RecommendedAction, StringComparison.Ordinal);
         Assert.Contains(full.Message, (await Engine.GetOperationsAsync(null, OperationContext.Unattended())).Single(o => o.Kind == OperationKind.CopyToSecondary).Error, StringComparison.Ordinal);
         Assert.True(new DriveInfo(mount).AvailableFreeSpace < free / 4, "the failed copy should have filled the repository");

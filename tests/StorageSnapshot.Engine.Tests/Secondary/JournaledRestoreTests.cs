@@ -72,11 +72,13 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         Assert.Equal(copied, EngineTestBed.Read(restored.Location!, 0, (int)VolumeSize));
         Assert.Equal(restored, await Engine.Inventory.GetVolumeAsync(restored.Id, CancellationToken.None));
         var operation = await SingleRestoreOperationAsync();
-        Assert.Equal((OperationState.Succeeded, "Volume", restored.Id), (operation.State, operation.TargetType, operation.TargetId));
-        Assert.Equal((copy.Id, "NewVolume", "db01-restored"), (operation.Details["copyId"], operation.Details["mode"], operation.Details["volumeName"]));
+        Assert.Equal((OperationState.Succeeded, TargetKind.Volume, restored.Id), (operation.State, operation.TargetKind, operation.TargetId));
+        var details = Assert.IsType<RestoreFromCopyDetails>(operation.Details);
+        Assert.Equal((copy.Id, RestoreMode.NewVolume, "db01-restored"), (details.CopyId, details.Mode, details.VolumeName));
+        Assert.Equal("nfs1", operation.Destination);
         // One operation, not a create plus a write: no separate CreateVolume entry for the restored volume.
         Assert.DoesNotContain(await Engine.GetOperationsAsync(null, OperationContext.Unattended()), o => o.Kind == OperationKind.CreateVolume && o.TargetId == restored.Id);
-        Assert.Contains(await Engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == "volume.restored" && e.OperationId == operation.Id);
+        Assert.Contains(await Engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == EventKind.VolumeRestored && e.OperationId == operation.Id);
     }
 
     [Fact]
@@ -91,9 +93,10 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         Assert.Equal(copied, EngineTestBed.Read(volume.Location!, 0, (int)VolumeSize));
         var operation = await SingleRestoreOperationAsync();
         Assert.Equal((OperationState.Succeeded, volume.Id), (operation.State, operation.TargetId));
-        Assert.Equal(("InPlace", "true"), (operation.Details["mode"], operation.Details["dataRestored"]));
-        Assert.NotEmpty(operation.Details["safetySnapshotReference"]);
-        Assert.Null(await FindOnStorageAsync(volume, operation.Details["safetySnapshotKey"]));
+        var details = Assert.IsType<RestoreFromCopyDetails>(operation.Details);
+        Assert.Equal((RestoreMode.InPlace, true), (details.Mode, details.DataRestored));
+        Assert.NotEmpty(details.SafetySnapshotReference!);
+        Assert.Null(await FindOnStorageAsync(volume, details.SafetySnapshotKey!));
         Assert.Equal(filesBefore, bed.BackendFiles());
     }
 
@@ -117,8 +120,8 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         // In place: reverted to the safety snapshot, Available again, the safety snapshot deleted.
         Assert.Equal(before, EngineTestBed.Read(volume.Location!, 0, (int)VolumeSize));
         Assert.Equal(VolumeState.Available, (await Engine.Inventory.GetVolumeAsync(volume.Id, CancellationToken.None))!.State);
-        var inPlaceOperation = Assert.Single(operations, o => o.Details["mode"] == "InPlace");
-        Assert.Null(await FindOnStorageAsync(volume, inPlaceOperation.Details["safetySnapshotKey"]));
+        var inPlaceOperation = Assert.Single(operations, o => o.Details is RestoreFromCopyDetails { Mode: RestoreMode.InPlace });
+        Assert.Null(await FindOnStorageAsync(volume, ((RestoreFromCopyDetails)inPlaceOperation.Details!).SafetySnapshotKey!));
         // New volume: neither listed nor on the storage.
         Assert.DoesNotContain(await Engine.GetVolumesAsync(new VolumeFilter(), OperationContext.Unattended()), v => v.Name == "from-corrupt");
         Assert.Equal(filesBefore, bed.BackendFiles());
@@ -167,7 +170,8 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         var engine = await bed.ReopenAsync();
         var operation = Assert.Single(await engine.GetOperationsAsync(new[] { OperationState.NeedsRecovery }, OperationContext.Unattended()));
         Assert.Equal(OperationKind.RestoreFromCopy, operation.Kind);
-        Assert.Equal((copy.Id, "NewVolume"), (operation.Details["copyId"], operation.Details["mode"]));
+        var details = Assert.IsType<RestoreFromCopyDetails>(operation.Details);
+        Assert.Equal((copy.Id, RestoreMode.NewVolume), (details.CopyId, details.Mode));
         var restored = (await engine.Inventory.GetVolumeAsync(operation.TargetId!, CancellationToken.None))!;
         Assert.Equal(("db01-restored", VolumeState.Creating), (restored.Name, restored.State)); // never Available
         Assert.DoesNotContain(await engine.GetVolumesAsync(new VolumeFilter(), OperationContext.Unattended()),
@@ -189,14 +193,15 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
         var engine = await bed.ReopenAsync();
         var operation = Assert.Single(await engine.GetOperationsAsync(new[] { OperationState.NeedsRecovery }, OperationContext.Unattended()));
         Assert.Equal((OperationKind.RestoreFromCopy, volume.Id), (operation.Kind, operation.TargetId));
-        Assert.Equal((copy.Id, "InPlace"), (operation.Details["copyId"], operation.Details["mode"]));
-        Assert.False(operation.Details.ContainsKey("dataRestored"));
+        var details = Assert.IsType<RestoreFromCopyDetails>(operation.Details);
+        Assert.Equal((copy.Id, RestoreMode.InPlace), (details.CopyId, details.Mode));
+        Assert.False(details.DataRestored);
         Assert.Equal(VolumeState.Reverting, (await engine.Inventory.GetVolumeAsync(volume.Id, CancellationToken.None))!.State); // never Available
 
         // The safety snapshot the journal names is on the storage and still holds the data from before the restore.
-        var safety = await FindOnStorageAsync(volume, operation.Details["safetySnapshotKey"]);
+        var safety = await FindOnStorageAsync(volume, details.SafetySnapshotKey!);
         Assert.NotNull(safety);
-        Assert.Equal(operation.Details["safetySnapshotReference"], safety!.Reference);
+        Assert.Equal(details.SafetySnapshotReference, safety!.Reference);
         Assert.Equal(before, EngineTestBed.Read(safety.Location, 0, (int)VolumeSize));
         Assert.NotEqual(before, EngineTestBed.Read(volume.Location!, 0, (int)VolumeSize)); // it was killed half-way through overwriting
     }

@@ -60,7 +60,7 @@ public sealed class RepositoryOwnershipTests : IAsyncLifetime
 
         Assert.Equal(ErrorIds.SecondaryStorageFailed, refused.ErrorId);
         Assert.Contains("does not exist", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("-Create", refused.RecommendedAction, StringComparison.Ordinal);
+        Assert.Equal(ErrorHint.CreateRepositoryDirectory(typo), refused.Hint);
         Assert.NotNull(storage!.RepositoryId);
         Assert.Equal(32, storage.RepositoryId!.Length);
         if (!OperatingSystem.IsWindows())

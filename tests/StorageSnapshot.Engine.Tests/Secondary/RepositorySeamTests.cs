@@ -70,7 +70,7 @@ public sealed class RepositorySeamTests : IAsyncLifetime
         // where the filesystem reports changed ranges; here it may read everything and count changes against it).
         Assert.True(second.BaseCopyId is null || second.BaseCopyId == first.Id, second.BaseCopyId);
         var journal = (await JournalAsync()).Single(o => o.Kind == OperationKind.CopyToSecondary && o.TargetId == second.Id);
-        Assert.Equal(first.Id, journal.Details["baseCopyId"]);
+        Assert.Equal(first.Id, Assert.IsType<CopyToSecondaryDetails>(journal.Details).BaseCopyId);
     }
 
     [Fact]
@@ -112,9 +112,11 @@ public sealed class RepositorySeamTests : IAsyncLifetime
 
         Assert.Null(await _engine.Inventory.GetCopyAsync(copy.Id, CancellationToken.None));
         var removal = Assert.Single(await JournalAsync(), o => o.Kind == OperationKind.DeleteCopy);
-        Assert.Equal((OperationState.Succeeded, "Copy", copy.Id, snapshot.Backend, (string?)null), (removal.State, removal.TargetType, removal.TargetId, removal.Backend, removal.Volume));
-        Assert.Equal(copy.SnapshotId, removal.Details["copySnapshotId"]);
-        var deleted = Assert.Single(await _engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == "copy.deleted");
+        Assert.Equal((OperationState.Succeeded, TargetKind.Copy, copy.Id, (string?)null, (string?)null, "nfs1"),
+            (removal.State, removal.TargetKind, removal.TargetId, removal.Backend, removal.Volume, removal.Destination));
+        var details = Assert.IsType<DeleteCopyDetails>(removal.Details);
+        Assert.Equal((copy.Id, copy.SnapshotId, (CopyState?)CopyState.Copied, _repository), (details.CopyId, details.CopySnapshotId, details.StateBefore, details.Repository));
+        var deleted = Assert.Single(await _engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == EventKind.CopyDeleted);
         Assert.Equal(removal.Id, deleted.OperationId);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_repository, "chunks"), "*", SearchOption.AllDirectories));
     }
@@ -131,6 +133,7 @@ public sealed class RepositorySeamTests : IAsyncLifetime
             var busy = await Assert.ThrowsAsync<ConflictException>(() => _engine.RemoveSnapshotCopyAsync(copy.Id, OperationContext.Unattended()));
             Assert.Equal((ErrorIds.InvalidState, ErrorKind.ResourceBusy), (busy.ErrorId, busy.Kind));
             Assert.Contains("is being copied", busy.Message, StringComparison.Ordinal);
+            Assert.Equal((HintCode.RerunCopyRemoval, copy.Id), (busy.Hint!.Code, busy.Hint.Argument(HintArgument.CopyId)));
         }
 
         Assert.Equal(CopyState.Copied, (await _engine.Inventory.GetCopyAsync(copy.Id, CancellationToken.None))!.State);
@@ -139,17 +142,19 @@ public sealed class RepositorySeamTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_repository_operation_left_running_is_found_dead_only_when_its_lock_is_free()
+    public async Task A_repository_operation_left_running_is_found_dead_only_when_its_storage_lock_is_free()
     {
         var (_, snapshot) = await SnapshotAsync("db01", "s1", seed: 7);
         var copy = await CopyAsync(snapshot);
-        Operation Running(OperationKind kind, string targetType, string targetId) => new()
+        Operation Running(OperationKind kind, TargetKind target, string targetId, string destination, OperationDetails details) => new()
         {
-            Id = Ids.New(), Kind = kind, State = OperationState.Running, Backend = snapshot.Backend, TargetType = targetType, TargetId = targetId,
-            StartedUtc = DateTime.UtcNow, Owner = OperationOwner.Current,
+            Id = Ids.New(), Kind = kind, State = OperationState.Running, Destination = destination, TargetKind = target, TargetId = targetId,
+            StartedUtc = DateTime.UtcNow, Owner = OperationOwner.Current, Details = details,
         };
-        var removal = Running(OperationKind.DeleteCopy, "Copy", copy.Id);
-        var collection = Running(OperationKind.CollectChunks, "SecondaryStorage", "nfs1");
+        var removal = Running(OperationKind.DeleteCopy, TargetKind.Copy, copy.Id, "nfs1",
+            new DeleteCopyDetails { CopyId = copy.Id, Destination = "nfs1", Repository = _repository, CopySnapshotId = copy.SnapshotId, StateBefore = CopyState.Copied });
+        var collection = Running(OperationKind.CollectChunks, TargetKind.SecondaryStorage, "nfs2", "nfs2",
+            new CollectChunksDetails { Destination = "nfs2", Repository = _repository + "2", FailedCopies = ["01FAILED"] });
         await using (var transaction = await _engine.Inventory.BeginAsync(CancellationToken.None))
         {
             await transaction.InsertOperationAsync(removal, CancellationToken.None);
@@ -157,13 +162,14 @@ public sealed class RepositorySeamTests : IAsyncLifetime
             await transaction.CommitAsync(CancellationToken.None);
         }
 
-        // The removal's process is alive (holds its lock); the collection's is not.
-        using (VolumeLock.TryAcquire(_bed.Options().LockDirectory, OperationLocks.ForCopy(copy.Id)))
+        // The removal's process is alive (holds its storage's lock); the collection's is not.
+        using (VolumeLock.TryAcquire(_bed.Options().LockDirectory, VolumeLock.KeyForSecondaryStorage("nfs1")))
         {
             await using var reopened = await StorageSnapshotEngine.OpenAsync(_bed.Options(), CancellationToken.None);
-            var states = (await reopened.GetOperationsAsync(null, OperationContext.Unattended())).ToDictionary(o => o.Id, o => o.State);
-            Assert.Equal(OperationState.Running, states[removal.Id]);
-            Assert.Equal(OperationState.NeedsRecovery, states[collection.Id]);
+            var entries = (await reopened.GetOperationsAsync(null, OperationContext.Unattended())).ToDictionary(o => o.Id);
+            Assert.Equal(OperationState.Running, entries[removal.Id].State);
+            Assert.Equal(OperationState.NeedsRecovery, entries[collection.Id].State);
+            Assert.Equal(["01FAILED"], Assert.IsType<CollectChunksDetails>(entries[collection.Id].Details).FailedCopies);
         }
     }
 
@@ -182,7 +188,8 @@ public sealed class RepositorySeamTests : IAsyncLifetime
         var removal = Assert.Single(await _engine.RemoveFailedCopiesAsync(new[] { "nfs1" }, OperationContext.Unattended()));
 
         var journal = Assert.Single(await JournalAsync(), o => o.Kind == OperationKind.CollectChunks);
-        Assert.Equal((OperationState.Succeeded, "SecondaryStorage", "nfs1"), (journal.State, journal.TargetType, journal.TargetId));
+        Assert.Equal((OperationState.Succeeded, TargetKind.SecondaryStorage, "nfs1", "nfs1"), (journal.State, journal.TargetKind, journal.TargetId, journal.Destination));
+        Assert.Contains(await _engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == EventKind.FailedCopiesRemoved && e.OperationId == journal.Id);
         Assert.Equal("nfs1", removal.Destination);
     }
 
@@ -190,10 +197,10 @@ public sealed class RepositorySeamTests : IAsyncLifetime
     public async Task A_kind_the_registry_does_not_know_is_refused_naming_the_known_ones()
     {
         var error = await Assert.ThrowsAsync<ValidationException>(() => _engine.RegisterSecondaryStorageAsync(
-            new RegisterSecondaryStorageRequest("s3", "/tmp/x") { Kind = "s3" }, OperationContext.Unattended()));
+            new RegisterSecondaryStorageRequest("s3", "/tmp/x") { Kind = (SecondaryStorageKind)7 }, OperationContext.Unattended()));
 
         Assert.Equal(ErrorIds.InvalidArgument, error.ErrorId);
-        Assert.Contains("Known kinds: filesystem", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Known kinds: FileSystem", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The filesystem kind, counting the manifest look-ups and chunk writes of the stores it opens.</summary>
@@ -204,7 +211,7 @@ public sealed class RepositorySeamTests : IAsyncLifetime
         private int _listings;
         private int _puts;
 
-        public string Name => _inner.Name;
+        public SecondaryStorageKind Kind => _inner.Kind;
         public int ManifestListings => Volatile.Read(ref _listings);
         public int ChunksPut => Volatile.Read(ref _puts);
 

@@ -217,7 +217,8 @@ public sealed class SecondaryFacadeTests : IAsyncLifetime
         Assert.Equal(ErrorIds.InvalidName, badName.ErrorId);
         Assert.Equal(ErrorIds.InvalidArgument, relative.ErrorId);
         Assert.Equal(ErrorIds.AlreadyExists, taken.ErrorId);
-        Assert.Contains("Remove-SnapshotCopy", inUse.Message, StringComparison.Ordinal);
+        Assert.Contains("still has copies", inUse.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorHint.RemoveCopiesFirst("nfs1"), inUse.Hint);
     }
 
     [Fact]

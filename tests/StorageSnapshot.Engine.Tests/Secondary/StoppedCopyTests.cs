@@ -49,7 +49,8 @@ public sealed class StoppedCopyTests : IAsyncLifetime
         Assert.True(failed.BytesWritten > 0 && failed.BytesRead >= failed.BytesWritten, $"read {failed.BytesRead}, written {failed.BytesWritten}");
         Assert.Equal(storedFiles.Sum(f => f.Length), failed.BytesWritten);
         Assert.Contains($"{storedFiles.Length} chunk(s), {failed.BytesWritten} bytes", error.Message);
-        Assert.Contains("Copy-SnapshotToSecondary again", error.RecommendedAction);
+        Assert.Equal(ErrorHint.RerunCopy(snapshot.Name, snapshot.Volume, "nfs1", failed.Id), error.Hint); // worded as a command by the cmdlets
+        Assert.Contains($"resumes copy {failed.Id}", error.RecommendedAction);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(repository, "tmp")));
 
         var copy = await engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(SnapshotSelector.Of(snapshot), "nfs1"), OperationContext.Unattended());

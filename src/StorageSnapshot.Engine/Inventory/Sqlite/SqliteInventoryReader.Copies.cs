@@ -49,10 +49,10 @@ public abstract partial class SqliteInventoryReader
     private protected static SecondaryStorage ReadSecondaryStorage(SqliteDataReader r) => new()
     {
         Name = r.GetString(0),
-        Kind = r.GetString(1),
+        Kind = r.GetEnum<SecondaryStorageKind>(1),
         Path = r.GetString(2),
         ChunkSizeBytes = r.GetInt32(3),
-        Compression = r.GetString(4),
+        Compression = r.GetEnum<ChunkCompression>(4),
         RegisteredUtc = r.GetUtc(5),
         RepositoryId = r.IsDBNull(6) ? null : r.GetString(6),
     };

@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 public abstract partial class SqliteInventoryReader
 {
     private protected const string EventColumns =
-        "sequence, time, kind, backend, volume, target_type, target_id, bytes, operation_id, message";
+        "sequence, time, kind, backend, volume, target_kind, target_id, bytes, operation_id, message";
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StorageEvent>> ListEventsAsync(long afterSequence, int limit, CancellationToken cancellationToken)
@@ -23,10 +23,10 @@ public abstract partial class SqliteInventoryReader
     {
         Sequence = r.GetInt64(0),
         TimeUtc = r.GetUtc(1),
-        Kind = r.GetString(2),
+        Kind = r.GetEnum<EventKind>(2),
         Backend = r.GetNullableString(3),
         Volume = r.GetNullableString(4),
-        TargetType = r.GetNullableString(5),
+        TargetKind = r.IsDBNull(5) ? null : r.GetEnum<TargetKind>(5),
         TargetId = r.GetNullableString(6),
         Bytes = r.IsDBNull(7) ? null : r.GetInt64(7),
         OperationId = r.GetNullableString(8),

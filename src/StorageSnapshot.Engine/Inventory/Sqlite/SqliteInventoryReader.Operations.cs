@@ -1,12 +1,13 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using StorageSnapshot.Engine.Operations.Journal;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 public abstract partial class SqliteInventoryReader
 {
     private protected const string OperationColumns =
-        "id, kind, state, backend, volume, target_type, target_id, started, ended, attempts, error, owner, details";
+        "id, kind, state, backend, volume, destination, target_kind, target_id, started, ended, attempts, error, owner, details";
 
     /// <inheritdoc />
     public Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken) =>
@@ -41,20 +42,26 @@ public abstract partial class SqliteInventoryReader
             }, ReadOperation, cancellationToken).ConfigureAwait(false);
     }
 
-    private protected static Operation ReadOperation(SqliteDataReader r) => new()
+    private protected static Operation ReadOperation(SqliteDataReader r)
     {
-        Id = r.GetString(0),
-        Kind = r.GetEnum<OperationKind>(1),
-        State = r.GetEnum<OperationState>(2),
-        Backend = r.GetString(3),
-        Volume = r.GetNullableString(4),
-        TargetType = r.GetNullableString(5),
-        TargetId = r.GetNullableString(6),
-        StartedUtc = r.GetUtc(7),
-        EndedUtc = r.GetNullableUtc(8),
-        Attempts = r.GetInt32(9),
-        Error = r.GetNullableString(10),
-        Owner = r.GetNullableString(11),
-        Details = r.GetDictionary(12, "operation details"),
-    };
+        var id = r.GetString(0);
+        var kind = r.GetEnum<OperationKind>(1);
+        return new Operation
+        {
+            Id = id,
+            Kind = kind,
+            State = r.GetEnum<OperationState>(2),
+            Backend = r.GetNullableString(3),
+            Volume = r.GetNullableString(4),
+            Destination = r.GetNullableString(5),
+            TargetKind = r.GetEnum<TargetKind>(6),
+            TargetId = r.GetNullableString(7),
+            StartedUtc = r.GetUtc(8),
+            EndedUtc = r.GetNullableUtc(9),
+            Attempts = r.GetInt32(10),
+            Error = r.GetNullableString(11),
+            Owner = r.GetNullableString(12),
+            Details = OperationDetailsJson.Read(kind, r.GetNullableString(13), id),
+        };
+    }
 }

@@ -15,10 +15,10 @@ internal sealed partial class SqliteInventoryTransaction
                 p =>
                 {
                     p.Set("$name", storage.Name);
-                    p.Set("$kind", storage.Kind);
+                    p.Set("$kind", SqliteValues.ToText(storage.Kind));
                     p.Set("$path", storage.Path);
                     p.Set("$chunk_size", storage.ChunkSizeBytes);
-                    p.Set("$compression", storage.Compression);
+                    p.Set("$compression", SqliteValues.ToText(storage.Compression));
                     p.SetTime("$registered", storage.RegisteredUtc);
                     p.Set("$repository_id", storage.RepositoryId);
                 }, cancellationToken).ConfigureAwait(false);
@@ -44,7 +44,10 @@ internal sealed partial class SqliteInventoryTransaction
         catch (SqliteException e) when (e.IsForeignKeyViolation())
         {
             throw new ConflictException(ErrorIds.InvalidState,
-                $"Secondary storage '{name}' still has copies in the inventory; remove them (Remove-SnapshotCopy) before unregistering it.", name);
+                $"Secondary storage '{name}' still has copies in the inventory; remove them before unregistering it.", name)
+            {
+                Hint = ErrorHint.RemoveCopiesFirst(name),
+            };
         }
         if (changed == 0) throw new ObjectNotFoundException(ErrorIds.SecondaryStorageNotFound, $"No secondary storage named '{name}' is registered.", name);
     }

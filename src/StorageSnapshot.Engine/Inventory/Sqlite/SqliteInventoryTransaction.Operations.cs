@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using StorageSnapshot.Engine.Operations.Journal;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
@@ -13,8 +14,8 @@ internal sealed partial class SqliteInventoryTransaction
         try
         {
             await ExecuteAsync(
-                "INSERT INTO operations (id, kind, state, backend, volume, target_type, target_id, started, ended, attempts, error, owner, details) " +
-                "VALUES ($id, $kind, $state, $backend, $volume, $target_type, $target_id, $started, $ended, $attempts, $error, $owner, $details)",
+                $"INSERT INTO operations ({OperationColumns}) " +
+                "VALUES ($id, $kind, $state, $backend, $volume, $destination, $target_kind, $target_id, $started, $ended, $attempts, $error, $owner, $details)",
                 p => BindOperation(p, operation, kind, state), cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException e) when (e.IsUniqueViolation(out _))
@@ -34,7 +35,7 @@ internal sealed partial class SqliteInventoryTransaction
         var kind = SqliteValues.ToText(operation.Kind);
         var state = SqliteValues.ToText(operation.State);
         var changed = await ExecuteAsync(
-            "UPDATE operations SET kind = $kind, state = $state, backend = $backend, volume = $volume, target_type = $target_type, " +
+            "UPDATE operations SET kind = $kind, state = $state, backend = $backend, volume = $volume, destination = $destination, target_kind = $target_kind, " +
             "target_id = $target_id, started = $started, ended = $ended, attempts = $attempts, error = $error, owner = $owner, " +
             "details = $details WHERE id = $id",
             p => BindOperation(p, operation, kind, state), cancellationToken).ConfigureAwait(false);
@@ -51,13 +52,14 @@ internal sealed partial class SqliteInventoryTransaction
         p.Set("$state", state);
         p.Set("$backend", operation.Backend);
         p.Set("$volume", operation.Volume);
-        p.Set("$target_type", operation.TargetType);
+        p.Set("$destination", operation.Destination);
+        p.Set("$target_kind", SqliteValues.ToText(operation.TargetKind));
         p.Set("$target_id", operation.TargetId);
         p.SetTime("$started", operation.StartedUtc);
         p.SetTime("$ended", operation.EndedUtc);
         p.Set("$attempts", operation.Attempts);
         p.Set("$error", operation.Error);
         p.Set("$owner", operation.Owner);
-        p.Set("$details", SqliteValues.ToJson(operation.Details));
+        p.Set("$details", OperationDetailsJson.Write(operation.Kind, operation.Details));
     }
 }

@@ -244,14 +244,14 @@ public sealed class FileSystemChunkStore : IChunkStore
                 ArrayPool<byte>.Shared.Return(encoded);
             }
 
-            var directory = Path.GetDirectoryName(path)!;
-            if (!_knownFanOutDirectories.ContainsKey(directory))
-            {
-                DurableFileSystem.CreateDirectoryInExistingParent(directory);
-                _knownFanOutDirectories.TryAdd(directory, true);
-            }
             try
             {
+                var directory = Path.GetDirectoryName(path)!;
+                if (!_knownFanOutDirectories.ContainsKey(directory))
+                {
+                    DurableFileSystem.CreateDirectoryInExistingParent(directory);
+                    _knownFanOutDirectories.TryAdd(directory, true);
+                }
                 File.Move(temporary, path, overwrite: false);
                 return length;
             }
@@ -260,6 +260,11 @@ public sealed class FileSystemChunkStore : IChunkStore
                 // Another copy stored the same chunk first: same bytes by definition.
                 TryDelete(temporary);
                 return 0;
+            }
+            catch
+            {
+                TryDelete(temporary);
+                throw;
             }
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
@@ -565,12 +570,29 @@ public sealed class FileSystemChunkStore : IChunkStore
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Writes a new file and flushes it. A write that fails or is cancelled removes the file it created: a copy whose
+    /// other workers are stopped by one failing chunk must not leave their half-written temporaries behind (the
+    /// fault suite found them after failed, not crashed, copies).
+    /// </summary>
     private static async Task WriteDurablyAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         // Owner-only: chunks and manifests are volume data (issue 8 found them readable by every local user).
-        await using var stream = new FileStream(path, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, preallocationSize: data.Length));
-        await stream.WriteAsync(data, cancellationToken);
-        stream.Flush(flushToDisk: true);
+        var stream = new FileStream(path, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, preallocationSize: data.Length));
+        try
+        {
+            await using (stream)
+            {
+                await stream.WriteAsync(data, cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        catch
+        {
+            // A half-written temporary is nobody's: it goes now, not at the next collection.
+            TryDelete(path);
+            throw;
+        }
     }
 
     private void Guard(Action action, string what) => Guard(() => { action(); return 0; }, what);

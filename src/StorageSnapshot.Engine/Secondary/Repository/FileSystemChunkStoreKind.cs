@@ -6,11 +6,8 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// </summary>
 public sealed class FileSystemChunkStoreKind : IChunkStoreKind
 {
-    /// <summary>The kind's name.</summary>
-    public const string KindName = "filesystem";
-
     /// <inheritdoc />
-    public string Name => KindName;
+    public SecondaryStorageKind Kind => SecondaryStorageKind.FileSystem;
 
     /// <inheritdoc />
     public string CanonicalLocation(string? location, string storageName)

@@ -1,7 +1,7 @@
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
 /// <summary>
-/// One kind of place where repositories live — a filesystem directory (<c>filesystem</c>) today, an S3 bucket
+/// One kind of place where repositories live — a filesystem directory (<see cref="SecondaryStorageKind.FileSystem"/>) today, an S3 bucket
 /// later — and how to look at, create and open a repository there. The engine reaches repositories only through
 /// the kind registered under <see cref="SecondaryStorage.Kind"/> in <see cref="ChunkStoreRegistry"/>, and works
 /// with them only through <see cref="IChunkStore"/>. Where a repository is, is a location string whose form is
@@ -9,8 +9,8 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 /// </summary>
 public interface IChunkStoreKind
 {
-    /// <summary>The kind's name, as <see cref="SecondaryStorage.Kind"/> records it ("filesystem").</summary>
-    string Name { get; }
+    /// <summary>The kind, as <see cref="SecondaryStorage.Kind"/> records it.</summary>
+    SecondaryStorageKind Kind { get; }
 
     /// <summary>
     /// Checks a location given for a new registration and returns it in canonical form (so that two spellings of

@@ -40,7 +40,10 @@ internal static class RepositoryDirectory
             {
                 throw new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ObjectNotFound,
                     $"The directory '{root}' does not exist. A repository is created in a missing directory only when asked to, so that a mistyped or unmounted share path does not silently become a local folder.", root)
-                { RecommendedAction = "Check the path (is the share mounted?), or add -Create to create the directory." };
+                {
+                    RecommendedAction = "Check the path (is the share mounted?), or ask for the directory to be created.",
+                    Hint = ErrorHint.CreateRepositoryDirectory(root),
+                };
             }
             return true;
         }
@@ -50,7 +53,7 @@ internal static class RepositoryDirectory
         {
             throw Invalid(
                 $"Cannot create a repository in '{root}': the directory is not empty and is not a StorageSnapshot repository (it has no {FileSystemChunkStore.FormatFileName}); it holds {Describe(entries)}. A repository is created only in an empty or new directory.",
-                root, "Choose an empty directory, or a new one with -Create.");
+                root, "Choose an empty directory, or a new one to be created.", ErrorHint.ChooseEmptyRepositoryDirectory(root));
         }
         return false;
     }
@@ -95,6 +98,6 @@ internal static class RepositoryDirectory
         return entries.Count > EntriesNamed ? $"{named} and {entries.Count - EntriesNamed} more" : named;
     }
 
-    private static ValidationException Invalid(string message, string root, string? recommendedAction = null) =>
-        new(ErrorIds.InvalidArgument, message, root) { RecommendedAction = recommendedAction };
+    private static ValidationException Invalid(string message, string root, string? recommendedAction = null, ErrorHint? hint = null) =>
+        new(ErrorIds.InvalidArgument, message, root) { RecommendedAction = recommendedAction, Hint = hint };
 }

@@ -3,24 +3,6 @@ using Newtonsoft.Json.Converters;
 
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
-/// <summary>How chunks are encoded at rest. Chosen once per repository and recorded in its format file.</summary>
-[JsonConverter(typeof(StringEnumConverter), typeof(Newtonsoft.Json.Serialization.CamelCaseNamingStrategy))]
-public enum ChunkCompression
-{
-    /// <summary>
-    /// Chunks are stored as their raw bytes. The default: block images are mostly incompressible or zero (zero
-    /// chunks are never stored), and even the fastest Deflate/Brotli levels run far below disk speed on such
-    /// data (see the copy benchmark's compression table).
-    /// </summary>
-    None,
-
-    /// <summary>Deflate at its fastest level; a chunk that does not shrink is stored raw.</summary>
-    Deflate,
-
-    /// <summary>Brotli at quality 1; a chunk that does not shrink is stored raw.</summary>
-    Brotli,
-}
-
 /// <summary>
 /// The repository's format file (<c>repository.json</c> at its root), written once when the repository is
 /// created. It fixes everything a reader must know before it can read a chunk: the format version, the chunk
@@ -61,6 +43,7 @@ public sealed record RepositoryFormat
 
     /// <summary>Chunk encoding.</summary>
     [JsonProperty("compression")]
+    [JsonConverter(typeof(StringEnumConverter), typeof(Newtonsoft.Json.Serialization.CamelCaseNamingStrategy))] // "none", "deflate", "brotli" in the file
     public ChunkCompression Compression { get; init; } = ChunkCompression.None;
 
     /// <summary>

@@ -7,19 +7,19 @@ internal static class SecondaryStorageErrors
 {
     /// <summary>
     /// What frees space in a full repository, exactly: removing copies alone does not (their chunks wait out the
-    /// 24-hour grace period), and a rerun of the failed copy needs room for what it has not stored yet.
+    /// 24-hour grace period), and a rerun of the failed copy needs room for what it has not stored yet. In plain
+    /// words; <see cref="ErrorHint.FreeSecondaryStorageSpace"/> is the same as a command.
     /// </summary>
-    public static string FreeSpaceAdvice(string destination) =>
-        $"Free space now with 'Remove-SnapshotCopy -Failed -Destination {destination}': it forgets the failed copies and deletes at once every chunk " +
-        "no committed copy references (what failed copies stored, and what copies removed earlier left). A plain Remove-SnapshotCopy frees a copy's " +
-        $"chunks only after a 24-hour grace period, so run 'Remove-SnapshotCopy -Failed -Destination {destination}' after removing copies you no longer need. " +
-        "Or add space. Then run the copy again.";
+    public const string FreeSpaceAdvice =
+        "Free space now by removing the failed copies: that forgets them and deletes at once every chunk no committed copy references " +
+        "(what failed copies stored, and what copies removed earlier left). Removing a copy frees its chunks only after a 24-hour grace period, " +
+        "so remove the failed copies after removing copies you no longer need. Or add space. Then run the copy again.";
 
     /// <summary>The full-repository error of a copy to <paramref name="destination"/>, naming it and saying what frees space.</summary>
     public static SecondaryStorageFullException ForCopy(SecondaryStorageFullException full, string destination, string copyId) =>
         new($"Secondary storage '{destination}' at '{full.Root}' is full: no space left while {full.What}. Nothing was committed; copy {copyId} is Failed, and the chunks it stored stay for a rerun until they are removed.",
             full.Root, full.What, full)
-        { RecommendedAction = FreeSpaceAdvice(destination) };
+        { RecommendedAction = FreeSpaceAdvice, Hint = ErrorHint.FreeSecondaryStorageSpace(destination) };
 
     /// <summary>True for exceptions this class translates.</summary>
     public static bool IsStorageFailure(Exception e) =>
@@ -47,7 +47,7 @@ internal static class SecondaryStorageErrors
         {
             return new SecondaryStorageFullException(
                 $"Secondary storage '{root}' is full (no space left while {what}). Nothing was committed.", root, what, e)
-            { RecommendedAction = FreeSpaceAdvice("<name>") };
+            { RecommendedAction = FreeSpaceAdvice };
         }
         if (!Directory.Exists(root) || e is DirectoryNotFoundException || e.HResult is Errno.ESTALE or Errno.EIO)
         {

@@ -23,18 +23,6 @@ public sealed class CopyVerifier
         _options = options ?? new TransferOptions();
     }
 
-    /// <summary>Verifies copy <paramref name="copyId"/> in the repository of <paramref name="storage"/> (opened through <paramref name="stores"/>).</summary>
-    public static async Task<CopyVerification> VerifyAsync(ChunkStoreRegistry stores, SecondaryStorage storage, string copyId, IBlockReader? source,
-        IOperationOutput output, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(stores);
-        var store = await stores.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
-        await using (store.ConfigureAwait(false))
-        {
-            return await new CopyVerifier(store).VerifyAsync(copyId, source, output, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     /// <summary>Verifies copy <paramref name="copyId"/>; with <paramref name="source"/>, against the primary snapshot too.</summary>
     public async Task<CopyVerification> VerifyAsync(string copyId, IBlockReader? source, IOperationOutput output, CancellationToken cancellationToken)
     {

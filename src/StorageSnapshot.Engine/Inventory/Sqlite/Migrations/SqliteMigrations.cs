@@ -11,6 +11,7 @@ internal static class SqliteMigrations
         M0001InitialSchema.Migration,
         M0002SecondaryStorage.Migration,
         M0003RepositoryIds.Migration,
-        M0004SnapshotNameIndex.Migration,
+        M0004TypedJournal.Migration,
+        M0005SnapshotNameIndex.Migration,
     ];
 }
