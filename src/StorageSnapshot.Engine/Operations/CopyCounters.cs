@@ -64,6 +64,7 @@ internal sealed class CopyCounters
         public Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken) => inner.CommitManifestAsync(manifest, chunks, cancellationToken);
         public IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken) => inner.ReadChunkListAsync(copyId, cancellationToken);
         public Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken) => inner.ReadManifestAsync(copyId, cancellationToken);
+        public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken) => inner.ManifestExistsAsync(copyId, cancellationToken);
         public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) => inner.ListManifestsAsync(cancellationToken);
         public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(copyId, cancellationToken);
         public Task<IAsyncDisposable> LockRepositoryAsync(bool exclusive, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockRepositoryAsync(exclusive, timeout, cancellationToken);

@@ -114,8 +114,7 @@ internal sealed class DeleteCopyOperation : RepositoryOperation<bool>
         if (manifestDeleted) return;
         try
         {
-            var manifests = await store.ListManifestsAsync(cancellationToken).ConfigureAwait(false);
-            manifestStillThere = manifests.Contains(copy.Id, StringComparer.OrdinalIgnoreCase);
+            manifestStillThere = await store.ManifestExistsAsync(copy.Id, cancellationToken).ConfigureAwait(false);
             manifestDeleted = !manifestStillThere;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -122,6 +122,40 @@ public sealed class RepositorySeamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_removal_whose_manifest_deletion_fails_gives_the_copy_its_state_back_and_is_journaled_Failed()
+    {
+        var (_, snapshot) = await SnapshotAsync("db01", "s1", seed: 8);
+        var copy = await CopyAsync(snapshot);
+        _kind.FailManifestDeletes = true;
+
+        var error = await Assert.ThrowsAsync<StorageSnapshotException>(() => _engine.RemoveSnapshotCopyAsync(copy.Id, OperationContext.Unattended()));
+
+        Assert.Equal(ErrorIds.SecondaryStorageFailed, error.ErrorId);
+        Assert.Contains("the share went away", error.Message, StringComparison.Ordinal);
+        Assert.Equal(CopyState.Copied, (await _engine.Inventory.GetCopyAsync(copy.Id, CancellationToken.None))!.State);
+        var removal = Assert.Single(await JournalAsync(), o => o.Kind == OperationKind.DeleteCopy);
+        Assert.Equal(OperationState.Failed, removal.State);
+        Assert.Contains(await _engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None), e => e.Kind == EventKind.OperationFailed && e.OperationId == removal.Id);
+
+        _kind.FailManifestDeletes = false;
+        Assert.True(await _engine.RemoveSnapshotCopyAsync(copy.Id, OperationContext.Unattended()));
+        Assert.Null(await _engine.Inventory.GetCopyAsync(copy.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Whether_a_manifest_exists_is_answered_without_reading_it_and_an_unreachable_repository_is_an_error_not_a_no()
+    {
+        var (_, snapshot) = await SnapshotAsync("db01", "s1", seed: 9);
+        var copy = await CopyAsync(snapshot);
+        await using var store = await FileSystemChunkStore.OpenAsync(_repository, CancellationToken.None);
+
+        Assert.True(await store.ManifestExistsAsync(copy.Id, CancellationToken.None));
+        Assert.False(await store.ManifestExistsAsync(Ids.New(), CancellationToken.None));
+        Directory.Move(Path.Combine(_repository, "manifests"), Path.Combine(_bed.Root, "manifests-away")); // the share is going away
+        await Assert.ThrowsAsync<StorageSnapshotException>(() => store.ManifestExistsAsync(copy.Id, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_removal_waits_for_a_running_copy_of_its_snapshot_and_changes_nothing_when_it_outlasts_the_wait()
     {
         var (_, snapshot) = await SnapshotAsync("db01", "s1", seed: 6);
@@ -212,6 +246,7 @@ public sealed class RepositorySeamTests : IAsyncLifetime
         private int _puts;
 
         public SecondaryStorageKind Kind => _inner.Kind;
+        public bool FailManifestDeletes { get; set; }
         public int ManifestListings => Volatile.Read(ref _listings);
         public int ChunksPut => Volatile.Read(ref _puts);
 
@@ -269,12 +304,14 @@ public sealed class RepositorySeamTests : IAsyncLifetime
             }
 
             public Task<bool> ChunkExistsAsync(string digest, CancellationToken cancellationToken) => inner.ChunkExistsAsync(digest, cancellationToken);
+            public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken) => inner.ManifestExistsAsync(copyId, cancellationToken);
             public Task<int> ReadChunkAsync(string digest, Memory<byte> destination, CancellationToken cancellationToken) => inner.ReadChunkAsync(digest, destination, cancellationToken);
             public IAsyncEnumerable<StoredChunk> ListChunksAsync(CancellationToken cancellationToken) => inner.ListChunksAsync(cancellationToken);
             public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => inner.DeleteChunkAsync(digest, cancellationToken);
             public Task<StagedChunkList> StageChunkListAsync(string copyId, long totalBytes, CancellationToken cancellationToken) => inner.StageChunkListAsync(copyId, totalBytes, cancellationToken);
             public Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken) => inner.CommitManifestAsync(manifest, chunks, cancellationToken);
-            public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(copyId, cancellationToken);
+            public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) =>
+                counts.FailManifestDeletes ? Task.FromException(new IOException("the share went away")) : inner.DeleteManifestAsync(copyId, cancellationToken);
             public Task<IAsyncDisposable> LockRepositoryAsync(bool exclusive, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockRepositoryAsync(exclusive, timeout, cancellationToken);
             public Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockCopyKeyAsync(copyKey, timeout, cancellationToken);
             public Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) => inner.DeleteAbandonedWritesAsync(olderThanUtc, cancellationToken);

@@ -75,6 +75,9 @@ public sealed class FaultInjectingChunkStore : IChunkStore
     public Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken) =>
         Calls.RunAsync(plan, "Store.ReadManifest", false, RepositoryError, () => inner.ReadManifestAsync(copyId, cancellationToken), cancellationToken);
 
+    public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken) =>
+        Calls.RunAsync(plan, "Store.ManifestExists", false, RepositoryError, () => inner.ManifestExistsAsync(copyId, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) =>
         Calls.RunAsync(plan, "Store.ListManifests", false, RepositoryError, () => inner.ListManifestsAsync(cancellationToken), cancellationToken);
 

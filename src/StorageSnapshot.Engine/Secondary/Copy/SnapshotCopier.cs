@@ -217,15 +217,9 @@ public sealed class SnapshotCopier
     /// <summary>The committed manifest of <paramref name="copyId"/>, or null; a manifest of that id describing another snapshot is refused.</summary>
     private async Task<CopyManifest?> ReadCommittedAsync(string copyId, string snapshotId, CancellationToken cancellationToken)
     {
-        CopyManifest manifest;
-        try
-        {
-            manifest = await _store.ReadManifestAsync(copyId, cancellationToken);
-        }
-        catch (ObjectNotFoundException)
-        {
-            return null;
-        }
+        // Asked first, not found by an exception: a rerun that finds its manifest committed is the rare case.
+        if (!await _store.ManifestExistsAsync(copyId, cancellationToken)) return null;
+        var manifest = await _store.ReadManifestAsync(copyId, cancellationToken);
         if (string.Equals(manifest.Source.SnapshotId, snapshotId, StringComparison.Ordinal)) return manifest;
         throw new ConflictException(ErrorIds.AlreadyExists,
             $"'{_store.Description}' already holds a copy {copyId}, of snapshot {manifest.Source.SnapshotId}, not of snapshot {snapshotId}.", copyId, ErrorKind.ResourceExists);

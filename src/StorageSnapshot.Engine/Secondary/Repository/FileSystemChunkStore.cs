@@ -451,6 +451,28 @@ public sealed class FileSystemChunkStore : IChunkStore
     }
 
     /// <inheritdoc />
+    public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = ManifestPath(copyId);
+        try
+        {
+            // Not File.Exists, which answers false for an unmounted share too: only "no such file" in a
+            // manifests/ folder that is there means there is no manifest.
+            File.GetAttributes(path);
+            return Task.FromResult(true);
+        }
+        catch (FileNotFoundException)
+        {
+            return Task.FromResult(false);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"looking for the manifest of copy {copyId}");
+        }
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var reader = await OpenManifestAsync(copyId, cancellationToken).ConfigureAwait(false);

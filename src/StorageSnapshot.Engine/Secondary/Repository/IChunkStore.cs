@@ -72,6 +72,12 @@ public interface IChunkStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when a manifest of <paramref name="copyId"/> is committed (its contents are not read); false only when
+    /// the repository answers that there is none — a repository that cannot be reached throws its storage error.
+    /// </summary>
+    Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken);
+
     /// <summary>Ids of every committed copy.</summary>
     Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken);
 
