@@ -2,25 +2,22 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Drivers.Directory;
-using StorageSnapshot.Engine.Secondary;
-using StorageSnapshot.Engine.Secondary.Copy;
+using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary.Repository;
-using StorageSnapshot.Engine.Secondary.Restore;
-using StorageSnapshot.Engine.Secondary.Verify;
 
 namespace StorageSnapshot.Benchmarks;
 
 /// <summary>
-/// Copies to secondary storage against `cp` + `sync` of the same bytes to the same filesystem, in one run:
-/// a volume of random data on the directory driver (on an XFS loop filesystem when root, so snapshots are
-/// reflinks and changed ranges exact; else in --path), a repository on the same filesystem.
+/// Copies to secondary storage against `cp` + `sync` of the same bytes to the same filesystem, in one run,
+/// through the engine's journaled operations (what Copy-SnapshotToSecondary, New-StorageVolume -FromCopy and
+/// Test-SnapshotCopy run): a volume of random data on a directory backend (on an XFS loop filesystem when root,
+/// so snapshots are reflinks and changed ranges exact; else in --path), a repository on the same filesystem.
 /// Measures: full copy, incremental copies after 1 % and 10 % change, a second full copy of an unchanged
 /// volume (repository growth), restore into a new volume, verify, peak memory per phase, and the chunk
 /// compression options on random and on typical data. Page caches are dropped before each timed step when
 /// root, so every step reads cold, as cp does in the baseline.
 /// The baseline cp is `cp --reflink=never` (coreutils 9 would otherwise clone instead of copying).
-/// Usage: copy [--size-mib N] [--chunk-mib N] [--compression none|deflate|brotli] [--parallelism N] [--path DIR]
+/// Usage: copy [--size-mib N] [--chunk-mib N] [--compression none|deflate|brotli] [--path DIR]
 /// </summary>
 internal static class CopyBenchmark
 {
@@ -29,7 +26,6 @@ internal static class CopyBenchmark
         var size = long.Parse(Option(args, "--size-mib") ?? "2048", CultureInfo.InvariantCulture) << 20;
         var chunkSize = int.Parse(Option(args, "--chunk-mib") ?? "4", CultureInfo.InvariantCulture) << 20;
         var compression = Enum.Parse<ChunkCompression>(Option(args, "--compression") ?? "None", ignoreCase: true);
-        var transfer = new TransferOptions { Parallelism = int.Parse(Option(args, "--parallelism") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) };
         var isRoot = Environment.UserName == "root";
         var rows = new List<(string What, string Figure, string Goal)>();
 
@@ -49,85 +45,83 @@ internal static class CopyBenchmark
             }
             basePath ??= Path.GetTempPath();
             var root = Directory.CreateDirectory(Path.Combine(basePath, $"storagesnapshot-copybench-{Guid.NewGuid():N}")).FullName;
-            var primary = Directory.CreateDirectory(Path.Combine(root, "primary")).FullName;
-            var repositoryPath = Path.Combine(root, "repository");
             Console.WriteLine($"copy benchmark: {size >> 20} MiB volume of random data, {chunkSize >> 20} MiB chunks, " +
-                $"compression {compression}, {Environment.ProcessorCount} cores, parallelism {transfer.Parallelism}, on {(mountPoint is null ? basePath : "an XFS loop filesystem")}" +
+                $"compression {compression}, {Environment.ProcessorCount} cores, through the engine's operations, on {(mountPoint is null ? basePath : "an XFS loop filesystem")}" +
                 (isRoot ? "" : " (not root: page caches not dropped)"));
 
-            var properties = new Dictionary<string, string> { [DirectoryDriver.PathProperty] = primary };
-            await using var backend = await new DirectoryDriver().OpenBackendAsync("bench", properties, CancellationToken.None);
-            var volume = await backend.CreateVolumeAsync("bench", size, CancellationToken.None);
-            await FillRandomAsync(backend, volume, size);
-            var s1 = await backend.CreateSnapshotAsync(volume, "S1", CancellationToken.None);
-            var store = await FileSystemChunkStore.OpenOrCreateAsync(repositoryPath, new RepositoryFormat { ChunkSize = chunkSize, Compression = compression }, CancellationToken.None);
-            var output = new SilentOutput();
-
-            // Baseline: cp + sync of the snapshot image to the same filesystem.
-            var cp = Measure(isRoot, () =>
+            await using (var bench = await BenchEngine.CreateAsync(root, chunkSize, compression))
             {
-                Run("cp", "--reflink=never", s1.Location, Path.Combine(root, "baseline.img"));
+                var volume = await bench.NewVolumeAsync("bench", size);
+                await using (var driver = await bench.OpenDriverAsync())
+                {
+                    await FillRandomAsync(driver, volume, size);
+                }
+                var s1 = await bench.SnapshotAsync(volume, "S1");
+
+                // Baseline: cp + sync of the snapshot image to the same filesystem.
+                var cp = Measure(isRoot, () =>
+                {
+                    Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline.img"));
+                    Run("sync");
+                });
+                File.Delete(Path.Combine(root, "baseline.img"));
                 Run("sync");
-            });
-            File.Delete(Path.Combine(root, "baseline.img"));
-            Run("sync");
-            rows.Add(("baseline: cp + sync", Describe(size, cp.Elapsed), ""));
+                rows.Add(("baseline: cp + sync", Describe(size, cp.Elapsed), ""));
 
-            // Full copy.
-            var full = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1, "S1", null, null, output, transfer));
-            rows.Add(("full copy", $"{Describe(size, full.Elapsed)}, {cp.Elapsed / full.Elapsed:0.00}x cp + sync", ">= 0.9x"));
-            rows.Add(("  peak memory (RSS high-water mark)", Mib(full.PeakRss), $"<= 256 MiB + {Environment.ProcessorCount} x {chunkSize >> 20} MiB x 3"));
+                // Full copy.
+                var full = await MeasureAsync(isRoot, () => bench.CopyAsync(s1));
+                rows.Add(("full copy", $"{Describe(size, full.Elapsed)}, {cp.Elapsed / full.Elapsed:0.00}x cp + sync", ">= 0.9x"));
+                rows.Add(("  peak memory (RSS high-water mark)", Mib(full.PeakRss), $"<= 256 MiB + {Environment.ProcessorCount} x {chunkSize >> 20} MiB x 3"));
 
-            // Second full copy of the unchanged volume: a new snapshot, no base, everything read.
-            var s1b = await backend.CreateSnapshotAsync(volume, "S1B", CancellationToken.None);
-            var before = RepositoryBytes(repositoryPath);
-            var again = await MeasureAsync(isRoot, () => CopyAsync(backend, store, s1b, "S1B", null, null, output, transfer));
-            var growth = RepositoryBytes(repositoryPath) - before;
-            rows.Add(("second full copy, unchanged volume", $"{Describe(size, again.Elapsed)}, repository grew {growth} bytes = {100.0 * growth / before:0.0000} %", "<= 0.1 %"));
+                // Second full copy of the unchanged volume: a new snapshot, everything read (-Full).
+                var s1b = await bench.SnapshotAsync(volume, "S1B");
+                var before = RepositoryBytes(bench.Repository);
+                var again = await MeasureAsync(isRoot, () => bench.CopyAsync(s1b, full: true));
+                var growth = RepositoryBytes(bench.Repository) - before;
+                rows.Add(("second full copy, unchanged volume", $"{Describe(size, again.Elapsed)}, repository grew {growth} bytes = {100.0 * growth / before:0.0000} %", "<= 0.1 %"));
 
-            // Incremental copies after 1 % and 10 % change.
-            var previousSnapshot = s1b;
-            var previousCopy = again.Result.Manifest.CopyId;
-            var random = new Random(7);
-            foreach (var percent in new[] { 1, 10 })
-            {
-                var changedChunks = await ChangeAsync(backend, volume, size, chunkSize, percent, random);
-                var snapshot = await backend.CreateSnapshotAsync(volume, $"P{percent}", CancellationToken.None);
-                var ranges = backend.Capabilities.HasFlag(DriverCapabilities.ChangedRanges)
-                    ? await backend.GetChangedRangesAsync(previousSnapshot, snapshot, CancellationToken.None)
-                    : null;
-                var incremental = await MeasureAsync(isRoot, () => CopyAsync(backend, store, snapshot, $"P{percent}", previousCopy, ranges, output, transfer));
-                var stats = incremental.Result.Statistics;
-                var changedBytes = (long)changedChunks * chunkSize;
-                rows.Add(($"incremental copy after {percent} % change ({changedChunks} chunks touched)",
-                    $"{Ms(incremental.Elapsed)} ({full.Elapsed / incremental.Elapsed:0.0}x faster than full), read {Mib(stats.BytesRead)}, " +
-                    $"wrote {Mib(stats.BytesWritten)} = {(double)stats.BytesWritten / changedBytes:0.000}x the changed chunks" +
-                    (incremental.Result.Incremental ? "" : " (NOT incremental: no changed ranges)"),
-                    "written <= 1.05x"));
-                previousSnapshot = snapshot;
-                previousCopy = incremental.Result.Manifest.CopyId;
+                // Incremental copies after 1 % and 10 % change: the engine takes the newest older copy as the base
+                // and the driver's changed ranges.
+                var random = new Random(7);
+                foreach (var percent in new[] { 1, 10 })
+                {
+                    int changedChunks;
+                    await using (var driver = await bench.OpenDriverAsync())
+                    {
+                        changedChunks = await ChangeAsync(driver, volume, size, chunkSize, percent, random);
+                    }
+                    var snapshot = await bench.SnapshotAsync(volume, $"P{percent}");
+                    var incremental = await MeasureAsync(isRoot, () => bench.CopyAsync(snapshot));
+                    var copy = incremental.Result;
+                    var changedBytes = (long)changedChunks * chunkSize;
+                    rows.Add(($"incremental copy after {percent} % change ({changedChunks} chunks touched)",
+                        $"{Ms(incremental.Elapsed)} ({full.Elapsed / incremental.Elapsed:0.0}x faster than full), read {Mib(copy.BytesRead)}, " +
+                        $"wrote {Mib(copy.BytesWritten)} = {(double)copy.BytesWritten / changedBytes:0.000}x the changed chunks" +
+                        (copy.BaseCopyId is not null ? "" : " (NOT incremental: no base copy)"),
+                        "written <= 1.05x"));
+                }
+
+                // Restore into a new volume (New-StorageVolume -FromCopy) vs cp + sync of the image.
+                var cpRestore = Measure(isRoot, () =>
+                {
+                    Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline-restore.img"));
+                    Run("sync");
+                });
+                File.Delete(Path.Combine(root, "baseline-restore.img"));
+                Run("sync");
+                var restore = await MeasureAsync(isRoot, async () =>
+                    (await bench.Engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest("restored", full.Result.Id), BenchEngine.Context))!);
+                rows.Add(("baseline: cp + sync (before restore)", Describe(size, cpRestore.Elapsed), ""));
+                rows.Add(("restore into a new volume", $"{Describe(size, restore.Elapsed)}, {cpRestore.Elapsed / restore.Elapsed:0.00}x cp + sync", ">= 0.9x"));
+                rows.Add(("  peak memory", Mib(restore.PeakRss), ""));
+                Run("cmp", s1.Location!, restore.Result.Location!);
+                rows.Add(("  restored image equals the snapshot (cmp)", "yes", ""));
+
+                // Test-SnapshotCopy: re-hash every chunk.
+                var verify = await MeasureAsync(isRoot, () => bench.Engine.TestSnapshotCopyAsync(full.Result.Id, compareWithSource: false, BenchEngine.Context));
+                rows.Add(("verify (re-hash every chunk)", $"{Describe(size, verify.Elapsed)}, {(verify.Result.Valid ? "valid" : "INVALID")}", ""));
+                rows.Add(("  peak memory", Mib(verify.PeakRss), ""));
             }
-
-            // Restore into a new volume vs cp + sync of the image.
-            var cpRestore = Measure(isRoot, () =>
-            {
-                Run("cp", "--reflink=never", s1.Location, Path.Combine(primary, "baseline-restore.img"));
-                Run("sync");
-            });
-            File.Delete(Path.Combine(primary, "baseline-restore.img"));
-            Run("sync");
-            var restore = await MeasureAsync(isRoot, () =>
-                new VolumeRestore(store, transfer).RestoreToNewVolumeAsync(backend, full.Result.Manifest.CopyId, "restored", output, CancellationToken.None));
-            rows.Add(("baseline: cp + sync (before restore)", Describe(size, cpRestore.Elapsed), ""));
-            rows.Add(("restore into a new volume", $"{Describe(size, restore.Elapsed)}, {cpRestore.Elapsed / restore.Elapsed:0.00}x cp + sync", ">= 0.9x"));
-            rows.Add(("  peak memory", Mib(restore.PeakRss), ""));
-            Run("cmp", s1.Location, restore.Result.Location);
-            rows.Add(("  restored image equals the snapshot (cmp)", "yes", ""));
-
-            var verify = await MeasureAsync(isRoot, () => new CopyVerifier(store, transfer).VerifyAsync(full.Result.Manifest.CopyId, null, output, CancellationToken.None));
-            rows.Add(("verify (re-hash every chunk)", $"{Describe(size, verify.Elapsed)}, {(verify.Result.IsValid ? "valid" : "INVALID")}", ""));
-            rows.Add(("  peak memory", Mib(verify.PeakRss), ""));
-
             Directory.Delete(root, recursive: true);
         }
         finally
@@ -143,22 +137,9 @@ internal static class CopyBenchmark
         return 0;
     }
 
-    private static async Task<CopyResult> CopyAsync(IDriverBackend backend, IChunkStore store, DriverObject snapshot, string id,
-        string? baseCopy, IReadOnlyList<ByteRange>? ranges, IOperationOutput output, TransferOptions transfer)
+    private static async Task FillRandomAsync(IDriverBackend driver, Volume volume, long size)
     {
-        using var reader = await backend.OpenSnapshotReaderAsync(snapshot, CancellationToken.None);
-        return await new SnapshotCopier(store, transfer).CopyAsync(new CopyRequest
-        {
-            Source = reader,
-            Identity = new CopySource { Backend = "bench", Volume = "bench", SnapshotId = id },
-            BaseCopyId = baseCopy,
-            ChangedRanges = ranges,
-        }, output, CancellationToken.None);
-    }
-
-    private static async Task FillRandomAsync(IDriverBackend backend, DriverObject volume, long size)
-    {
-        await using var writer = await backend.OpenVolumeWriterAsync(volume, CancellationToken.None);
+        await using var writer = await BenchEngine.OpenWriterAsync(driver, volume);
         var buffer = new byte[4 << 20];
         for (long offset = 0; offset < size; offset += buffer.Length)
         {
@@ -169,13 +150,13 @@ internal static class CopyBenchmark
     }
 
     /// <summary>Writes random 256 KiB blocks at random aligned offsets until <paramref name="percent"/> % of the volume is new; returns the chunks touched.</summary>
-    private static async Task<int> ChangeAsync(IDriverBackend backend, DriverObject volume, long size, int chunkSize, int percent, Random random)
+    private static async Task<int> ChangeAsync(IDriverBackend driver, Volume volume, long size, int chunkSize, int percent, Random random)
     {
         const int Block = 256 << 10;
         var blocks = new HashSet<long>();
         var target = size * percent / 100 / Block;
         while (blocks.Count < target) blocks.Add(random.NextInt64(size / Block));
-        await using var writer = await backend.OpenVolumeWriterAsync(volume, CancellationToken.None);
+        await using var writer = await BenchEngine.OpenWriterAsync(driver, volume);
         var data = new byte[Block];
         foreach (var block in blocks.Order())
         {
@@ -300,11 +281,5 @@ internal static class CopyBenchmark
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
-    private sealed class SilentOutput : IOperationOutput
-    {
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) => Console.Error.WriteLine("warning: " + message);
-        public void WriteProgress(ProgressInfo progress) { }
-        public void WriteError(StorageSnapshotException error) => Console.Error.WriteLine("error: " + error.Message);
-    }
+
 }

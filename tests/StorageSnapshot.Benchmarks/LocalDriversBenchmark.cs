@@ -318,6 +318,7 @@ internal static class LocalDriversBenchmark
         {
             Source = reader,
             Identity = new CopySource { Backend = "bench", Volume = "bench", SnapshotId = id },
+            CopyId = id,
             BaseCopyId = baseCopy,
             ChangedRanges = ranges,
         }, new SilentOutput(), CancellationToken.None);

@@ -5,20 +5,14 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Drivers.Directory;
-using StorageSnapshot.Engine.Secondary;
-using StorageSnapshot.Engine.Secondary.Copy;
-using StorageSnapshot.Engine.Secondary.Maintenance;
-using StorageSnapshot.Engine.Secondary.Repository;
-using StorageSnapshot.Engine.Secondary.Restore;
-using StorageSnapshot.Engine.Secondary.Verify;
+using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Benchmarks;
 
 /// <summary>
 /// Copies of huge sparse volumes: memory, manifest size and time must follow the data, not the volume's size.
 /// A sparse volume (64 TiB by default) holding a little data (1 GiB, in 16 extents spread over the whole volume,
-/// not chunk-aligned) goes through every secondary-storage step — full copy, incremental copy (changed ranges),
+/// not chunk-aligned) goes through every secondary-storage step, each the engine's own journaled operation — full copy, incremental copy (changed ranges),
 /// verify, verify against the source, restore into a new volume, restore in place, chunk collection — and a
 /// reference volume exactly as large as the data goes through the same steps in the same run, so "time ∝ data"
 /// is a ratio: the huge volume's time over the reference's.
@@ -115,17 +109,18 @@ internal static class ScaleBenchmark
         return 0;
     }
 
-    /// <summary>A volume with data in extents spread over it, snapshot S1; a few changes, snapshot S2; an empty repository.</summary>
+    /// <summary>
+    /// Through the engine: a directory backend and an empty repository registered, a volume with data in extents
+    /// spread over it (written through the driver), snapshot S1; a few changes, snapshot S2.
+    /// </summary>
     private static async Task<PhaseSpec> PrepareAsync(string root, long volumeBytes, long dataBytes, int chunkSize)
     {
-        var primary = Directory.CreateDirectory(Path.Combine(root, "primary")).FullName;
-        var repository = Path.Combine(root, "repository");
-        await (await FileSystemChunkStore.OpenOrCreateAsync(repository, new RepositoryFormat { ChunkSize = chunkSize }, CancellationToken.None)).DisposeAsync();
-        await using var backend = await OpenBackendAsync(primary);
-        var volume = await backend.CreateVolumeAsync("scale", volumeBytes, CancellationToken.None);
+        await using var bench = await BenchEngine.CreateAsync(root, chunkSize);
+        var volume = await bench.NewVolumeAsync("scale", volumeBytes);
         var random = new Random(11);
         var extent = dataBytes / Extents;
-        await using (var writer = await backend.OpenVolumeWriterAsync(volume, CancellationToken.None))
+        await using var driver = await bench.OpenDriverAsync();
+        await using (var writer = await BenchEngine.OpenWriterAsync(driver, volume))
         {
             var buffer = new byte[4 << 20];
             for (var i = 0; i < Extents; i++)
@@ -140,12 +135,12 @@ internal static class ScaleBenchmark
             }
             await writer.FlushAsync(CancellationToken.None);
         }
-        var s1 = await backend.CreateSnapshotAsync(volume, "S1", CancellationToken.None);
+        var s1 = await bench.SnapshotAsync(volume, "S1");
 
         // About 1 % of the data changes, in 256 KiB blocks inside the data.
-        await using (var writer = await backend.OpenVolumeWriterAsync(volume, CancellationToken.None))
+        await using (var writer = await BenchEngine.OpenWriterAsync(driver, volume))
         {
-            var allocated = SparseRanges(volume.Location);
+            var allocated = SparseRanges(volume.Location!);
             var block = new byte[256 << 10];
             for (var i = 0; i < dataBytes / 100 / block.Length; i++)
             {
@@ -155,8 +150,8 @@ internal static class ScaleBenchmark
             }
             await writer.FlushAsync(CancellationToken.None);
         }
-        var s2 = await backend.CreateSnapshotAsync(volume, "S2", CancellationToken.None);
-        return new PhaseSpec { Phase = "", Primary = primary, Repository = repository, Volume = volume, S1 = s1, S2 = s2 };
+        var s2 = await bench.SnapshotAsync(volume, "S2");
+        return new PhaseSpec { Phase = "", Root = root, VolumeLocation = volume.Location, S1 = s1.Id, S1Location = s1.Location, S2 = s2.Id };
     }
 
     private static PhaseSpec Remember(PhaseSpec spec, PhaseResult result) => result.Phase switch
@@ -173,10 +168,10 @@ internal static class ScaleBenchmark
         switch (result.Phase)
         {
             case "restore-new":
-                SparseEqual(spec.S1!.Location, result.Location!);
+                SparseEqual(spec.S1Location!, result.Location!);
                 break;
             case "restore-in-place":
-                SparseEqual(spec.S1!.Location, spec.Volume!.Location);
+                SparseEqual(spec.S1Location!, spec.VolumeLocation!);
                 break;
             case "verify" or "verify-source" when !result.Note.StartsWith("valid", StringComparison.Ordinal):
                 throw new InvalidOperationException($"{result.Phase}: {result.Note}");
@@ -190,26 +185,28 @@ internal static class ScaleBenchmark
     public static async Task<int> RunPhaseAsync(string[] args)
     {
         var spec = JsonSerializer.Deserialize<PhaseSpec>(await File.ReadAllTextAsync(args[0]), Json)!;
-        var output = new QuietOutput();
         var clock = Stopwatch.StartNew();
         var result = new PhaseResult { Phase = spec.Phase };
         if (spec.Phase != "idle")
         {
-            await using var backend = await OpenBackendAsync(spec.Primary!);
-            await using var store = await FileSystemChunkStore.OpenAsync(spec.Repository!, CancellationToken.None);
+            await using var bench = await BenchEngine.OpenAsync(spec.Root!);
+            var engine = bench.Engine;
+            var context = BenchEngine.Context;
             result = spec.Phase switch
             {
-                "copy" => await CopyAsync(backend, store, spec.S1!, "S1", null, null, output),
-                "incremental-copy" => await CopyAsync(backend, store, spec.S2!, "S2", spec.FullCopy,
-                    await backend.GetChangedRangesAsync(spec.S1!, spec.S2!, CancellationToken.None), output),
-                "verify" => await VerifyAsync(store, spec.FullCopy!, null, output),
-                "verify-source" => await VerifyAsync(store, spec.FullCopy!, await backend.OpenSnapshotReaderAsync(spec.S1!, CancellationToken.None), output),
+                "copy" => await CopyAsync(bench, spec.S1!),
+                "incremental-copy" => await CopyAsync(bench, spec.S2!),
+                "verify" => Verified(await engine.TestSnapshotCopyAsync(spec.FullCopy!, compareWithSource: false, context)),
+                "verify-source" => Verified(await engine.TestSnapshotCopyAsync(spec.FullCopy!, compareWithSource: true, context)),
                 "restore-new" => new PhaseResult
                 {
-                    Location = (await new VolumeRestore(store).RestoreToNewVolumeAsync(backend, spec.FullCopy!, "restored", output, CancellationToken.None)).Location,
+                    Location = (await engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest("restored", spec.FullCopy!), context))!.Location,
                 },
-                "restore-in-place" => await RestoreInPlaceAsync(backend, store, spec, output),
-                "collect" => await CollectAsync(store, spec, output),
+                "restore-in-place" => new PhaseResult
+                {
+                    Note = $"restored {(await engine.RestoreSnapshotFromCopyAsync(spec.FullCopy!, context))!.Name} in place, guarded by a safety snapshot",
+                },
+                "collect" => await CollectAsync(bench, spec),
                 _ => throw new ArgumentException($"unknown phase {spec.Phase}"),
             };
             result = result with { Phase = spec.Phase };
@@ -221,51 +218,29 @@ internal static class ScaleBenchmark
         return 0;
     }
 
-    private static async Task<PhaseResult> CopyAsync(IDriverBackend backend, IChunkStore store, DriverObject snapshot, string id,
-        string? baseCopy, IReadOnlyList<ByteRange>? ranges, IOperationOutput output)
+    /// <summary>Copy-SnapshotToSecondary: in full for S1; for S2 the engine takes S1's copy as the base and the driver's changed ranges.</summary>
+    private static async Task<PhaseResult> CopyAsync(BenchEngine bench, string snapshotId)
     {
-        using var reader = await backend.OpenSnapshotReaderAsync(snapshot, CancellationToken.None);
-        var copy = await new SnapshotCopier(store).CopyAsync(new CopyRequest
-        {
-            Source = reader,
-            Identity = new CopySource { Backend = "bench", Volume = "scale", VolumeId = "scale", SnapshotId = id, SnapshotCreatedUtc = DateTime.UtcNow },
-            BaseCopyId = baseCopy,
-            ChangedRanges = ranges,
-        }, output, CancellationToken.None);
-        var s = copy.Statistics;
+        var copy = (await bench.Engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(new SnapshotSelector(Id: snapshotId), BenchEngine.Destination), BenchEngine.Context))!;
         return new PhaseResult
         {
-            CopyId = copy.Manifest.CopyId,
-            ManifestBytes = new FileInfo(Path.Combine(((FileSystemChunkStore)store).Root, "manifests", copy.Manifest.CopyId + ".manifest")).Length,
-            Note = $"read {Mib(s.BytesRead)}, wrote {Mib(s.BytesWritten)}, {s.ChunksNew} new / {s.ChunksReused} reused / {s.ChunksZero} zero chunks" +
-                   (copy.Incremental ? ", incremental" : ""),
+            CopyId = copy.Id,
+            ManifestBytes = bench.ManifestBytes(copy.Id),
+            Note = $"read {Mib(copy.BytesRead)}, wrote {Mib(copy.BytesWritten)}" + (copy.BaseCopyId is null ? "" : $", incremental from {copy.BaseCopyId}"),
         };
     }
 
-    private static async Task<PhaseResult> VerifyAsync(IChunkStore store, string copyId, IBlockReader? source, IOperationOutput output)
+    private static PhaseResult Verified(SnapshotCopyTest test) => new()
     {
-        using (source)
-        {
-            var verification = await new CopyVerifier(store).VerifyAsync(copyId, source, output, CancellationToken.None);
-            return new PhaseResult
-            {
-                Note = (verification.IsValid ? "valid" : "INVALID: " + string.Join("; ", verification.Mismatches.Take(3))) +
-                       $", {verification.ChunksChecked} chunks, {Mib(verification.BytesChecked)} re-hashed",
-            };
-        }
-    }
+        Note = (test.Valid ? "valid" : "INVALID: " + string.Join("; ", test.Mismatches.Take(3))) + $", {test.ChunksChecked} chunks, {Mib(test.BytesChecked)} re-hashed",
+    };
 
-    private static async Task<PhaseResult> RestoreInPlaceAsync(IDriverBackend backend, IChunkStore store, PhaseSpec spec, IOperationOutput output)
+    /// <summary>Remove-SnapshotCopy of the incremental copy with no grace period: its own chunks are collected.</summary>
+    private static async Task<PhaseResult> CollectAsync(BenchEngine bench, PhaseSpec spec)
     {
-        var result = await new VolumeRestore(store).RestoreInPlaceAsync(backend, spec.Volume!, spec.FullCopy!, output, CancellationToken.None);
-        return new PhaseResult { Note = $"read {Mib(result.BytesRead)} from the repository" };
-    }
-
-    private static async Task<PhaseResult> CollectAsync(IChunkStore store, PhaseSpec spec, IOperationOutput output)
-    {
-        await store.DeleteManifestAsync(spec.IncrementalCopy!, CancellationToken.None);
-        var collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(10), output, CancellationToken.None);
-        return new PhaseResult { Note = $"removed the incremental copy: {collected.ChunksDeleted} chunks ({Mib(collected.BytesFreed)}) collected" };
+        await bench.Engine.RemoveSnapshotCopyAsync(spec.IncrementalCopy!, BenchEngine.Context, gracePeriod: TimeSpan.Zero);
+        var removed = (await bench.Engine.Inventory.ListEventsAsync(0, int.MaxValue, CancellationToken.None)).Last(e => e.Kind == EventKind.CopyDeleted);
+        return new PhaseResult { Note = $"removed the incremental copy, {Mib(removed.Bytes ?? 0)} freed: {removed.Message}" };
     }
 
     // ---- plumbing ----
@@ -307,9 +282,6 @@ internal static class ScaleBenchmark
         var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
-
-    private static Task<IDriverBackend> OpenBackendAsync(string primary) =>
-        new DirectoryDriver().OpenBackendAsync("bench", new Dictionary<string, string> { [DirectoryDriver.PathProperty] = primary }, CancellationToken.None);
 
     /// <summary>Compares two sparse files byte for byte where either holds data; elsewhere both read as zeros.</summary>
     private static void SparseEqual(string expected, string actual)
@@ -381,11 +353,11 @@ internal static class ScaleBenchmark
     internal sealed record PhaseSpec
     {
         public string Phase { get; init; } = "";
-        public string? Primary { get; init; }
-        public string? Repository { get; init; }
-        public DriverObject? Volume { get; init; }
-        public DriverObject? S1 { get; init; }
-        public DriverObject? S2 { get; init; }
+        public string? Root { get; init; }
+        public string? VolumeLocation { get; init; }
+        public string? S1 { get; init; }
+        public string? S1Location { get; init; }
+        public string? S2 { get; init; }
         public string? FullCopy { get; init; }
         public string? IncrementalCopy { get; init; }
         public string? Restored { get; init; }
@@ -403,11 +375,4 @@ internal static class ScaleBenchmark
         public string Note { get; init; } = "";
     }
 
-    private sealed class QuietOutput : IOperationOutput
-    {
-        public void WriteVerbose(string message) { }
-        public void WriteWarning(string message) => Console.Error.WriteLine("warning: " + message);
-        public void WriteProgress(ProgressInfo progress) { }
-        public void WriteError(StorageSnapshotException error) => Console.Error.WriteLine("error: " + error.Message);
-    }
 }

@@ -57,6 +57,8 @@ internal static class SecondaryScenarios
         {
             Source = reader,
             Identity = new CopySource { Backend = "lab", Volume = "crash", VolumeId = "VOL-crash", SnapshotId = snapshotId, SnapshotName = snapshotId, SnapshotCreatedUtc = DateTime.UtcNow },
+            // As the engine does: the copy is named before it starts (tests: SecondaryOps.CopyIdOf), so a rerun finds what a run committed.
+            CopyId = "COPY-" + snapshotId,
         };
         Console.Out.WriteLine("copying");
         Console.Out.Flush();

@@ -50,6 +50,8 @@ public enum HintCode
     RemoveFailedSnapshot,
     /// <summary>Remove the copies recorded on a secondary storage before unregistering it. Arguments: Destination.</summary>
     RemoveCopiesFirst,
+    /// <summary>Remove the copy again: that finishes a removal that was stopped, or retries once a running copy of its snapshot has ended. Arguments: CopyId.</summary>
+    RerunCopyRemoval,
 }
 
 /// <summary>The argument names hints use (<see cref="ErrorHint.Arguments"/>).</summary>
@@ -166,4 +168,6 @@ public sealed record ErrorHint
     public static ErrorHint RemoveFailedSnapshot(string snapshotId) => Of(HintCode.RemoveFailedSnapshot, (HintArgument.SnapshotId, snapshotId));
     /// <summary><see cref="HintCode.RemoveCopiesFirst"/>.</summary>
     public static ErrorHint RemoveCopiesFirst(string destination) => Of(HintCode.RemoveCopiesFirst, (HintArgument.Destination, destination));
+    /// <summary><see cref="HintCode.RerunCopyRemoval"/>.</summary>
+    public static ErrorHint RerunCopyRemoval(string copyId) => Of(HintCode.RerunCopyRemoval, (HintArgument.CopyId, copyId));
 }

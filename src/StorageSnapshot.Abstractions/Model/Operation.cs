@@ -21,6 +21,8 @@ public enum OperationKind
     RestoreFromCopy,
     /// <summary>Delete a copy from secondary storage (<see cref="DeleteCopyDetails"/>).</summary>
     DeleteCopy,
+    /// <summary>Delete the chunks no copy references from a secondary storage (Remove-SnapshotCopy -Failed).</summary>
+    CollectChunks,
 }
 
 /// <summary>Where an operation in the journal stands.</summary>

@@ -93,6 +93,9 @@ public sealed record CopyToSecondaryDetails : OperationDetails
 
     /// <summary>Where its repository is (the path it was registered with).</summary>
     public required string Repository { get; init; }
+
+    /// <summary>The copy an incremental copy is made against, chosen in phase one from the inventory; null for a full copy.</summary>
+    public string? BaseCopyId { get; init; }
 }
 
 /// <summary>How a copy is restored.</summary>
@@ -169,4 +172,23 @@ public sealed record DeleteCopyDetails : OperationDetails
 
     /// <summary>Where its repository is.</summary>
     public required string Repository { get; init; }
+
+    /// <summary>Inventory id of the snapshot the copy was made from (the copy key the removal held in the repository).</summary>
+    public string? CopySnapshotId { get; init; }
+
+    /// <summary>The copy's state before the removal marked it Removing (what it goes back to if its manifest was not deleted).</summary>
+    public CopyState? StateBefore { get; init; }
+}
+
+/// <summary>Remove-SnapshotCopy -Failed on one secondary storage: every chunk no committed copy references deleted, the failed copies forgotten.</summary>
+public sealed record CollectChunksDetails : OperationDetails
+{
+    /// <summary>The secondary storage's name.</summary>
+    public required string Destination { get; init; }
+
+    /// <summary>Where its repository is.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The copies recorded Failed in phase one, which phase two forgets if they still are.</summary>
+    public IReadOnlyList<string> FailedCopies { get; init; } = [];
 }

@@ -31,8 +31,7 @@ public sealed record Snapshot
     public string? Description { get; init; }
 
     /// <summary>User tags (keys case-insensitive).</summary>
-    public IReadOnlyDictionary<string, string> Tags { get; init; } =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = EmptyDictionary;
 
     /// <summary>When retention may delete it (UTC), if set.</summary>
     public DateTime? ExpiresUtc { get; init; }
@@ -50,9 +49,11 @@ public sealed record Snapshot
     public string? Location { get; init; }
 
     /// <summary>Driver facts about how it was made (for example copyMethod=reflink).</summary>
-    public IReadOnlyDictionary<string, string> Details { get; init; } =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    public IReadOnlyDictionary<string, string> Details { get; init; } = EmptyDictionary;
 
     /// <summary>Why the last operation failed, when <see cref="State"/> is Error.</summary>
     public string? ErrorMessage { get; init; }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyDictionary =
+        new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
 }

@@ -1,6 +1,6 @@
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Operations;
-using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary;
 
 namespace StorageSnapshot.Engine.Facade;
 
@@ -28,22 +28,17 @@ public sealed record EngineOptions
     /// <summary>The drivers available to backends.</summary>
     public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
 
+    /// <summary>The kinds of secondary storage (where copy repositories live) and how each is opened.</summary>
+    internal ChunkStoreRegistry ChunkStores { get; init; } = ChunkStoreRegistry.CreateDefault();
+
     /// <summary>
     /// Where secret backend properties are protected; null: <see cref="Secrets.SecretStores.ForUser"/> (DPAPI on
     /// Windows, else AES-GCM with the key file $STORAGESNAPSHOT_SECRET_KEY_FILE or secrets.key in the home folder).
     /// </summary>
     internal Secrets.ISecretStore? SecretStore { get; init; }
 
-    /// <summary>
-    /// Opens the repository of a registered secondary storage for a copy, a restore, a verification or a
-    /// removal; registration creates repositories itself. The default opens it through
-    /// <see cref="RegisteredRepository.OpenAsync"/> (which refuses a directory that now holds another repository);
-    /// the fault suite wraps the store to fail its calls.
-    /// </summary>
-    internal Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository { get; init; } = RegisteredRepository.OpenAsync;
-
     /// <summary>What the operation runner needs of these options.</summary>
-    internal RunnerSettings ForRunner() => new(Drivers, OpenRepository, LockDirectory, LockTimeout);
+    internal RunnerSettings ForRunner() => new(Drivers, ChunkStores, LockDirectory, LockTimeout);
 
     /// <summary>
     /// $STORAGESNAPSHOT_HOME if set, else the per-user data folder (~/.local/share/StorageSnapshot on Linux,

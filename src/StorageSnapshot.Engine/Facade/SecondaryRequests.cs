@@ -11,6 +11,12 @@ public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
     /// <summary>The chunk size of a new repository when none is given (4 MiB).</summary>
     public const int DefaultChunkSizeBytes = Secondary.Repository.RepositoryFormat.DefaultChunkSize;
 
+    /// <summary>
+    /// The kind of secondary storage, one of <see cref="EngineOptions.ChunkStores"/>: FileSystem (the only
+    /// built-in kind so far), where <see cref="Path"/> is a directory.
+    /// </summary>
+    public SecondaryStorageKind Kind { get; init; } = SecondaryStorageKind.FileSystem;
+
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }
 

@@ -16,7 +16,7 @@ public sealed partial class StorageSnapshotEngine
     {
         ArgumentNullException.ThrowIfNull(context);
         if (string.IsNullOrWhiteSpace(operationId)) throw Operations.EngineErrors.InvalidArgument("An operation id must not be empty.", operationId);
-        return new OperationRepairer(Options, Inventory, Secrets).RepairAsync(operationId, context);
+        return new OperationRepairer(Options.ForRunner(), Inventory, Secrets).RepairAsync(operationId, context);
     }
 
     /// <summary>The entries a repair settles, oldest first (NeedsRecovery, and failed in-place restores that left something behind).</summary>

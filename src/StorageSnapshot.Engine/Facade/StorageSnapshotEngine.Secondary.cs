@@ -29,8 +29,8 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
         var name = NameRules.Require("secondary storage", request.Name);
-        if (string.IsNullOrWhiteSpace(request.Path) || !Path.IsPathFullyQualified(request.Path))
-            throw EngineErrors.InvalidArgument($"The path of secondary storage '{name}' must be an absolute path (got '{request.Path}').", request.Path);
+        var kind = Options.ChunkStores.Get(request.Kind);
+        var location = kind.CanonicalLocation(request.Path, name);
         var format = new RepositoryFormat
         {
             ChunkSize = request.ChunkSizeBytes ?? RepositoryFormat.DefaultChunkSize,
@@ -41,16 +41,15 @@ public sealed partial class StorageSnapshotEngine
         if (await Inventory.GetSecondaryStorageAsync(name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"A secondary storage named '{name}' is already registered.", name);
 
-        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Path));
-        var existing = await FileSystemChunkStore.InspectAsync(path, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
-        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(Inventory, path, existing?.Id, cancellationToken).ConfigureAwait(false);
+        var existing = await kind.InspectAsync(location, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
+        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(Inventory, kind, location, existing?.Id, cancellationToken).ConfigureAwait(false);
         var action = existing is null
             ? $"Create a repository ({format.ChunkSize} byte chunks, compression {format.Compression.ToString().ToLowerInvariant()}) and register it as secondary storage"
             : "Register the existing repository as secondary storage";
-        if (!context.ShouldProcess($"secondary storage '{name}' at {path}", action)) return null;
+        if (!context.ShouldProcess($"secondary storage '{name}' at {location}", action)) return null;
 
-        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, path, format, request.CreateDirectory), context).ConfigureAwait(false);
-        Verbose(context, $"Registered secondary storage '{name}' at {path} ({storage.ChunkSizeBytes} byte chunks, compression {storage.Compression.ToString().ToLowerInvariant()}, repository {storage.RepositoryId}).");
+        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, kind, location, format, request.CreateDirectory), context).ConfigureAwait(false);
+        Verbose(context, $"Registered secondary storage '{name}' at {location} ({storage.ChunkSizeBytes} byte chunks, compression {storage.Compression.ToString().ToLowerInvariant()}, repository {storage.RepositoryId}).");
         return storage;
     }
 
@@ -92,7 +91,7 @@ public sealed partial class StorageSnapshotEngine
 
         if (!context.ShouldProcess(TargetNames.Snapshot(snapshot), $"Copy to secondary storage '{storage.Name}'" + (request.Full ? " (full read)" : "")))
             return null;
-        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Inventory.GetSnapshotAsync, Options.OpenRepository);
+        var operation = new CopySnapshotOperation(snapshot, volume, storage, request.Full, context.Output, Options.ChunkStores);
         return await runner.RunAsync(operation, context).ConfigureAwait(false);
     }
 
@@ -178,13 +177,15 @@ public sealed partial class StorageSnapshotEngine
             var backend = await RequireBackendAsync(snapshot.Backend, cancellationToken).ConfigureAwait(false);
             source = new CopyCheck.Source(snapshot, backend, DriverOf(backend), Secrets.Reveal(backend));
         }
-        return await CopyCheck.RunAsync(copy, storage, source, Options.OpenRepository, context.Output, cancellationToken).ConfigureAwait(false);
+        return await CopyCheck.RunAsync(copy, storage, source, Options.ChunkStores, context.Output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Remove-SnapshotCopy: deletes the manifest (the copy is gone at once), forgets the record, then collects
-    /// chunks no manifest references that are older than <paramref name="gracePeriod"/> (default 24 h). If copies
-    /// are running the collection is skipped with a warning; the next removal does it.
+    /// Remove-SnapshotCopy: a journaled operation (DeleteCopy, see <see cref="DeleteCopyOperation"/>) that deletes
+    /// the manifest (the copy is gone at once), forgets the record, then collects chunks no manifest references
+    /// that are older than <paramref name="gracePeriod"/> (default 24 h). If copies are running the collection is
+    /// skipped with a warning; the next removal does it. A running copy of the same snapshot makes it wait up to
+    /// the lock timeout. Returns false when ShouldProcess said no.
     /// </summary>
     public async Task<bool> RemoveSnapshotCopyAsync(string copyId, OperationContext context, TimeSpan? gracePeriod = null)
     {
@@ -192,63 +193,23 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var copy = await RequireCopyAsync(copyId, cancellationToken).ConfigureAwait(false);
         var storage = await RequireSecondaryStorageAsync(copy.Destination, cancellationToken).ConfigureAwait(false);
+        var grace = gracePeriod ?? ChunkCollector.DefaultGracePeriod;
+        if (grace < TimeSpan.Zero) throw new ValidationException(ErrorIds.InvalidArgument, "The grace period cannot be negative.", grace);
         if (!context.ShouldProcess($"copy {copy.Id} of snapshot '{copy.Snapshot}' of volume '{copy.Volume}' on '{storage.Name}'", "Remove the copy")) return false;
-
-        await UpdateCopyStateAsync(copy with { State = CopyState.Removing }, cancellationToken).ConfigureAwait(false);
-        IChunkStore store;
-        try
-        {
-            store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is StorageSnapshotException or OperationCanceledException)
-        {
-            // Nothing was deleted: the copy keeps the state it had (the fault suite found it left Removing).
-            await UpdateCopyStateAsync(copy, CancellationToken.None).ConfigureAwait(false);
-            if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
-                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled before anything was deleted.", copy);
-            throw;
-        }
-        await using (store.ConfigureAwait(false))
-        {
-            try
-            {
-                await store.DeleteManifestAsync(copy.Id, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw EngineErrors.Cancelled($"Removing copy {copy.Id} was cancelled while its manifest was being deleted; it is left Removing: remove the copy again to finish.", copy);
-            }
-            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
-                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            try
-            {
-                var collected = await new ChunkCollector(store).CollectAsync(gracePeriod ?? ChunkCollector.DefaultGracePeriod, TimeSpan.FromSeconds(1), context.Output, cancellationToken).ConfigureAwait(false);
-                Verbose(context, $"Removed copy {copy.Id}; collected {collected.ChunksDeleted} chunk(s), {collected.BytesFreed} bytes.");
-            }
-            catch (ConflictException busy)
-            {
-                context.Output.WriteWarning($"Copy {copy.Id} is removed, but its chunks were not collected now: {busy.Message}");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                context.Output.WriteWarning($"Copy {copy.Id} is removed, but collecting its chunks was cancelled; the next removal collects them.");
-            }
-        }
-        return true;
+        return await runner.RunAsync(new DeleteCopyOperation(copy, storage, grace, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Remove-SnapshotCopy -Failed: frees, at once, the space failed copies took on each secondary storage named
-    /// (name patterns; all when null). Under the repository's exclusive lock — which every running copy holds
-    /// shared for its whole run, so no live copy can be about to reference a chunk — it deletes every chunk no
-    /// committed copy (manifest) references, with no grace period: what failed or killed copies stored and what
-    /// copies removed earlier left. Then it forgets the Failed copy records (a rerun starts a new copy). Copies
-    /// running there make it wait up to the lock timeout, then refuse (InvalidState, ResourceBusy) with nothing
-    /// deleted. ShouldProcess is asked once per secondary storage. Returns what was freed, per storage.
-    /// Relies on the repository lock: on a share whose locks do not work, run it only while no copy runs.
+    /// (name patterns; all when null), one journaled operation (CollectChunks, see <see cref="CollectChunksOperation"/>)
+    /// per storage. Under the repository's exclusive lock — which every running copy holds shared for its whole
+    /// run, so no live copy can be about to reference a chunk — it deletes every chunk no committed copy
+    /// (manifest) references, with no grace period: what failed or killed copies stored and what copies removed
+    /// earlier left. Then it forgets the Failed copy records (a rerun starts a new copy). Copies running there make
+    /// it wait up to the lock timeout, then refuse (InvalidState, ResourceBusy) with nothing deleted. ShouldProcess
+    /// is asked once per secondary storage; one storage's error is written and the next one is done. Returns what
+    /// was freed, per storage. Relies on the repository lock: on a share whose locks do not work, run it only
+    /// while no copy runs.
     /// </summary>
     public async Task<IReadOnlyList<FailedCopiesRemoval>> RemoveFailedCopiesAsync(IReadOnlyList<string>? destinations, OperationContext context)
     {
@@ -258,55 +219,22 @@ public sealed partial class StorageSnapshotEngine
         var removals = new List<FailedCopiesRemoval>();
         foreach (var storage in storages)
         {
-            var failed = (await Inventory.ListCopiesAsync(new CopyQuery { Destinations = new[] { storage.Name } }, cancellationToken).ConfigureAwait(false))
-                .Where(c => c.State == CopyState.Failed)
-                .ToList();
+            var failed = (await Inventory.ListCopiesAsync(new CopyQuery { Destinations = new[] { storage.Name }, States = new[] { CopyState.Failed } }, cancellationToken)
+                .ConfigureAwait(false)).ToList();
             var what = failed.Count == 0
                 ? "Delete at once every chunk no committed copy references (no failed copy is recorded)"
                 : $"Forget {failed.Count} failed copy record(s) ({TargetNames.List(failed.Select(c => c.Id))}) and delete at once every chunk no committed copy references";
             if (!context.ShouldProcess($"secondary storage '{storage.Name}' at {storage.Path}", what)) continue;
-
-            CollectionResult collected;
             try
             {
-                await using var store = await Options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
-                // No grace period: under the exclusive lock no copy can be about to reference an unreferenced chunk.
-                collected = await new ChunkCollector(store).CollectAsync(TimeSpan.Zero, Options.LockTimeout, context.Output, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ConflictException busy) when (busy.Kind == ErrorKind.ResourceBusy)
-            {
-                context.Output.WriteError(new ConflictException(ErrorIds.InvalidState,
-                    $"Secondary storage '{storage.Name}': copies are running there, so the chunks they are storing cannot be told from leftovers; nothing was deleted. ({busy.Message})",
-                    storage, ErrorKind.ResourceBusy)
-                {
-                    RecommendedAction = "Free the space of the failed copies again when those copies have finished.",
-                    Hint = ErrorHint.RetryFailedCopiesRemoval(storage.Name),
-                });
-                continue;
+                var removal = await runner.RunAsync(new CollectChunksOperation(storage, context.Output), context).ConfigureAwait(false);
+                Verbose(context, $"Secondary storage '{storage.Name}': forgot {removal.FailedCopiesRemoved} failed copy record(s), deleted {removal.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(removal.BytesFreed)}.");
+                removals.Add(removal);
             }
             catch (StorageSnapshotException failure) when (failure.ErrorId != ErrorIds.OperationCancelled)
             {
                 context.Output.WriteError(failure);
-                continue;
             }
-
-            var forgotten = 0;
-            await using (var transaction = await Inventory.BeginAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                foreach (var copy in failed)
-                {
-                    // Only if still Failed: a rerun started meanwhile has taken the record over (Copying).
-                    if (await transaction.GetCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false) is not { State: CopyState.Failed }) continue;
-                    await transaction.DeleteCopyAsync(copy.Id, CancellationToken.None).ConfigureAwait(false);
-                    forgotten++;
-                }
-                await transaction.AppendEventAsync(StorageEvents.Of(EventKind.FailedCopiesRemoved, EventSubject.OfSecondaryStorage(storage.Name),
-                    $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s); deleted {collected.ChunksDeleted} unreferenced chunk(s), {collected.BytesFreed} bytes.",
-                    collected.BytesFreed), CancellationToken.None).ConfigureAwait(false);
-                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            Verbose(context, $"Secondary storage '{storage.Name}': forgot {forgotten} failed copy record(s), deleted {collected.ChunksDeleted} unreferenced chunk(s) and freed {InputRules.HumanSize(collected.BytesFreed)}.");
-            removals.Add(new FailedCopiesRemoval(storage.Name, forgotten, collected.ChunksDeleted, collected.BytesFreed));
         }
         return removals;
     }
@@ -343,7 +271,7 @@ public sealed partial class StorageSnapshotEngine
                 $"Overwrite with copy {copy.Id} of snapshot '{copy.Snapshot}' from '{storage.Name}' (everything written since is lost)"))
             return null;
 
-        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage, Options.OpenRepository), volume, context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreInPlaceOperation(new RestoreSource(copy, storage, Options.ChunkStores), volume, context.Output), context).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -380,7 +308,7 @@ public sealed partial class StorageSnapshotEngine
         var now = DateTime.UtcNow;
         var planned = new Volume { Id = Ids.New(now), Name = name, Backend = backend.Name, SizeBytes = copy.SizeBytes, CreatedUtc = now };
         Verbose(context, $"Restoring copy {copy.Id} into the new {target}.");
-        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage, Options.OpenRepository), context.Output), context).ConfigureAwait(false);
+        return await runner.RunAsync(new RestoreIntoNewVolumeOperation(planned, new RestoreSource(copy, storage, Options.ChunkStores), context.Output), context).ConfigureAwait(false);
     }
 
     private async Task<SecondaryStorage> RequireSecondaryStorageAsync(string? name, CancellationToken cancellationToken)
@@ -402,18 +330,4 @@ public sealed partial class StorageSnapshotEngine
         if (copy.State != CopyState.Copied)
             throw EngineErrors.InvalidState($"Copy {copy.Id} is {copy.State}, not Copied: there is nothing to restore from.", copy);
     }
-
-    private async Task UpdateCopyStateAsync(SnapshotCopy copy, CancellationToken cancellationToken)
-    {
-        await using var transaction = await Inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.UpdateCopyAsync(copy, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-    }
 }
-
-/// <summary>What Remove-SnapshotCopy -Failed did on one secondary storage.</summary>
-/// <param name="Destination">The secondary storage.</param>
-/// <param name="FailedCopiesRemoved">Failed copy records forgotten.</param>
-/// <param name="ChunksDeleted">Unreferenced chunks deleted.</param>
-/// <param name="BytesFreed">Their stored size.</param>
-public sealed record FailedCopiesRemoval(string Destination, int FailedCopiesRemoved, int ChunksDeleted, long BytesFreed);

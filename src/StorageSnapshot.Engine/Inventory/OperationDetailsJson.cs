@@ -30,6 +30,7 @@ internal static class OperationDetailsJson
         [OperationKind.CopyToSecondary] = typeof(CopyToSecondaryDetails),
         [OperationKind.RestoreFromCopy] = typeof(RestoreFromCopyDetails),
         [OperationKind.DeleteCopy] = typeof(DeleteCopyDetails),
+        [OperationKind.CollectChunks] = typeof(CollectChunksDetails),
     };
 
     private static readonly JsonSerializerOptions Options = new()

@@ -1,5 +1,5 @@
 using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Verify;
 using StorageSnapshot.Engine.Secrets;
 
@@ -15,11 +15,11 @@ internal static class CopyCheck
     /// <summary>The snapshot a copy is compared with, with its backend's clear properties (revealed by the caller, for the session alone).</summary>
     internal sealed record Source(Snapshot Snapshot, Backend Backend, IStorageDriver Driver, IReadOnlyDictionary<string, string> Properties);
 
-    /// <param name="openRepository">Opens the copy's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
+    /// <param name="stores">How the copy's repository is opened (<see cref="Facade.EngineOptions.ChunkStores"/>).</param>
     public static async Task<SnapshotCopyTest> RunAsync(SnapshotCopy copy, SecondaryStorage storage, Source? compareWith,
-        Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository, IOperationOutput output, CancellationToken cancellationToken)
+        ChunkStoreRegistry stores, IOperationOutput output, CancellationToken cancellationToken)
     {
-        await using var store = await openRepository(storage, cancellationToken).ConfigureAwait(false);
+        await using var store = await stores.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
         IDriverBackend? session = null;
         IBlockReader? reader = null;
         try

@@ -64,11 +64,12 @@ internal sealed class CopyCounters
         public Task CommitManifestAsync(CopyManifest manifest, StagedChunkList chunks, CancellationToken cancellationToken) => inner.CommitManifestAsync(manifest, chunks, cancellationToken);
         public IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken) => inner.ReadChunkListAsync(copyId, cancellationToken);
         public Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken) => inner.ReadManifestAsync(copyId, cancellationToken);
+        public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken) => inner.ManifestExistsAsync(copyId, cancellationToken);
         public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) => inner.ListManifestsAsync(cancellationToken);
         public Task DeleteManifestAsync(string copyId, CancellationToken cancellationToken) => inner.DeleteManifestAsync(copyId, cancellationToken);
         public Task<IAsyncDisposable> LockRepositoryAsync(bool exclusive, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockRepositoryAsync(exclusive, timeout, cancellationToken);
         public Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken) => inner.LockCopyKeyAsync(copyKey, timeout, cancellationToken);
-        public Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) => inner.DeleteStaleTemporaryFilesAsync(olderThanUtc, cancellationToken);
+        public Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) => inner.DeleteAbandonedWritesAsync(olderThanUtc, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

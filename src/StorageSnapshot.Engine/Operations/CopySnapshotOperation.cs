@@ -11,8 +11,11 @@ namespace StorageSnapshot.Engine.Operations;
 /// Copy-SnapshotToSecondary as a journaled operation under the volume lock (so the snapshot cannot be deleted
 /// or the volume reverted underneath the copy). Phase one records the copy as Copying — or, when the snapshot
 /// already has a copy there: returns it if Copied, takes over its record if a dead or failed run left it
-/// Copying/Failed (the rerun reuses every chunk that run stored). The work is <see cref="SnapshotCopier"/>;
-/// nothing needs undoing on failure (no manifest was committed; stored chunks wait for a rerun or collection).
+/// Copying/Failed (the rerun reuses every chunk that run stored) — and chooses the base of an incremental copy
+/// from the inventory's records (see <see cref="ChooseBaseAsync"/>); the repository's manifests are never
+/// scanned. The work is <see cref="SnapshotCopier"/>, under the record's copy id: a run that committed its
+/// manifest but died before phase two is found by that id and finished, not copied again. Nothing needs
+/// undoing on failure (no manifest was committed; stored chunks wait for a rerun or collection).
 /// </summary>
 internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
 {
@@ -20,21 +23,19 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
     private readonly SecondaryStorage storage;
     private readonly bool full;
     private readonly IOperationOutput output;
-    private readonly Func<string, CancellationToken, Task<Snapshot?>> findSnapshot;
+    private readonly ChunkStoreRegistry stores;
     private readonly CopyCounters counters = new();
-    private readonly Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository;
     private SnapshotCopy copy;
+    private SnapshotCopy? baseCopy;
+    private Snapshot? baseSnapshot;
     private CopyResult? result;
     private DateTime? startedUtc;
 
-    /// <param name="findSnapshot">Looks an inventory snapshot up by id (the base copy's snapshot, for changed ranges).</param>
-    /// <param name="openRepository">Opens the destination's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
-    public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output,
-        Func<string, CancellationToken, Task<Snapshot?>> findSnapshot, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> openRepository)
+    /// <param name="stores">The kinds of secondary storage (<see cref="Facade.EngineOptions.ChunkStores"/>): how the destination's repository is opened.</param>
+    public CopySnapshotOperation(Snapshot snapshot, Volume volume, SecondaryStorage storage, bool full, IOperationOutput output, ChunkStoreRegistry stores)
         : base(volume.Backend, volume.Name)
     {
-        this.findSnapshot = findSnapshot;
-        this.openRepository = openRepository;
+        this.stores = stores;
         this.snapshot = snapshot;
         this.storage = storage;
         this.full = full;
@@ -65,7 +66,8 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
 
     public override string? Destination => storage.Name;
 
-    public override OperationDetails Details => new CopyToSecondaryDetails { SnapshotId = snapshot.Id, Destination = storage.Name, Repository = storage.Path };
+    public override OperationDetails Details =>
+        new CopyToSecondaryDetails { SnapshotId = snapshot.Id, Destination = storage.Name, Repository = storage.Path, BaseCopyId = baseCopy?.Id };
 
     public override async Task<PhaseOneOutcome<SnapshotCopy>> PrepareAsync(IInventoryTransaction transaction, IOperationOutput output, CancellationToken cancellationToken)
     {
@@ -88,17 +90,45 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             output.WriteVerbose($"Resuming copy {unfinished.Id} (left {unfinished.State}); chunks it stored are reused.");
             copy = unfinished with { State = CopyState.Copying, ErrorMessage = null, CreatedUtc = ToMilliseconds(DateTime.UtcNow) };
             await transaction.UpdateCopyAsync(copy, cancellationToken).ConfigureAwait(false);
-            return PhaseOneOutcome<SnapshotCopy>.Continue;
         }
-        await transaction.InsertCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+        else
+        {
+            await transaction.InsertCopyAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+        if (!full) await ChooseBaseAsync(transaction, current, cancellationToken).ConfigureAwait(false);
         return PhaseOneOutcome<SnapshotCopy>.Continue;
+    }
+
+    /// <summary>
+    /// The base of an incremental copy, from the inventory: the newest Copied copy on this destination of an older
+    /// snapshot of the same volume (by the snapshot's time while it exists, else by when its copy was made), and
+    /// that snapshot when it still exists (changed ranges need it). Chosen once, here; the copier reads the base's
+    /// manifest and falls back to a full copy if it cannot be used.
+    /// </summary>
+    private async Task ChooseBaseAsync(IInventoryTransaction transaction, Snapshot current, CancellationToken cancellationToken)
+    {
+        if (current.VolumeId is null) return;
+        var candidates = (await transaction.ListCopiesAsync(new CopyQuery
+        {
+            VolumeId = current.VolumeId,
+            Destinations = new[] { storage.Name },
+            States = new[] { CopyState.Copied },
+        }, cancellationToken).ConfigureAwait(false)).Where(c => c.SnapshotId != current.Id).ToList();
+        if (candidates.Count == 0) return;
+        var snapshots = (await transaction.ListSnapshotsAsync(new SnapshotQuery { Ids = candidates.Select(c => c.SnapshotId).ToArray() }, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(s => s.Id, StringComparer.Ordinal);
+        DateTime TimeOf(SnapshotCopy c) => snapshots.TryGetValue(c.SnapshotId, out var s) ? s.CreatedUtc : c.CreatedUtc;
+        baseCopy = candidates
+            .Where(c => TimeOf(c) <= current.CreatedUtc)
+            .MaxBy(c => (TimeOf(c), c.CreatedUtc));
+        baseSnapshot = baseCopy is not null && snapshots.TryGetValue(baseCopy.SnapshotId, out var found) ? found : null;
     }
 
     public override async Task ExecuteAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
         startedUtc = DateTime.UtcNow;
-        await using var store = await openRepository(storage, cancellationToken).ConfigureAwait(false);
-        var (baseCopy, ranges) = full ? (null, null) : await FindBaseAsync(driver, store, cancellationToken).ConfigureAwait(false);
+        await using var store = await stores.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
+        var ranges = baseCopy is null ? null : await ChangedRangesAsync(driver, cancellationToken).ConfigureAwait(false);
         using var reader = await driver.OpenSnapshotReaderAsync(DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
         // Counted, so that a failed or stopped copy records what it really stored (and a rerun reuses); the
         // progress names the destination by its name, not by its path.
@@ -110,7 +140,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
                 Source = counters.Count(reader),
                 Identity = CopySource.Of(snapshot),
                 CopyId = copy.Id,
-                BaseCopyId = baseCopy,
+                BaseCopyId = baseCopy?.Id,
                 ChangedRanges = ranges,
             }, new RelabelledProgress(output, activity), cancellationToken).ConfigureAwait(false);
         }
@@ -133,24 +163,21 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             ErrorHint.RerunCopy(snapshot.Name, snapshot.Volume, storage.Name, copy.Id));
 
     /// <summary>
-    /// The base of an incremental copy: the newest committed copy in this repository of an older snapshot of
-    /// the volume, with the changed ranges between that snapshot and this one when the driver can tell them.
-    /// Without changed ranges the base still serves for the changed-bytes figure (the copy reads everything).
+    /// The ranges changed between the base copy's snapshot and this one, when the driver can tell them and that
+    /// snapshot still exists; null otherwise (the base then serves for the changed-bytes figure and the copy
+    /// reads everything).
     /// </summary>
-    private async Task<(string? BaseCopy, IReadOnlyList<ByteRange>? Ranges)> FindBaseAsync(IDriverBackend driver, IChunkStore store, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ByteRange>?> ChangedRangesAsync(IDriverBackend driver, CancellationToken cancellationToken)
     {
-        var candidate = await RepositoryCatalog.FindLatestCopyOfVolumeAsync(store, CopySource.Of(snapshot), cancellationToken).ConfigureAwait(false);
-        if (candidate is null) return (null, null);
-        var baseSnapshot = await findSnapshot(candidate.Source.SnapshotId, cancellationToken).ConfigureAwait(false);
         if (!driver.Capabilities.HasFlag(DriverCapabilities.ChangedRanges) || baseSnapshot is not { State: SnapshotState.Ready, DriverReference: not null }
             || baseSnapshot.VolumeId != snapshot.VolumeId)
         {
-            output.WriteVerbose($"Reading everything, against base copy {candidate.CopyId}: no changed ranges are available (driver or base snapshot).");
-            return (candidate.CopyId, null);
+            output.WriteVerbose($"Reading everything, against base copy {baseCopy!.Id}: no changed ranges are available (driver or base snapshot).");
+            return null;
         }
         var ranges = await driver.GetChangedRangesAsync(DriverObjects.Of(baseSnapshot), DriverObjects.Of(snapshot), cancellationToken).ConfigureAwait(false);
-        output.WriteVerbose($"Incremental copy against {candidate.CopyId}: {ranges.Count} changed range(s), {ranges.Sum(r => r.Length)} bytes.");
-        return (candidate.CopyId, ranges);
+        output.WriteVerbose($"Incremental copy against {baseCopy!.Id}: {ranges.Count} changed range(s), {ranges.Sum(r => r.Length)} bytes.");
+        return ranges;
     }
 
     public override async Task<(SnapshotCopy Result, string Message, long? Bytes)> CompleteAsync(IInventoryTransaction transaction, string operationId, CancellationToken cancellationToken)
@@ -173,21 +200,7 @@ internal sealed class CopySnapshotOperation : TwoPhaseOperation<SnapshotCopy>
             CompletedUtc = ToMilliseconds(manifest.CreatedUtc),
             ErrorMessage = null,
         };
-        if (manifest.CopyId != copy.Id)
-        {
-            // The repository already held a committed copy of this snapshot (made before this inventory knew
-            // of it): the record takes that copy's id, which names its manifest.
-            await transaction.DeleteCopyAsync(copy.Id, cancellationToken).ConfigureAwait(false);
-            copied = copied with { Id = manifest.CopyId };
-            if (await transaction.GetCopyAsync(copied.Id, cancellationToken).ConfigureAwait(false) is null)
-                await transaction.InsertCopyAsync(copied, cancellationToken).ConfigureAwait(false);
-            else
-                await transaction.UpdateCopyAsync(copied, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await transaction.UpdateCopyAsync(copied, cancellationToken).ConfigureAwait(false);
-        }
+        await transaction.UpdateCopyAsync(copied, cancellationToken).ConfigureAwait(false);
         var how = result.Incremental ? $"incrementally from {manifest.BaseCopyId}" : "in full";
         return (copied, $"Copied {TargetNames.Snapshot(snapshot)} to '{storage.Name}' {how}: read {copied.BytesRead} bytes, wrote {copied.BytesWritten}.", copied.BytesWritten);
     }

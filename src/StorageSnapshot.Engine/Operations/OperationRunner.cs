@@ -17,7 +17,7 @@ namespace StorageSnapshot.Engine.Operations;
 /// stays Running with its lock gone, which is how <see cref="DeadOperationDetector"/> finds it on the next open.
 /// Events are made by <see cref="StorageEvents"/> alone.
 /// </summary>
-internal sealed class OperationRunner
+internal sealed partial class OperationRunner
 {
     private readonly RunnerSettings options;
     private readonly ISnapshotInventory inventory;
@@ -128,9 +128,10 @@ internal sealed class OperationRunner
     }
 
     /// <summary>
-    /// Runs an operation on a secondary storage alone (a copy removal): its host lock, its repository opened,
-    /// phase one (still registered at the same place), the work, phase two. Throws the typed error when it is
-    /// refused or fails.
+    /// Runs an operation on a secondary storage alone (a copy removal, a chunk collection): its host lock, its
+    /// repository opened (<see cref="Secondary.ChunkStoreRegistry"/>) and the repository lock it needs, phase one
+    /// (still registered at the same place), the work, phase two. Throws the typed error when it is refused or
+    /// fails; a refusal before phase one records and changes nothing.
     /// </summary>
     public async Task<TResult> RunAsync<TResult>(RepositoryOperation<TResult> operation, OperationContext context)
     {
@@ -142,16 +143,40 @@ internal sealed class OperationRunner
         output.WriteVerbose($"Holding the lock of {scope.Description}.");
         StorageSnapshotException Classify(Exception ex) => ClassifyRepositoryError(ex, operation, cancellationToken);
 
-        var store = await options.OpenRepository(operation.Storage, cancellationToken).ConfigureAwait(false);
+        var store = await BeforeAnyChangeAsync(() => OpenRepositoryAsync(operation, Classify, cancellationToken), operation, cancellationToken).ConfigureAwait(false);
         await using (store.ConfigureAwait(false))
         {
-            var (finished, early, journal) = await PhaseOneAsync(operation, scope,
-                transaction => RequireStorageAsRegisteredAsync(transaction, operation.Storage, cancellationToken), output, cancellationToken).ConfigureAwait(false);
-            if (finished) return early!;
-            output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; about to {operation.Verb}.");
+            var repositoryLock = await BeforeAnyChangeAsync(() => operation.LockRepositoryAsync(store, options.LockTimeout, cancellationToken), operation, cancellationToken)
+                .ConfigureAwait(false);
+            try
+            {
+                var (finished, early, journal) = await BeforeAnyChangeAsync(() => PhaseOneAsync(operation, scope,
+                    transaction => RequireStorageAsRegisteredAsync(transaction, operation.Storage, cancellationToken), output, cancellationToken),
+                    operation, cancellationToken).ConfigureAwait(false);
+                if (finished) return early!;
+                output.WriteVerbose($"Operation {journal!.Id} ({journal.Kind}) recorded as Running; about to {operation.Verb}.");
 
-            return await ExecuteAndFinishAsync(operation, journal, () => operation.ExecuteAsync(store, cancellationToken),
-                () => operation.CompensateAsync(store, CancellationToken.None), Classify, output, cancellationToken).ConfigureAwait(false);
+                return await ExecuteAndFinishAsync(operation, journal, () => operation.ExecuteAsync(store, cancellationToken),
+                    () => operation.CompensateAsync(store, CancellationToken.None), Classify, output, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (repositoryLock is not null) await repositoryLock.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Opens the repository of a repository operation; an untyped failure (the share is gone) becomes the storage's typed error.</summary>
+    private async Task<IChunkStore> OpenRepositoryAsync<TResult>(RepositoryOperation<TResult> operation, Func<Exception, StorageSnapshotException> classify,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await options.ChunkStores.OpenAsync(operation.Storage, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (StorageSnapshotException or OperationCanceledException))
+        {
+            throw classify(ex);
         }
     }
 

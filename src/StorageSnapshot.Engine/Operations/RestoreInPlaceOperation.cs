@@ -88,7 +88,7 @@ internal sealed class RestoreInPlaceOperation : TwoPhaseOperation<Volume>
             var writer = await driver.OpenVolumeWriterAsync(target, cancellationToken).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-                await new VolumeRestore(store).OverwriteAsync(manifest, writer, output, cancellationToken).ConfigureAwait(false);
+                await new CopyRestorer(store).OverwriteAsync(manifest, writer, output, cancellationToken).ConfigureAwait(false);
             }
         }
 

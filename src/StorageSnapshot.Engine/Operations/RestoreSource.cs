@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Operations;
@@ -8,8 +9,8 @@ namespace StorageSnapshot.Engine.Operations;
 /// re-check and the journal facts naming it. The copy is not guarded by the volume lock (Remove-SnapshotCopy and
 /// Unregister-SecondaryStorage take none), so phase one re-reads both before anything is written.
 /// </summary>
-/// <param name="OpenRepository">Opens the copy's repository (<see cref="Facade.EngineOptions.OpenRepository"/>).</param>
-internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> OpenRepository)
+/// <param name="Stores">How the copy's repository is opened (<see cref="Facade.EngineOptions.ChunkStores"/>).</param>
+internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage, ChunkStoreRegistry Stores)
 {
     /// <summary>Throws unless the copy is still recorded Copied and its secondary storage still registered.</summary>
     public async Task RecheckAsync(IInventoryTransaction transaction, CancellationToken cancellationToken)
@@ -25,7 +26,7 @@ internal sealed record RestoreSource(SnapshotCopy Copy, SecondaryStorage Storage
     /// <summary>Opens the repository and reads the copy's manifest (checksum-verified: CopyCorrupt when it is damaged).</summary>
     public async Task<(IChunkStore Store, CopyManifest Manifest)> OpenAsync(CancellationToken cancellationToken)
     {
-        var store = await OpenRepository(Storage, cancellationToken).ConfigureAwait(false);
+        var store = await Stores.OpenAsync(Storage, cancellationToken).ConfigureAwait(false);
         try
         {
             return (store, await store.ReadManifestAsync(Copy.Id, cancellationToken).ConfigureAwait(false));

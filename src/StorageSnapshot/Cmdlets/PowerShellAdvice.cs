@@ -81,6 +81,8 @@ internal static class PowerShellAdvice
                 $"Remove it (Remove-StorageSnapshot -Id {A(HintArgument.SnapshotId)}) to retry with this token, or use a new token.",
             HintCode.RemoveCopiesFirst =>
                 $"Remove its copies first (Get-SnapshotCopy -Destination {A(HintArgument.Destination)} | Remove-SnapshotCopy), then unregister it.",
+            HintCode.RerunCopyRemoval =>
+                $"Run 'Remove-SnapshotCopy -Id {A(HintArgument.CopyId)}' again (once any copy of its snapshot that is running has finished): it finishes the removal.",
             _ => throw new ArgumentOutOfRangeException(nameof(hint), hint.Code, "A hint code without PowerShell wording."),
         };
     }

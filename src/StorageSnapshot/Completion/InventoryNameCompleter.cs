@@ -6,11 +6,18 @@ using StorageSnapshot.Engine.Facade;
 namespace StorageSnapshot.Commands.Completion;
 
 /// <summary>
-/// Tab completion of names from the inventory. Completion must never fail the user's keystroke: every error
-/// (no inventory yet, a locked database, a slow disk past the time limit) yields no suggestions.
+/// Tab completion of names from the inventory. It opens the inventory read-only (<see cref="InventoryNames"/>: no
+/// migration, no dead-operation scan, nothing written, nothing created when there is none) and asks for what
+/// starts with the word typed, narrowed by the parameters already typed and limited to <see cref="Limit"/>
+/// answers, so that a keystroke costs the same with a hundred snapshots as with a hundred thousand. Completion
+/// must never fail the user's keystroke: every error (a locked database, a slow disk past the time limit) yields
+/// no suggestions.
 /// </summary>
 public abstract class InventoryNameCompleter : IArgumentCompleter
 {
+    /// <summary>Most suggestions offered: more are of no use in a menu, and reading them would cost time.</summary>
+    private protected const int Limit = 500;
+
     private static readonly TimeSpan TimeLimit = TimeSpan.FromSeconds(3);
 
     /// <inheritdoc />
@@ -21,7 +28,7 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
         {
             var prefix = (wordToComplete ?? "").Trim('\'', '"');
             using var timeout = new CancellationTokenSource(TimeLimit);
-            var lookup = Task.Run(() => ListCandidatesAsync(fakeBoundParameters, timeout.Token), timeout.Token);
+            var lookup = Task.Run(() => ListCandidatesAsync(prefix, fakeBoundParameters, timeout.Token), timeout.Token);
             // IArgumentCompleter is synchronous: the completion thread has to wait here, bounded by the time limit.
             if (!lookup.Wait(TimeLimit)) return [];
             return lookup.Result
@@ -37,14 +44,26 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
         }
     }
 
-    /// <summary>What to offer: names by default; id completers override this to show what each id is.</summary>
-    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await ListNamesAsync(engine, boundParameters, context).ConfigureAwait(false)).Select(name => new Candidate(name, name, name));
+    /// <summary>Opens the inventory read-only (only if it exists) and lists the candidates.</summary>
+    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(string prefix, IDictionary boundParameters, CancellationToken cancellationToken)
+    {
+        var names = await InventoryNames.OpenAsync(EngineOptions.FromEnvironment(), cancellationToken).ConfigureAwait(false);
+        if (names is null) return [];
+        await using (names.ConfigureAwait(false))
+        {
+            return await ListCandidatesAsync(names, prefix, boundParameters, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
-    /// <summary>The names to offer.</summary>
-    private protected abstract Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context);
+    /// <summary>What to offer: names by default; id completers override this to show what each id is.</summary>
+    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        (await ListNamesAsync(names, prefix, boundParameters, cancellationToken).ConfigureAwait(false)).Select(name => new Candidate(name, name, name));
+
+    /// <summary>The names starting with <paramref name="prefix"/> to offer.</summary>
+    private protected virtual Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
 
     /// <summary>The string values of an already typed parameter (for narrowing: volumes of -Backend lab).</summary>
     private protected static IReadOnlyList<string>? Bound(IDictionary boundParameters, string name)
@@ -66,16 +85,6 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
         };
     }
 
-    /// <summary>Opens the inventory (only if it exists) and lists the candidates.</summary>
-    private protected virtual async Task<IEnumerable<Candidate>> ListCandidatesAsync(IDictionary boundParameters, CancellationToken cancellationToken)
-    {
-        // Opening the engine creates the inventory; pressing Tab must not, so no inventory means no names.
-        var options = EngineOptions.FromEnvironment();
-        if (!File.Exists(options.InventoryPath)) return [];
-        await using var engine = await StorageSnapshotEngine.OpenAsync(options, cancellationToken).ConfigureAwait(false);
-        return await ListCandidatesAsync(engine, boundParameters, OperationContext.Unattended(cancellationToken)).ConfigureAwait(false);
-    }
-
     /// <summary>One suggestion: the value inserted, the text shown in the list, the tooltip.</summary>
     private protected sealed record Candidate(string Value, string ListText, string ToolTip);
 
@@ -90,86 +99,65 @@ public abstract class InventoryNameCompleter : IArgumentCompleter
 /// <summary>Completes backend names.</summary>
 public sealed class BackendNameCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetBackendsAsync(null, context).ConfigureAwait(false)).Select(b => b.Name);
+    private protected override Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        names.BackendNamesAsync(prefix, Limit, cancellationToken);
 }
 
 /// <summary>Completes volume names (only on the backends already given with -Backend, if any).</summary>
 public sealed class VolumeNameCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetVolumesAsync(new VolumeFilter(Backends: Bound(boundParameters, "Backend")), context).ConfigureAwait(false))
-            .Select(v => v.Name);
+    private protected override Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        names.VolumeNamesAsync(prefix, Bound(boundParameters, "Backend"), Limit, cancellationToken);
 }
 
 /// <summary>Completes snapshot names (narrowed by -Volume and -Backend when they are already typed).</summary>
 public sealed class SnapshotNameCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context)
-    {
-        var filter = new SnapshotFilter { Volumes = Bound(boundParameters, "Volume"), Backends = Bound(boundParameters, "Backend") };
-        return (await engine.GetSnapshotsAsync(filter, context).ConfigureAwait(false)).Select(s => s.Name);
-    }
+    private protected override Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        names.SnapshotNamesAsync(prefix, Bound(boundParameters, "Volume"), Bound(boundParameters, "Backend"), Limit, cancellationToken);
 }
 
 /// <summary>Completes driver names (from the engine's driver registry: no inventory needed).</summary>
 public sealed class DriverNameCompleter : InventoryNameCompleter
 {
-    private protected override Task<IEnumerable<Candidate>> ListCandidatesAsync(IDictionary boundParameters, CancellationToken cancellationToken) =>
+    private protected override Task<IEnumerable<Candidate>> ListCandidatesAsync(string prefix, IDictionary boundParameters, CancellationToken cancellationToken) =>
         Task.FromResult(EngineOptions.FromEnvironment().Drivers.All.Select(d => new Candidate(d.Descriptor.Name, d.Descriptor.Name, d.Descriptor.Description)));
-
-    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        Task.FromResult(engine.GetDrivers(null, context).Select(d => d.Name));
 }
 
 /// <summary>Completes volume ids, showing each volume's backend and name.</summary>
 public sealed class VolumeIdCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetVolumesAsync(new VolumeFilter(Backends: Bound(boundParameters, "Backend")), context).ConfigureAwait(false))
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        (await names.VolumeIdsAsync(prefix, Bound(boundParameters, "Backend"), Limit, cancellationToken).ConfigureAwait(false))
             .Select(v => new Candidate(v.Id, $"{v.Id} ({v.Backend}/{v.Name})", $"volume '{v.Name}' on backend '{v.Backend}'"));
-
-    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
-        Task.FromResult(Enumerable.Empty<string>());
 }
 
 /// <summary>Completes snapshot ids (narrowed by -Volume and -Backend), showing each snapshot's volume and name.</summary>
 public sealed class SnapshotIdCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context)
-    {
-        var filter = new SnapshotFilter { Volumes = Bound(boundParameters, "Volume"), Backends = Bound(boundParameters, "Backend") };
-        return (await engine.GetSnapshotsAsync(filter, context).ConfigureAwait(false))
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        (await names.SnapshotIdsAsync(prefix, Bound(boundParameters, "Volume"), Bound(boundParameters, "Backend"), Limit, cancellationToken).ConfigureAwait(false))
             .Select(s => new Candidate(s.Id, $"{s.Id} ({s.Volume}/{s.Name})", $"snapshot '{s.Name}' of volume '{s.Volume}' on backend '{s.Backend}'"));
-    }
-
-    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
-        Task.FromResult(Enumerable.Empty<string>());
 }
 
 /// <summary>Completes copy ids (narrowed by -Destination), showing each copy's snapshot and destination.</summary>
 public sealed class CopyIdCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetSnapshotCopiesAsync(new CopyFilter { Destinations = Bound(boundParameters, "Destination") }, context).ConfigureAwait(false))
-            .Select(c => new Candidate(c.Id, $"{c.Id} ({c.Volume}/{c.Snapshot} on {c.Destination})", $"copy of snapshot '{c.Snapshot}' of volume '{c.Volume}' on '{c.Destination}'"));
-
-    private protected override Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters, OperationContext context) =>
-        Task.FromResult(Enumerable.Empty<string>());
+    private protected override async Task<IEnumerable<Candidate>> ListCandidatesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        (await names.CopyIdsAsync(prefix, Bound(boundParameters, "Destination"), Limit, cancellationToken).ConfigureAwait(false))
+            .Select(c => new Candidate(c.Id, $"{c.Id} ({c.Volume}/{c.Name} on {c.Destination})", $"copy of snapshot '{c.Name}' of volume '{c.Volume}' on '{c.Destination}'"));
 }
 
 /// <summary>Completes the names copies go by: the names of the snapshots copied (narrowed by -Destination and -Volume).</summary>
 public sealed class CopyNameCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetSnapshotCopiesAsync(new CopyFilter { Destinations = Bound(boundParameters, "Destination"), Volumes = Bound(boundParameters, "Volume") }, context)
-            .ConfigureAwait(false)).Select(c => c.Snapshot).OfType<string>();
+    private protected override Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        names.CopyNamesAsync(prefix, Bound(boundParameters, "Destination"), Bound(boundParameters, "Volume"), Limit, cancellationToken);
 }

@@ -3,10 +3,10 @@ using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Commands.Completion;
 
-/// <summary>Completes snapshot policy names.</summary>
+/// <summary>Completes snapshot policy names (read-only, in SQL, like every inventory completer).</summary>
 public sealed class PolicyNameCompleter : InventoryNameCompleter
 {
-    private protected override async Task<IEnumerable<string>> ListNamesAsync(StorageSnapshotEngine engine, IDictionary boundParameters,
-        OperationContext context) =>
-        (await engine.GetPoliciesAsync(null, context).ConfigureAwait(false)).Select(p => p.Name);
+    private protected override Task<IReadOnlyList<string>> ListNamesAsync(InventoryNames names, string prefix, IDictionary boundParameters,
+        CancellationToken cancellationToken) =>
+        names.PolicyNamesAsync(prefix, Limit, cancellationToken);
 }

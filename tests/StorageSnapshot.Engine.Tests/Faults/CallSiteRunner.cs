@@ -194,14 +194,20 @@ internal sealed class CallSiteRunner
         return new InProcessRun(calls, error, stamps);
     }
 
-    /// <summary>While an operation hangs in its driver call: it holds its volume lock, and the next command's open does not take it for dead.</summary>
+    /// <summary>While an operation hangs in its storage call: it holds its lock (its volume's, or its secondary storage's), and the next command's open does not take it for dead.</summary>
     private async Task ProbeHungOperationAsync(List<string> problems)
     {
         await using var other = await StorageSnapshotEngine.OpenAsync(world.Options, CancellationToken.None);
         foreach (var running in await other.Inventory.ListOperationsAsync(new[] { OperationState.Running }, null, null, CancellationToken.None))
         {
-            using var taken = VolumeLock.TryAcquire(world.Options.LockDirectory, VolumeLock.KeyFor(running.Backend!, running.Volume!));
-            if (taken is not null) problems.Add($"the volume lock of hung operation {running.Id} ({running.Kind}) was free");
+            var scope = LockScope.Of(running);
+            if (scope is null)
+            {
+                problems.Add($"hung operation {running.Id} ({running.Kind}) names no lock its process holds");
+                continue;
+            }
+            using var taken = VolumeLock.TryAcquire(world.Options.LockDirectory, scope.Key);
+            if (taken is not null) problems.Add($"the lock of {scope.Description}, held by hung operation {running.Id} ({running.Kind}), was free");
         }
         foreach (var marked in await other.Inventory.ListOperationsAsync(new[] { OperationState.NeedsRecovery }, null, null, CancellationToken.None))
             problems.Add($"opening the engine while operation {marked.Id} ({marked.Kind}) hung marked it NeedsRecovery: a live operation taken for dead");

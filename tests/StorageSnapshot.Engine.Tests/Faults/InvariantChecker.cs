@@ -91,9 +91,15 @@ internal static partial class InvariantChecker
             if (!unfinished.Any(o => o.TargetId == copy.Id))
                 report.Violation("journal", $"copy {copy.Id} is Copying but no unfinished operation records it");
         }
-        // Remove-SnapshotCopy is not journaled: a removal killed or failed once it began deleting the manifest leaves
-        // the record Removing, which running the removal again settles (RemovingCopies.SettleAsync checks that).
-        report.CopiesLeftRemoving += state.Copies.Count(c => c.State == CopyState.Removing);
+        // A removal killed, or failed where the repository could not say whether the manifest is gone, leaves the
+        // record Removing under its DeleteCopy entry (NeedsRecovery or Failed); running the removal again settles it
+        // (RemovingCopies.SettleAsync checks that).
+        foreach (var copy in state.Copies.Where(c => c.State == CopyState.Removing))
+        {
+            if (!state.Operations.Any(o => o.Kind == OperationKind.DeleteCopy && o.State != OperationState.Succeeded && o.Bag().GetValueOrDefault("copyId") == copy.Id))
+                report.Violation("journal", $"copy {copy.Id} is Removing but no unfinished or failed removal records it");
+            report.CopiesLeftRemoving++;
+        }
     }
 
     /// <summary>After a repair: every entry it settled is Recovered, and every object any entry touched is settled.</summary>
@@ -362,7 +368,7 @@ internal static partial class InvariantChecker
             return digests.All(d => File.Exists(Path.Combine(world.RepositoryPath, "chunks", d[..2], d))) ? known : null;
         }
         var target = new MemoryBlockWriter(manifest.TotalBytes);
-        await new CopyRestorer(store).RestoreAsync(manifest, target, new RecordingOutput(), CancellationToken.None);
+        await new CopyRestorer(store).RestoreAsync(manifest, target, targetReadsAsZeros: false, new RecordingOutput(), CancellationToken.None);
         var hash = ImageHash.Of(target.Bytes);
         world.RestoredImages[key] = hash;
         return hash;

@@ -4,9 +4,10 @@ using StorageSnapshot.Engine.Tests.Infrastructure;
 namespace StorageSnapshot.Engine.Tests.Faults;
 
 /// <summary>
-/// Remove-SnapshotCopy is not journaled, so a removal that failed or was killed after it began deleting the manifest
-/// leaves the copy Removing with no NeedsRecovery entry. What settles it is the user running the removal again; the
-/// suite does exactly that after every run that left one, and records a violation if it does not succeed.
+/// A removal that was killed (its DeleteCopy entry NeedsRecovery), or that failed where the repository could not say
+/// whether the manifest is gone, leaves the copy Removing. What settles it, until a repair command exists, is the user
+/// running the removal again; the suite does exactly that after every run that left one, and records a violation if
+/// it does not succeed.
 /// </summary>
 internal static class RemovingCopies
 {

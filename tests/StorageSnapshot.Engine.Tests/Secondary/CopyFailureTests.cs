@@ -67,7 +67,7 @@ public sealed class CopyFailureTests : IDisposable
         using var reader = new ActionAtOffsetReader(new FileBlockReader(image), 32L * Chunk, () => Directory.Move(store.Root, store.Root + "-gone"));
 
         var error = await Assert.ThrowsAsync<StorageSnapshotException>(() => new SnapshotCopier(store, new TransferOptions { Parallelism = 1 })
-            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1") }, new RecordingOutput(), CancellationToken.None));
+            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1"), CopyId = CopyIdOf("SNAP1") }, new RecordingOutput(), CancellationToken.None));
 
         Assert.Equal(ErrorIds.SecondaryStorageFailed, error.ErrorId);
         Assert.Equal(ErrorKind.ResourceUnavailable, error.Kind);
@@ -86,7 +86,7 @@ public sealed class CopyFailureTests : IDisposable
         using var reader = new ActionAtOffsetReader(new FileBlockReader(image), 40L * Chunk, cancel.Cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SnapshotCopier(store)
-            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1") }, new RecordingOutput(), cancel.Token));
+            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1"), CopyId = CopyIdOf("SNAP1") }, new RecordingOutput(), cancel.Token));
         Assert.Empty(await store.ListManifestsAsync(CancellationToken.None));
 
         var rerun = await CopyFileAsync(store, image, "SNAP1");
@@ -102,7 +102,7 @@ public sealed class CopyFailureTests : IDisposable
         using var reader = new ActionAtOffsetReader(new FileBlockReader(image), 8L * Chunk, () => throw new IOException("Input/output error"));
 
         var error = await Assert.ThrowsAsync<DriverFailedException>(() => new SnapshotCopier(store)
-            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1") }, new RecordingOutput(), CancellationToken.None));
+            .CopyAsync(new CopyRequest { Source = reader, Identity = Identity("SNAP1"), CopyId = CopyIdOf("SNAP1") }, new RecordingOutput(), CancellationToken.None));
 
         Assert.Contains("Input/output error", error.Message, StringComparison.Ordinal);
         Assert.Empty(await store.ListManifestsAsync(CancellationToken.None));

@@ -91,8 +91,8 @@ public sealed class ManifestFormatTests : IDisposable
         await RestoreToFileAsync(store, Version1.CopyId, _scratch.PathOf("restored"), bytes.Length);
         AssertSameBytes(image, _scratch.PathOf("restored"));
 
-        // The catalogue finds it: copying its snapshot again returns it.
-        var same = await CopyFileAsync(store, image, Version1.SnapshotId);
+        // Copying its snapshot again under its id (what the inventory's record holds) returns it.
+        var same = await CopyFileAsync(store, image, Version1.SnapshotId, copyId: Version1.CopyId);
         Assert.True(same.AlreadyCopied);
         Assert.Equal(Version1.CopyId, same.Manifest.CopyId);
 
@@ -197,7 +197,7 @@ public sealed class ManifestFormatTests : IDisposable
         {
             using var reader = new CancellingReader(new FileBlockReader(image), cancel, afterBytes: 3L * Chunk);
             await new Engine.Secondary.Copy.SnapshotCopier(store).CopyAsync(
-                new Engine.Secondary.Copy.CopyRequest { Source = reader, Identity = Identity("SNAP1") }, output, cancel.Token);
+                new Engine.Secondary.Copy.CopyRequest { Source = reader, Identity = Identity("SNAP1"), CopyId = CopyIdOf("SNAP1") }, output, cancel.Token);
         });
 
         // (A chunk whose write was cancelled may leave its temporary file, collected later; the list never does.)

@@ -202,7 +202,7 @@ public sealed class RepositoryOwnershipTests : IAsyncLifetime
 
         Assert.All(foreign, file => Assert.True(File.Exists(file), $"{file} was deleted"));
         Assert.All(ours, file => Assert.False(File.Exists(file), $"{file} was kept"));
-        Assert.Equal(4, collected.TemporaryFilesDeleted);
+        Assert.Equal(4, collected.AbandonedWritesDeleted);
         Assert.Equal(stored + 1, collected.ChunksDeleted);
     }
 }

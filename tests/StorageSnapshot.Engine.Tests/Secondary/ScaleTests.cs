@@ -87,7 +87,7 @@ public sealed class ScaleTests : IDisposable
         await using (var writer = new CountingWriter(new FileBlockWriter(other)))
         {
             await writer.WriteAsync(Volume / 4, new byte[] { 1, 2, 3 }, CancellationToken.None);
-            await new VolumeRestore(store).OverwriteAsync(copy.Manifest, writer, new RecordingOutput(), CancellationToken.None);
+            await new CopyRestorer(store).OverwriteAsync(copy.Manifest, writer, new RecordingOutput(), CancellationToken.None);
             Assert.Equal((7, 2), (writer.Writes, writer.Zeroings));
         }
         await AssertSparseEqualAsync(image, other);

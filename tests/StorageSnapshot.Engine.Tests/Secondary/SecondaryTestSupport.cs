@@ -98,13 +98,19 @@ internal static class SecondaryOps
         SnapshotCreatedUtc = created ?? DateTime.UtcNow,
     };
 
+    /// <summary>
+    /// The id a copy of <paramref name="snapshotId"/> gets when the test names none: one per snapshot, as the engine
+    /// gives one inventory record (and its id) per snapshot and destination.
+    /// </summary>
+    public static string CopyIdOf(string snapshotId) => "COPY-" + snapshotId;
+
     public static async Task<CopyResult> CopyFileAsync(IChunkStore store, string imagePath, string snapshotId,
         string? baseCopyId = null, IReadOnlyList<ByteRange>? changed = null, IOperationOutput? output = null,
-        TransferOptions? options = null, string volume = "vol1", bool reportHoles = true, CancellationToken cancellationToken = default)
+        TransferOptions? options = null, string volume = "vol1", bool reportHoles = true, CancellationToken cancellationToken = default, string? copyId = null)
     {
         using IBlockReader reader = reportHoles ? new FileBlockReader(imagePath) : new HolesUnknownReader(new FileBlockReader(imagePath));
         return await new SnapshotCopier(store, options).CopyAsync(
-            new CopyRequest { Source = reader, Identity = Identity(snapshotId, volume), BaseCopyId = baseCopyId, ChangedRanges = changed },
+            new CopyRequest { Source = reader, Identity = Identity(snapshotId, volume), CopyId = copyId ?? CopyIdOf(snapshotId), BaseCopyId = baseCopyId, ChangedRanges = changed },
             output ?? new RecordingOutput(), cancellationToken);
     }
 

@@ -6,7 +6,8 @@ namespace StorageSnapshot.TestHost.Faults;
 
 /// <summary>
 /// The repository side of the fault suite: wraps the real store (a <see cref="FileSystemChunkStore"/>) and passes
-/// every call through the <see cref="FaultPlan"/>, opening included. A fault here throws what the real store
+/// every call through the <see cref="FaultPlan"/>, opening included. The engine gets it through its one seam to
+/// repositories, the chunk-store registry (<see cref="FaultInjectingChunkStoreKind"/>). A fault here throws what the real store
 /// throws when its disk or share fails: a SecondaryStorageFailed error.
 /// </summary>
 internal sealed class FaultInjectingChunkStore : IChunkStore
@@ -20,13 +21,12 @@ internal sealed class FaultInjectingChunkStore : IChunkStore
         this.plan = plan;
     }
 
-    /// <summary>An <see cref="EngineOptions.OpenRepository"/> that opens the real store through the plan.</summary>
-    public static Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> Opener(FaultPlan plan, Func<SecondaryStorage, CancellationToken, Task<IChunkStore>> open) =>
-        async (path, cancellationToken) =>
-        {
-            var store = await Calls.RunAsync(plan, "Repository.Open", false, RepositoryError, () => open(path, cancellationToken), cancellationToken).ConfigureAwait(false);
-            return new FaultInjectingChunkStore(store, plan);
-        };
+    /// <summary>Opens the real store through the plan (the opening is a call site too) and wraps it.</summary>
+    internal static async Task<IChunkStore> OpenAsync(FaultPlan plan, Func<Task<IChunkStore>> open, CancellationToken cancellationToken)
+    {
+        var store = await Calls.RunAsync(plan, "Repository.Open", false, RepositoryError, open, cancellationToken).ConfigureAwait(false);
+        return new FaultInjectingChunkStore(store, plan);
+    }
 
     /// <summary>What a repository throws when its storage fails.</summary>
     internal static Exception RepositoryError(string message) =>
@@ -75,6 +75,9 @@ internal sealed class FaultInjectingChunkStore : IChunkStore
     public Task<CopyManifest> ReadManifestAsync(string copyId, CancellationToken cancellationToken) =>
         Calls.RunAsync(plan, "Store.ReadManifest", false, RepositoryError, () => inner.ReadManifestAsync(copyId, cancellationToken), cancellationToken);
 
+    public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken) =>
+        Calls.RunAsync(plan, "Store.ManifestExists", false, RepositoryError, () => inner.ManifestExistsAsync(copyId, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken) =>
         Calls.RunAsync(plan, "Store.ListManifests", false, RepositoryError, () => inner.ListManifestsAsync(cancellationToken), cancellationToken);
 
@@ -87,8 +90,8 @@ internal sealed class FaultInjectingChunkStore : IChunkStore
     public async Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken) =>
         new Held(await Calls.RunAsync(plan, "Store.LockCopyKey", false, RepositoryError, () => inner.LockCopyKeyAsync(copyKey, timeout, cancellationToken), cancellationToken).ConfigureAwait(false), plan, "Store.UnlockCopyKey");
 
-    public Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) =>
-        Calls.RunAsync(plan, "Store.DeleteStaleTemporaryFiles", false, RepositoryError, () => inner.DeleteStaleTemporaryFilesAsync(olderThanUtc, cancellationToken), cancellationToken);
+    public Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken) =>
+        Calls.RunAsync(plan, "Store.DeleteAbandonedWrites", false, RepositoryError, () => inner.DeleteAbandonedWritesAsync(olderThanUtc, cancellationToken), cancellationToken);
 
     public async ValueTask DisposeAsync() =>
         await Run("Store.Dispose", async () => await inner.DisposeAsync().ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal static class FaultScenarios
         {
             LockTimeout = lockTimeout,
             Drivers = new DriverRegistry().Add(new FaultInjectingDriver(new DirectoryDriver(), plan)),
-            OpenRepository = FaultInjectingChunkStore.Opener(plan, defaults.OpenRepository),
+            ChunkStores = FaultInjectingChunkStoreKind.Registry(plan),
         };
     }
 

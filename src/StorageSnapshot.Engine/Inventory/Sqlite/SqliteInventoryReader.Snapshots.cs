@@ -4,16 +4,16 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 internal abstract partial class SqliteInventoryReader
 {
     /// <inheritdoc />
-    public async Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
-        First(await QueryRawAsync(SnapshotSql.ById, [new("$id", id)], new SnapshotRows().Read, cancellationToken).ConfigureAwait(false));
+    public Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
+        QueryFirstRawAsync(SnapshotSql.ById, [new("$id", id)], SnapshotRows.ReadOne, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
-        First(await QueryRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], new SnapshotRows().Read, cancellationToken).ConfigureAwait(false));
+    public Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
+        QueryFirstRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], SnapshotRows.ReadOne, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
-        First(await QueryRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], new SnapshotRows().Read, cancellationToken).ConfigureAwait(false));
+    public Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
+        QueryFirstRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], SnapshotRows.ReadOne, cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(SnapshotQuery query, CancellationToken cancellationToken)
@@ -21,6 +21,4 @@ internal abstract partial class SqliteInventoryReader
         var (sql, parameters) = SnapshotSql.List(query);
         return await QueryRawAsync(sql, parameters, new SnapshotRows().Read, cancellationToken).ConfigureAwait(false);
     }
-
-    private static Snapshot? First(List<Snapshot> rows) => rows.Count > 0 ? rows[0] : null;
 }

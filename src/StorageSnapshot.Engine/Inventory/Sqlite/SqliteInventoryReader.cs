@@ -40,7 +40,21 @@ internal abstract partial class SqliteInventoryReader : IInventoryReader
     /// <paramref name="map"/>: for listings, where decoding every column into new strings would cost more than
     /// the query.
     /// </summary>
-    private protected Task<List<T>> QueryRawAsync<T>(string sql, IEnumerable<KeyValuePair<string, object?>> parameters, Func<RawStatement, T> map,
+    private protected Task<RowList<T>> QueryRawAsync<T>(string sql, IEnumerable<KeyValuePair<string, object?>> parameters, Func<RawStatement, T> map,
+        CancellationToken cancellationToken) =>
+        RunRawAsync(sql, parameters, statement =>
+        {
+            var rows = new RowList<T>();
+            while (statement.Step()) rows.Add(map(statement));
+            return rows;
+        }, cancellationToken);
+
+    /// <summary>The first row of <paramref name="sql"/> read through SQLite's C API and mapped by <paramref name="map"/>, or null.</summary>
+    private protected Task<T?> QueryFirstRawAsync<T>(string sql, IEnumerable<KeyValuePair<string, object?>> parameters, Func<RawStatement, T> map,
+        CancellationToken cancellationToken) where T : class =>
+        RunRawAsync(sql, parameters, statement => statement.Step() ? map(statement) : null, cancellationToken);
+
+    private Task<TResult> RunRawAsync<TResult>(string sql, IEnumerable<KeyValuePair<string, object?>> parameters, Func<RawStatement, TResult> read,
         CancellationToken cancellationToken) =>
         UseConnectionAsync(_ =>
         {
@@ -49,9 +63,7 @@ internal abstract partial class SqliteInventoryReader : IInventoryReader
             try
             {
                 statement.Bind(parameters);
-                var rows = new List<T>();
-                while (statement.Step()) rows.Add(map(statement));
-                return Task.FromResult(rows);
+                return Task.FromResult(read(statement));
             }
             catch (SqliteException e) when (!e.IsConstraint())
             {

@@ -5,12 +5,13 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Operations.Changes;
 
 /// <summary>
-/// Register-SecondaryStorage: the repository opened — or created, in an empty or new directory — before the
-/// transaction (<see cref="BeforeAsync"/>), then recorded with the settings the repository itself holds, unless
-/// that repository or path was registered meanwhile. A repository created here stays if recording it is refused:
-/// it is empty, and registering the directory again adopts it.
+/// Register-SecondaryStorage: the repository opened — or created, in an empty or new place — by its kind before
+/// the transaction (<see cref="BeforeAsync"/>), then recorded with the settings the repository itself holds,
+/// unless that repository or location was registered meanwhile. A repository created here stays if recording it
+/// is refused: it is empty, and registering the place again adopts it.
 /// </summary>
-internal sealed class RegisterSecondaryStorageChange(string name, string path, RepositoryFormat format, bool createDirectory) : InventoryChange<SecondaryStorage>
+internal sealed class RegisterSecondaryStorageChange(string name, IChunkStoreKind kind, string location, RepositoryFormat format, bool createDirectory)
+    : InventoryChange<SecondaryStorage>
 {
     private RepositoryFormat? opened;
 
@@ -18,19 +19,19 @@ internal sealed class RegisterSecondaryStorageChange(string name, string path, R
 
     public override async Task BeforeAsync(IOperationOutput output, CancellationToken cancellationToken)
     {
-        await using var store = await FileSystemChunkStore.OpenOrCreateAsync(path, format, cancellationToken, createDirectory).ConfigureAwait(false);
+        await using var store = await kind.OpenOrCreateAsync(location, format, createDirectory, cancellationToken).ConfigureAwait(false);
         opened = store.Format;
     }
 
     public override async Task<ChangeOutcome<SecondaryStorage>> ApplyAsync(IInventoryTransaction transaction, CancellationToken cancellationToken)
     {
         var repository = opened ?? throw new InvalidOperationException("The repository was not opened before it was recorded.");
-        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(transaction, path, repository.Id, cancellationToken).ConfigureAwait(false);
+        await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(transaction, kind, location, repository.Id, cancellationToken).ConfigureAwait(false);
         var storage = new SecondaryStorage
         {
             Name = name,
-            Kind = SecondaryStorageKind.FileSystem,
-            Path = path,
+            Kind = kind.Kind,
+            Path = location,
             RepositoryId = repository.Id,
             ChunkSizeBytes = repository.ChunkSize,
             Compression = repository.Compression,
@@ -59,17 +60,18 @@ internal sealed class UnregisterSecondaryStorageChange(SecondaryStorage storage)
 /// <summary>Rules of secondary-storage registration, checked before ShouldProcess and again in the change's transaction.</summary>
 internal static class SecondaryStorageRules
 {
-    /// <summary>One repository, one registration: refuses a repository id or a path that is already registered.</summary>
-    public static async Task RequireRepositoryNotRegisteredAsync(IInventoryReader reader, string path, string? repositoryId, CancellationToken cancellationToken)
+    /// <summary>One repository, one registration: refuses a repository id or a location (of the same kind) that is already registered.</summary>
+    public static async Task RequireRepositoryNotRegisteredAsync(IInventoryReader reader, IChunkStoreKind kind, string location, string? repositoryId,
+        CancellationToken cancellationToken)
     {
         foreach (var other in await reader.ListSecondaryStoragesAsync(cancellationToken).ConfigureAwait(false))
         {
-            var samePath = string.Equals(Path.TrimEndingDirectorySeparator(other.Path), path, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+            var sameLocation = other.Kind == kind.Kind && kind.SameLocation(other.Path, location);
             var sameId = repositoryId is not null && string.Equals(other.RepositoryId, repositoryId, StringComparison.OrdinalIgnoreCase);
-            if (samePath || sameId)
+            if (sameLocation || sameId)
             {
                 throw EngineErrors.AlreadyExists(
-                    $"The repository at '{path}' is already registered as secondary storage '{other.Name}'" + (sameId && !samePath ? $" (same repository id {repositoryId}, at '{other.Path}')." : "."),
+                    $"The repository at '{location}' is already registered as secondary storage '{other.Name}'" + (sameId && !sameLocation ? $" (same repository id {repositoryId}, at '{other.Path}')." : "."),
                     other.Name);
             }
         }

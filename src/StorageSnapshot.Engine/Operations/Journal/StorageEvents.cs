@@ -65,6 +65,7 @@ internal static class StorageEvents
         OperationKind.CopyToSecondary => EventKind.CopyCreated,
         OperationKind.RestoreFromCopy => EventKind.VolumeRestored,
         OperationKind.DeleteCopy => EventKind.CopyDeleted,
+        OperationKind.CollectChunks => EventKind.FailedCopiesRemoved,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No event kind says what this operation does."),
     };
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using StorageSnapshot.Engine.Drivers;
-using StorageSnapshot.Engine.Facade;
+
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Operations.Journal;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -19,11 +19,11 @@ namespace StorageSnapshot.Engine.Operations.Repair;
 /// </summary>
 internal sealed class OperationRepairer
 {
-    private readonly EngineOptions options;
+    private readonly RunnerSettings options;
     private readonly ISnapshotInventory inventory;
     private readonly BackendSecrets secrets;
 
-    public OperationRepairer(EngineOptions options, ISnapshotInventory inventory, BackendSecrets secrets)
+    public OperationRepairer(RunnerSettings options, ISnapshotInventory inventory, BackendSecrets secrets)
     {
         this.options = options;
         this.inventory = inventory;
@@ -193,7 +193,7 @@ internal sealed class OperationRepairer
     {
         if (entry.Destination is null) return null;
         var storage = await inventory.GetSecondaryStorageAsync(entry.Destination, cancellationToken).ConfigureAwait(false);
-        return storage is null ? null : await options.OpenRepository(storage, cancellationToken).ConfigureAwait(false);
+        return storage is null ? null : await options.ChunkStores.OpenAsync(storage, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RecordFailedAttemptAsync(string operationId, string message)

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace StorageSnapshot.Engine.Platform.Linux;
 
 /// <summary>
-/// Directory-level durability and atomic no-overwrite renames. A rename or unlink is durable only once the
-/// directory holding it is fsynced; .NET has no call for either.
+/// Directory-level durability, atomic no-overwrite renames and directories that are never made implicitly. A
+/// rename or unlink is durable only once the directory holding it is fsynced; .NET has no call for either.
 /// </summary>
 internal static class DurableFileSystem
 {
@@ -13,16 +13,35 @@ internal static class DurableFileSystem
     {
         // Windows and macOS: no portable way to fsync a directory from .NET; NTFS/APFS journal metadata anyway.
         if (!OperatingSystem.IsLinux()) return;
-        var fd = LibC.Open(directory, LibC.OpenReadOnly | LibC.OpenCloseOnExec);
-        if (fd < 0) throw LinuxIOException.FromLastError("open directory for fsync", directory);
+        var fd = LibC.Open(directory, LibC.OpenReadOnly | LibC.OpenDirectory | LibC.OpenCloseOnExec);
+        if (fd < 0) throw LinuxIOException.Like(Marshal.GetLastPInvokeError(), "open directory for fsync", directory);
         try
         {
-            if (LibC.FSync(fd) != 0) throw LinuxIOException.FromLastError("fsync directory", directory);
+            if (LibC.FSync(fd) != 0) throw LinuxIOException.Like(Marshal.GetLastPInvokeError(), "fsync directory", directory);
         }
         finally
         {
             LibC.Close(fd);
         }
+    }
+
+    /// <summary>
+    /// Creates one directory, owner-only (0700), whose parent must exist (mkdir, not mkdir -p): a repository that
+    /// vanished — a share unmounted under a running copy — must fail the copy, not be re-created on the mount
+    /// point. Succeeds if the directory exists. A missing parent is <see cref="DirectoryNotFoundException"/>.
+    /// </summary>
+    public static void CreateDirectoryInExistingParent(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (!Directory.Exists(Path.GetDirectoryName(path))) throw new DirectoryNotFoundException($"'{Path.GetDirectoryName(path)}' does not exist.");
+            Directory.CreateDirectory(path);
+            return;
+        }
+        if (LibC.MkDir(path, Convert.ToInt32("700", 8)) == 0) return;
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST) return;
+        throw LinuxIOException.Like(errno, "mkdir (its parent must exist)", path);
     }
 
     /// <summary>

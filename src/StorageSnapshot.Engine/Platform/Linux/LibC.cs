@@ -32,6 +32,18 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags);
 
+    /// <summary>open(2) with a creation mode: lock files are opened as raw descriptors (see <see cref="FileLock"/>).</summary>
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, int mode);
+
+    /// <summary>mkdir(2): creates one directory whose parent must exist, which Directory.CreateDirectory cannot refuse to do.</summary>
+    [LibraryImport(Library, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int MkDir(string path, int mode);
+
+    /// <summary>flock(2): advisory locks that die with the process and that NFSv4 carries across hosts.</summary>
+    [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
+
     /// <summary>fsync(2) of a raw descriptor (a directory, after a rename or an unlink inside it).</summary>
     [LibraryImport(Library, EntryPoint = "fsync", SetLastError = true)]
     internal static partial int FSync(int fd);
@@ -72,7 +84,13 @@ internal static unsafe partial class LibC
     internal const uint RenameExchange = 2;
     internal const uint RenameNoReplace = 1;
     internal const int OpenReadOnly = 0;
+    internal const int OpenReadWrite = 2;
+    internal const int OpenCreate = 0x40;
+    internal const int OpenDirectory = 0x10000;
     internal const int OpenCloseOnExec = 0x80000;
+    internal const int LockShared = 1;
+    internal const int LockExclusive = 2;
+    internal const int LockNonBlocking = 4;
     internal const int SeekData = 3;
     internal const int SeekHole = 4;
     internal const int FallocKeepSize = 0x01;

@@ -158,19 +158,14 @@ internal static class ChunkPipeline
     /// <summary>Reads a whole chunk; bytes past the end of the source read as zeros.</summary>
     private static async Task ReadChunkAsync(IBlockReader source, long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var total = 0;
+        int total;
         try
         {
-            while (total < buffer.Length)
-            {
-                var n = await source.ReadAsync(offset + total, buffer[total..], cancellationToken);
-                if (n <= 0) break;
-                total += n;
-            }
+            total = await FullReads.ReadAsync(source, offset, buffer, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException and not StorageSnapshotException)
         {
-            throw new DriverFailedException($"Reading the snapshot at offset {offset + total} failed: {e.Message}", null, e);
+            throw new DriverFailedException($"Reading the snapshot at offset {offset} failed: {e.Message}", null, e);
         }
         buffer.Span[total..].Clear();
     }

@@ -11,8 +11,11 @@ internal sealed record CopyRequest
     /// <summary>Which snapshot it is (its SnapshotId is the copy key: one copy per snapshot per repository).</summary>
     public required CopySource Identity { get; init; }
 
-    /// <summary>The new copy's id; a new inventory id when null.</summary>
-    public string? CopyId { get; init; }
+    /// <summary>
+    /// The copy's id (the inventory record's): the name of its manifest. When a manifest of that id is already
+    /// committed the copy returns it instead of copying again.
+    /// </summary>
+    public required string CopyId { get; init; }
 
     /// <summary>
     /// A committed copy in the same repository, of an older snapshot of the same volume. It is used to count
@@ -33,7 +36,7 @@ internal sealed record CopyResult
     /// <summary>The committed copy.</summary>
     public required CopyManifest Manifest { get; init; }
 
-    /// <summary>True when the snapshot already had a committed copy in the repository, which is returned unchanged.</summary>
+    /// <summary>True when the copy (its id) was already committed in the repository, and is returned unchanged.</summary>
     public bool AlreadyCopied { get; init; }
 
     /// <summary>True when only changed chunks were read.</summary>

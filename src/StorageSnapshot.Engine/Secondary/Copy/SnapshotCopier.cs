@@ -12,9 +12,11 @@ namespace StorageSnapshot.Engine.Secondary.Copy;
 /// reuses (and collection removes after the grace period if no rerun comes).
 ///
 /// Concurrency: every copy holds the repository lock shared (collection takes it exclusive) and the copy key
-/// lock (the snapshot id) exclusive. A second copy of the same snapshot waits for the first, then finds its
-/// committed copy and returns that (<see cref="CopyResult.AlreadyCopied"/>); copies of different snapshots run
-/// side by side and share chunks through put-if-absent.
+/// lock (the snapshot id) exclusive. A copy is named before it starts (<see cref="CopyRequest.CopyId"/>, the
+/// inventory record's id), so a second run under that id — racing the first, or after a crash between the
+/// commit and the inventory's update — waits for the key, finds that manifest and returns it
+/// (<see cref="CopyResult.AlreadyCopied"/>): one manifest is read, never the whole repository. Copies of
+/// different snapshots run side by side and share chunks through put-if-absent.
 /// </summary>
 internal sealed class SnapshotCopier
 {
@@ -36,10 +38,10 @@ internal sealed class SnapshotCopier
         await using var repositoryLock = await LockRepositoryAsync(cancellationToken);
         await using var keyLock = await LockCopyKeyAsync(snapshotId, output, cancellationToken);
 
-        var existing = await RepositoryCatalog.FindCopyOfSnapshotAsync(_store, snapshotId, cancellationToken);
-        if (existing is not null)
+        var copyId = request.CopyId;
+        if (await ReadCommittedAsync(copyId, snapshotId, cancellationToken) is { } existing)
         {
-            output.WriteVerbose($"Snapshot {snapshotId} already has copy {existing.CopyId} in '{_store.Description}'.");
+            output.WriteVerbose($"Copy {copyId} of snapshot {snapshotId} is already committed in '{_store.Description}'.");
             return new CopyResult { Manifest = existing, AlreadyCopied = true, Statistics = existing.Statistics ?? new CopyStatistics() };
         }
 
@@ -64,7 +66,6 @@ internal sealed class SnapshotCopier
             }
         }
 
-        var copyId = request.CopyId ?? Ids.New();
         var run = new CopyRun(plan);
         run.AddSampleRead(sampleBytesRead);
         await using var chunks = await _store.StageChunkListAsync(copyId, plan.TotalBytes, cancellationToken);
@@ -211,6 +212,17 @@ internal sealed class SnapshotCopier
 
     /// <summary>Plan steps the planner may run ahead of the recorder (each a few dozen bytes).</summary>
     private const int StepsAhead = 4096;
+
+    /// <summary>The committed manifest of <paramref name="copyId"/>, or null; a manifest of that id describing another snapshot is refused.</summary>
+    private async Task<CopyManifest?> ReadCommittedAsync(string copyId, string snapshotId, CancellationToken cancellationToken)
+    {
+        // Asked first, not found by an exception: a rerun that finds its manifest committed is the rare case.
+        if (!await _store.ManifestExistsAsync(copyId, cancellationToken)) return null;
+        var manifest = await _store.ReadManifestAsync(copyId, cancellationToken);
+        if (string.Equals(manifest.Source.SnapshotId, snapshotId, StringComparison.Ordinal)) return manifest;
+        throw new ConflictException(ErrorIds.AlreadyExists,
+            $"'{_store.Description}' already holds a copy {copyId}, of snapshot {manifest.Source.SnapshotId}, not of snapshot {snapshotId}.", copyId, ErrorKind.ResourceExists);
+    }
 
     private async Task<CopyManifest?> ReadBaseAsync(string? baseCopyId, IOperationOutput output, CancellationToken cancellationToken)
     {

@@ -34,7 +34,16 @@ internal sealed class ChunkCollector
             throw new ConflictException(ErrorIds.InvalidState, $"Cannot collect chunks in '{_store.Description}' while copies are running: {e.Message}", _store.Description, ErrorKind.ResourceBusy);
         }
         await using var _ = held;
+        return await CollectUnderLockAsync(gracePeriod, output, cancellationToken, nowUtc);
+    }
 
+    /// <summary>
+    /// Collects while the caller holds the repository lock exclusively (<see cref="IChunkStore.LockRepositoryAsync"/>):
+    /// a journaled operation takes it before its phase one.
+    /// </summary>
+    public async Task<CollectionResult> CollectUnderLockAsync(TimeSpan gracePeriod, IOperationOutput output, CancellationToken cancellationToken, DateTime? nowUtc = null)
+    {
+        if (gracePeriod < TimeSpan.Zero) throw new ValidationException(ErrorIds.InvalidArgument, "The grace period cannot be negative.", gracePeriod);
         var cutoff = (nowUtc ?? DateTime.UtcNow) - gracePeriod;
         var (referenced, unreadable) = await ReferencedChunksAsync(cancellationToken);
         if (unreadable.Count > 0)
@@ -58,9 +67,9 @@ internal sealed class ChunkCollector
             deleted++;
             freed += chunk.StoredBytes;
         }
-        var temporaries = await _store.DeleteStaleTemporaryFilesAsync(cutoff, cancellationToken);
+        var abandoned = await _store.DeleteAbandonedWritesAsync(cutoff, cancellationToken);
         output.WriteVerbose($"Collected {deleted} unreferenced chunk(s) ({Units.Bytes(freed)}) in '{_store.Description}'; {keptInGrace} kept within the grace period.");
-        return new CollectionResult(deleted, freed, keptInGrace, temporaries);
+        return new CollectionResult(deleted, freed, keptInGrace, abandoned);
     }
 
     /// <summary>
@@ -103,5 +112,5 @@ internal sealed class ChunkCollector
 /// <param name="ChunksDeleted">Unreferenced chunks deleted.</param>
 /// <param name="BytesFreed">Their stored size.</param>
 /// <param name="ChunksKeptInGrace">Unreferenced chunks kept because they are younger than the grace period.</param>
-/// <param name="TemporaryFilesDeleted">Stale temporary files deleted.</param>
-internal sealed record CollectionResult(int ChunksDeleted, long BytesFreed, int ChunksKeptInGrace, int TemporaryFilesDeleted);
+/// <param name="AbandonedWritesDeleted">What crashed writers left (temporary files in a directory repository) and was deleted.</param>
+internal sealed record CollectionResult(int ChunksDeleted, long BytesFreed, int ChunksKeptInGrace, int AbandonedWritesDeleted);

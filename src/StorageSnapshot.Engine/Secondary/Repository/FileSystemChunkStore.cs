@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json;
+using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
@@ -121,7 +122,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
             var store = new FileSystemChunkStore(root, format);
             foreach (var directory in new[] { store._chunks, store._manifests, store._temporary, store._locks })
             {
-                PosixFiles.CreateDirectoryInExistingParent(directory);
+                DurableFileSystem.CreateDirectoryInExistingParent(directory);
             }
             return store;
         }
@@ -145,7 +146,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         {
             File.Delete(temporary);
         }
-        PosixFiles.FsyncDirectory(root);
+        DurableFileSystem.SyncDirectory(root);
     }
 
     private static async Task<RepositoryFormat> ReadFormatFileAsync(string root, string formatPath, CancellationToken cancellationToken)
@@ -248,7 +249,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
                 var directory = Path.GetDirectoryName(path)!;
                 if (!_knownFanOutDirectories.ContainsKey(directory))
                 {
-                    PosixFiles.CreateDirectoryInExistingParent(directory);
+                    DurableFileSystem.CreateDirectoryInExistingParent(directory);
                     _knownFanOutDirectories.TryAdd(directory, true);
                 }
                 File.Move(temporary, path, overwrite: false);
@@ -311,13 +312,13 @@ internal sealed class FileSystemChunkStore : IChunkStore
             if (Format.Compression == ChunkCompression.None)
             {
                 if (fileLength > destination.Length) throw new ChunkUnreadableException(digest, $"chunk {digest} is longer than a chunk.");
-                return await ReadFullyAsync(handle, destination[..(int)fileLength], cancellationToken);
+                return await FullReads.ReadAsync(handle, 0, destination[..(int)fileLength], cancellationToken);
             }
 
             var stored = ArrayPool<byte>.Shared.Rent((int)fileLength);
             try
             {
-                var read = await ReadFullyAsync(handle, stored.AsMemory(0, (int)fileLength), cancellationToken);
+                var read = await FullReads.ReadAsync(handle, 0, stored.AsMemory(0, (int)fileLength), cancellationToken);
                 return ChunkCodec.Decode(stored.AsSpan(0, read), destination.Span, Format.Compression);
             }
             catch (InvalidDataException e)
@@ -337,18 +338,6 @@ internal sealed class FileSystemChunkStore : IChunkStore
         {
             throw SecondaryStorageErrors.From(e, Root, $"reading chunk {digest}");
         }
-    }
-
-    private static async Task<int> ReadFullyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await RandomAccess.ReadAsync(handle, buffer[total..], total, cancellationToken);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 
     /// <inheritdoc />
@@ -435,11 +424,11 @@ internal sealed class FileSystemChunkStore : IChunkStore
             foreach (var directory in directories)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                PosixFiles.FsyncDirectory(directory);
+                DurableFileSystem.SyncDirectory(directory);
             }
             // Past this point the copy is committed whatever happens to the caller: no cancellation.
             File.Move(temporary, path, overwrite: false);
-            PosixFiles.FsyncDirectory(_manifests);
+            DurableFileSystem.SyncDirectory(_manifests);
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
@@ -459,6 +448,28 @@ internal sealed class FileSystemChunkStore : IChunkStore
         await using var reader = await OpenManifestAsync(copyId, cancellationToken).ConfigureAwait(false);
         while (await NextRunAsync(reader, copyId, cancellationToken).ConfigureAwait(false) is not null) { }
         return CheckedManifest(reader, copyId);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var path = ManifestPath(copyId);
+        try
+        {
+            // Not File.Exists, which answers false for an unmounted share too: only "no such file" in a
+            // manifests/ folder that is there means there is no manifest.
+            File.GetAttributes(path);
+            return Task.FromResult(true);
+        }
+        catch (FileNotFoundException)
+        {
+            return Task.FromResult(false);
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            throw SecondaryStorageErrors.From(e, Root, $"looking for the manifest of copy {copyId}");
+        }
     }
 
     /// <inheritdoc />
@@ -532,7 +543,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         Guard(() =>
         {
             File.Delete(path);
-            PosixFiles.FsyncDirectory(_manifests);
+            DurableFileSystem.SyncDirectory(_manifests);
         }, $"deleting copy {copyId}");
         return Task.CompletedTask;
     }
@@ -561,7 +572,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
     }
 
     /// <inheritdoc />
-    public Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken)
+    public Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken)
     {
         var deleted = Guard(() =>
         {
@@ -656,8 +667,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
     {
         if (OperatingSystem.IsLinux())
         {
-            var fd = PosixFiles.TryLockFile(path, exclusive);
-            return fd >= 0 ? new HeldFlock(fd) : null;
+            return FileLock.TryAcquire(path, exclusive) is { } held ? new HeldFlock(held) : null;
         }
         try
         {
@@ -671,14 +681,11 @@ internal sealed class FileSystemChunkStore : IChunkStore
         }
     }
 
-    private sealed class HeldFlock(int fd) : IAsyncDisposable
+    private sealed class HeldFlock(FileLock held) : IAsyncDisposable
     {
-        private int _fd = fd;
-
         public ValueTask DisposeAsync()
         {
-            var fd = Interlocked.Exchange(ref _fd, -1);
-            if (fd >= 0) PosixFiles.Unlock(fd);
+            held.Dispose();
             return ValueTask.CompletedTask;
         }
     }

@@ -2,7 +2,8 @@ namespace StorageSnapshot.Engine.Secondary.Repository;
 
 /// <summary>
 /// Where a repository keeps its chunks and manifests: a filesystem directory today
-/// (<see cref="FileSystemChunkStore"/>), an S3 bucket later. Chunks are content-addressed by the lowercase hex
+/// (<see cref="FileSystemChunkStore"/>), an S3 bucket later — each kind opened through its
+/// <see cref="IChunkStoreKind"/> in <see cref="ChunkStoreRegistry"/>, never by name. Chunks are content-addressed by the lowercase hex
 /// SHA-256 of their (uncompressed) bytes and immutable; a manifest is one copy's complete description and is
 /// the only thing that makes a copy visible.
 ///
@@ -71,6 +72,12 @@ internal interface IChunkStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<ChunkRun> ReadChunkListAsync(string copyId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when a manifest of <paramref name="copyId"/> is committed (its contents are not read); false only when
+    /// the repository answers that there is none — a repository that cannot be reached throws its storage error.
+    /// </summary>
+    Task<bool> ManifestExistsAsync(string copyId, CancellationToken cancellationToken);
+
     /// <summary>Ids of every committed copy.</summary>
     Task<IReadOnlyList<string>> ListManifestsAsync(CancellationToken cancellationToken);
 
@@ -91,8 +98,12 @@ internal interface IChunkStore : IAsyncDisposable
     /// </summary>
     Task<IAsyncDisposable> LockCopyKeyAsync(string copyKey, TimeSpan timeout, CancellationToken cancellationToken);
 
-    /// <summary>Deletes temporary files (left by crashed writers) last written before <paramref name="olderThanUtc"/>; returns how many.</summary>
-    Task<int> DeleteStaleTemporaryFilesAsync(DateTime olderThanUtc, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes what writers that crashed left behind and last touched before <paramref name="olderThanUtc"/> —
+    /// the store's own temporary files in a directory, incomplete uploads in an object store — never anything
+    /// the store did not write; returns how many. Chunk collection calls it, under the exclusive repository lock.
+    /// </summary>
+    Task<int> DeleteAbandonedWritesAsync(DateTime olderThanUtc, CancellationToken cancellationToken);
 }
 
 /// <summary>A chunk as stored: its digest, the bytes it takes, and when it was last written or reused.</summary>

@@ -1,14 +1,10 @@
+using StorageSnapshot.Engine.Platform.Linux;
+
 namespace StorageSnapshot.Engine.Secondary.Repository;
 
 /// <summary>Turns the operating system's I/O errors on secondary storage into errors a user can act on.</summary>
 internal static class SecondaryStorageErrors
 {
-    private const int ENOSPC = 28;
-    private const int EDQUOT = 122;
-    private const int ESTALE = 116;
-    private const int EIO = 5;
-    private const int EROFS = 30;
-
     /// <summary>
     /// What frees space in a full repository, exactly: removing copies alone does not (their chunks wait out the
     /// 24-hour grace period), and a rerun of the failed copy needs room for what it has not stored yet. In plain
@@ -38,14 +34,14 @@ internal static class SecondaryStorageErrors
                 $"Permission denied on secondary storage '{root}' while {what}: {e.Message}", root, e)
             { RecommendedAction = "Give this user write access to the repository directory." };
         }
-        if (e.HResult == EROFS || e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        if (e.HResult == Errno.EROFS || e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
         {
             return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.PermissionDenied,
                 $"Secondary storage '{root}' is read-only (while {what}). Nothing was committed.", root, e)
             { RecommendedAction = "Mount the share read-write." };
         }
         // .NET reports ENOSPC as its errno in HResult, except when preallocating ("... because the disk was full").
-        if (e.HResult is ENOSPC or EDQUOT
+        if (e.HResult is Errno.ENOSPC or Errno.EDQUOT
             || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
             || e.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase))
         {
@@ -53,7 +49,7 @@ internal static class SecondaryStorageErrors
                 $"Secondary storage '{root}' is full (no space left while {what}). Nothing was committed.", root, what, e)
             { RecommendedAction = FreeSpaceAdvice };
         }
-        if (!Directory.Exists(root) || e is DirectoryNotFoundException || e.HResult is ESTALE or EIO)
+        if (!Directory.Exists(root) || e is DirectoryNotFoundException || e.HResult is Errno.ESTALE or Errno.EIO)
         {
             return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ResourceUnavailable,
                 $"Secondary storage '{root}' is not reachable (while {what}): {e.Message}", root, e)

@@ -1,17 +1,14 @@
-using System.Buffers;
-using System.Threading.Channels;
-using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Secondary.Restore;
 
 /// <summary>
-/// Writes a copy back to a volume: chunks are fetched by several workers at once, each hashed as it is read and
-/// written at its offset in whatever order it arrives (zero chunks become <see cref="IBlockWriter.ZeroAsync"/>).
-/// Any chunk that is missing or does not match its digest stops the restore from finishing: every mismatch is
-/// collected and a <see cref="CopyCorruptException"/> lists them, and the writer is never flushed. What to do
-/// with the half-written target is the caller's decision (<see cref="VolumeRestore"/> deletes a new volume or
-/// reverts an in-place target to its safety snapshot).
+/// Writes a copy back to a volume: chunks are fetched by several workers at once (<see cref="ChunkListWalker"/>),
+/// each hashed as it is read and written at its offset in whatever order it arrives (zero chunks become
+/// <see cref="IBlockWriter.ZeroAsync"/>). Any chunk that is missing or does not match its digest stops the restore
+/// from finishing: every mismatch is collected and a <see cref="CopyCorruptException"/> lists them, and the
+/// writer is never flushed. What to do with the half-written target is the caller's decision (the restore
+/// operations delete a new volume, or revert an in-place target to its safety snapshot).
 /// </summary>
 internal sealed class CopyRestorer
 {
@@ -28,16 +25,33 @@ internal sealed class CopyRestorer
     /// <summary>Restores copy <paramref name="copyId"/> into <paramref name="target"/>, which must be at least as large as the image.</summary>
     public async Task<RestoreResult> RestoreAsync(string copyId, IBlockWriter target, IOperationOutput output, CancellationToken cancellationToken)
     {
-        var manifest = await _store.ReadManifestAsync(copyId, cancellationToken);
-        return await RestoreAsync(manifest, target, output, cancellationToken);
+        var manifest = await _store.ReadManifestAsync(copyId, cancellationToken).ConfigureAwait(false);
+        return await RestoreAsync(manifest, target, targetReadsAsZeros: false, output, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Restores a copy whose manifest has been read (and so checksum-verified) into <paramref name="target"/>.</summary>
-    public Task<RestoreResult> RestoreAsync(CopyManifest manifest, IBlockWriter target, IOperationOutput output, CancellationToken cancellationToken) =>
-        RestoreAsync(manifest, target, targetReadsAsZeros: false, output, cancellationToken);
+    /// <summary>
+    /// Writes a copy whose manifest has been read over a volume that already holds data: refuses a volume smaller
+    /// than the image, zeroes the bytes past the image (the volume grew since the copy) so that it reads exactly
+    /// as the snapshot did, and flushes. Never flushed when a chunk fails verification.
+    /// </summary>
+    public async Task<RestoreResult> OverwriteAsync(CopyManifest manifest, IBlockWriter target, IOperationOutput output, CancellationToken cancellationToken)
+    {
+        if (target.Length < manifest.TotalBytes)
+        {
+            throw new ValidationException(ErrorIds.InvalidArgument,
+                $"The volume ({target.Length} bytes) is smaller than copy {manifest.CopyId} ({manifest.TotalBytes} bytes).", manifest.CopyId);
+        }
+        var result = await RestoreAsync(manifest, target, targetReadsAsZeros: false, output, cancellationToken).ConfigureAwait(false);
+        if (target.Length > manifest.TotalBytes)
+        {
+            await target.ZeroAsync(manifest.TotalBytes, target.Length - manifest.TotalBytes, cancellationToken).ConfigureAwait(false);
+            await target.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
 
     /// <summary>
-    /// Restores a copy whose manifest has been read into <paramref name="target"/>. With
+    /// Restores a copy whose manifest has been read (and so checksum-verified) into <paramref name="target"/>. With
     /// <paramref name="targetReadsAsZeros"/> (a volume just created) runs of zero chunks are not written at all;
     /// otherwise each run is one <see cref="IBlockWriter.ZeroAsync"/> call, however long.
     /// </summary>
@@ -52,90 +66,39 @@ internal sealed class CopyRestorer
 
         var mismatches = new MismatchList(manifest.ChunkSize);
         long bytesRead = 0;
-        var workers = _options.ChunkReadsInFlight;
-        BlockingIoThreads.Reserve(workers + 1);
         var activity = $"Restoring copy {manifest.CopyId} of {manifest.Source.Volume}/{manifest.Source.SnapshotName ?? manifest.Source.SnapshotId}";
         await using (var progress = new TransferProgress(output, activity, manifest.TotalBytes))
         {
-            using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var work = Channel.CreateBounded<ChunkRun>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
-
-            // The chunk list is streamed, never held: the dispatcher hands out runs in order and folds them into
-            // the image digest, which proves the list is the one the copy committed; each chunk is proved against
-            // its digest as it is read. A mismatch in either stops the restore before the flush.
-            var dispatcher = Task.Run(async () =>
+            IEnumerable<ChunkRun> ItemsOf(ChunkRun run)
             {
-                var image = new BackgroundImageDigest(manifest.ChunkSize, manifest.TotalBytes, failure.Token);
-                try
+                if (run.IsZero && targetReadsAsZeros)
                 {
-                    await foreach (var run in _store.ReadChunkListAsync(manifest.CopyId, failure.Token))
-                    {
-                        await image.AddAsync(run, failure.Token);
-                        if (run.IsZero && targetReadsAsZeros)
-                        {
-                            progress.Add(manifest.BytesOf(run));
-                            continue;
-                        }
-                        await work.Writer.WriteAsync(run, failure.Token);
-                    }
-                    work.Writer.TryComplete();
-                    if (await image.CompleteAsync() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
+                    progress.Add(manifest.BytesOf(run));
+                    return [];
                 }
-                catch
-                {
-                    image.Abandon();
-                    // The workers stop on the cancellation; the caller sees this exception, not theirs.
-                    work.Writer.TryComplete();
-                    failure.Cancel();
-                    throw;
-                }
-            }, failure.Token);
-
-            var tasks = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
-            {
-                var buffer = ArrayPool<byte>.Shared.Rent(manifest.ChunkSize);
-                try
-                {
-                    await foreach (var run in work.Reader.ReadAllAsync(failure.Token))
-                    {
-                        var offset = run.FirstIndex * manifest.ChunkSize;
-                        if (run.Digest is not { } digest)
-                        {
-                            await target.ZeroAsync(offset, manifest.BytesOf(run), failure.Token);
-                            progress.Add(manifest.BytesOf(run));
-                            continue;
-                        }
-                        var length = manifest.LengthOf(run.FirstIndex);
-                        var problem = await ChunkCheck.ReadAndCheckAsync(_store, digest, length, buffer, failure.Token);
-                        Interlocked.Add(ref bytesRead, length);
-                        if (problem is not null)
-                        {
-                            mismatches.Add(run.FirstIndex, problem);
-                            continue;
-                        }
-                        await target.WriteAsync(offset, buffer.AsMemory(0, length), failure.Token);
-                        progress.Add(length);
-                    }
-                }
-                catch
-                {
-                    failure.Cancel();
-                    throw;
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }, failure.Token)).Append(dispatcher).ToArray();
-            try
-            {
-                await Task.WhenAll(tasks);
+                return [run];
             }
-            catch
+
+            await ChunkListWalker.WalkAsync(_store, manifest, _options.ChunkReadsInFlight, mismatches, ItemsOf, async (run, buffer, token) =>
             {
-                ChunkPipeline.RethrowRootCause(tasks, cancellationToken);
-                throw;
-            }
+                var offset = run.FirstIndex * manifest.ChunkSize;
+                if (run.Digest is not { } digest)
+                {
+                    await target.ZeroAsync(offset, manifest.BytesOf(run), token).ConfigureAwait(false);
+                    progress.Add(manifest.BytesOf(run));
+                    return;
+                }
+                var length = manifest.LengthOf(run.FirstIndex);
+                var problem = await ChunkCheck.ReadAndCheckAsync(_store, digest, length, buffer, token).ConfigureAwait(false);
+                Interlocked.Add(ref bytesRead, length);
+                if (problem is not null)
+                {
+                    mismatches.Add(run.FirstIndex, problem);
+                    return;
+                }
+                await target.WriteAsync(offset, buffer.AsMemory(0, length), token).ConfigureAwait(false);
+                progress.Add(length);
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         if (!mismatches.IsEmpty)
@@ -146,7 +109,7 @@ internal sealed class CopyRestorer
                 : $"Copy {manifest.CopyId} is corrupt: {mismatches.ChunkProblems} chunk(s) failed verification; the restore was not completed.";
             throw new CopyCorruptException(message, list, manifest.CopyId);
         }
-        await target.FlushAsync(cancellationToken);
+        await target.FlushAsync(cancellationToken).ConfigureAwait(false);
         var duration = DateTime.UtcNow - started;
         return new RestoreResult(manifest, bytesRead, duration);
     }

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Threading.Channels;
-using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 
 namespace StorageSnapshot.Engine.Secondary.Verify;
@@ -10,7 +7,8 @@ namespace StorageSnapshot.Engine.Secondary.Verify;
 /// and re-hashes every stored chunk, and — given the source snapshot — also hashes the snapshot chunk by chunk
 /// and compares: every stored chunk, and every zero chunk where the snapshot holds data (the rest of a zero run
 /// lies in the snapshot's holes, so reading it would prove nothing and take as long as the volume is large).
-/// Reports every mismatch rather than stopping at the first. The chunk list is streamed, never held.
+/// Reports every mismatch rather than stopping at the first. The chunk list is streamed, never held
+/// (<see cref="ChunkListWalker"/>, the walk restores share).
 /// </summary>
 internal sealed class CopyVerifier
 {
@@ -51,115 +49,49 @@ internal sealed class CopyVerifier
 
         long bytesChecked = 0;
         long chunksChecked = 0;
-        var workers = _options.ChunkReadsInFlight;
-        BlockingIoThreads.Reserve(workers + 1);
         await using (var progress = new TransferProgress(output, $"Verifying copy {copyId}", manifest.TotalBytes))
         {
-            using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             // Work items: a stored chunk (digest), or a zero chunk where the source has data (no digest).
-            var work = Channel.CreateBounded<(long Index, string? Digest)>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
-            var dispatcher = Task.Run(async () =>
+            IEnumerable<(long Index, string? Digest)> ItemsOf(ChunkRun run)
             {
-                var image = new BackgroundImageDigest(manifest.ChunkSize, manifest.TotalBytes, failure.Token);
-                try
-                {
-                    try
-                    {
-                        await foreach (var run in _store.ReadChunkListAsync(copyId, failure.Token))
-                        {
-                            await image.AddAsync(run, failure.Token);
-                            if (run.Digest is { } digest)
-                            {
-                                await work.Writer.WriteAsync((run.FirstIndex, digest), failure.Token);
-                                continue;
-                            }
-                            Interlocked.Add(ref chunksChecked, run.Count);
-                            progress.Add(manifest.BytesOf(run));
-                            if (sourceData is null) continue;
-                            for (var i = sourceData.NextIn(run.FirstIndex); i < run.EndIndex; i = sourceData.NextIn(i + 1))
-                            {
-                                await work.Writer.WriteAsync((i, null), failure.Token);
-                            }
-                        }
-                        work.Writer.TryComplete();
-                        if (await image.CompleteAsync() != manifest.ImageSha256) mismatches.Add(-1, "manifest: the chunk list does not match the image digest");
-                    }
-                    catch (CopyCorruptException e)
-                    {
-                        // The manifest changed since it was read whole: report it with the rest.
-                        image.Abandon();
-                        foreach (var problem in e.Mismatches) mismatches.Add(-1, problem);
-                        work.Writer.TryComplete();
-                    }
-                }
-                catch
-                {
-                    image.Abandon();
-                    // The workers stop on the cancellation; the caller sees this exception, not theirs.
-                    work.Writer.TryComplete();
-                    failure.Cancel();
-                    throw;
-                }
-            }, failure.Token);
+                if (run.Digest is { } digest) return [(run.FirstIndex, digest)];
+                Interlocked.Add(ref chunksChecked, run.Count);
+                progress.Add(manifest.BytesOf(run));
+                return sourceData is null ? [] : ZeroChunksWithSourceData(run, sourceData);
+            }
 
-            var tasks = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+            await ChunkListWalker.WalkAsync(_store, manifest, _options.ChunkReadsInFlight, mismatches, ItemsOf, async (item, buffer, token) =>
             {
-                var buffer = ArrayPool<byte>.Shared.Rent(manifest.ChunkSize);
-                try
+                var (index, digest) = item;
+                var length = manifest.LengthOf(index);
+                if (digest is not null)
                 {
-                    await foreach (var (index, digest) in work.Reader.ReadAllAsync(failure.Token))
-                    {
-                        var length = manifest.LengthOf(index);
-                        if (digest is not null)
-                        {
-                            var problem = await ChunkCheck.ReadAndCheckAsync(_store, digest, length, buffer, failure.Token);
-                            if (problem is not null) mismatches.Add(index, problem);
-                            Interlocked.Add(ref bytesChecked, length);
-                            Interlocked.Increment(ref chunksChecked);
-                            progress.Add(length);
-                        }
-                        if (source is not null)
-                        {
-                            var problem = await CompareWithSourceAsync(source, manifest, index, digest ?? ChunkDigest.OfZeros(length), buffer, failure.Token);
-                            if (problem is not null) mismatches.Add(index, problem);
-                        }
-                    }
+                    var problem = await ChunkCheck.ReadAndCheckAsync(_store, digest, length, buffer, token).ConfigureAwait(false);
+                    if (problem is not null) mismatches.Add(index, problem);
+                    Interlocked.Add(ref bytesChecked, length);
+                    Interlocked.Increment(ref chunksChecked);
+                    progress.Add(length);
                 }
-                catch
+                if (source is not null)
                 {
-                    failure.Cancel();
-                    throw;
+                    var problem = await CompareWithSourceAsync(source, manifest, index, digest ?? ChunkDigest.OfZeros(length), buffer, token).ConfigureAwait(false);
+                    if (problem is not null) mismatches.Add(index, problem);
                 }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }, failure.Token)).Append(dispatcher).ToArray();
-            try
-            {
-                await Task.WhenAll(tasks);
-            }
-            catch
-            {
-                ChunkPipeline.RethrowRootCause(tasks, cancellationToken);
-                throw;
-            }
+            }, cancellationToken).ConfigureAwait(false);
         }
 
         return new CopyVerification(copyId, manifest, chunksChecked, bytesChecked, mismatches.ToArray(), DateTime.UtcNow - started);
     }
 
+    private static IEnumerable<(long Index, string? Digest)> ZeroChunksWithSourceData(ChunkRun run, ChunkIntervals sourceData)
+    {
+        for (var i = sourceData.NextIn(run.FirstIndex); i < run.EndIndex; i = sourceData.NextIn(i + 1)) yield return (i, null);
+    }
+
     private static async Task<string?> CompareWithSourceAsync(IBlockReader source, CopyManifest manifest, long index, string expected, byte[] buffer, CancellationToken cancellationToken)
     {
-        var offset = index * manifest.ChunkSize;
         var data = buffer.AsMemory(0, manifest.LengthOf(index));
-        var total = 0;
-        while (total < data.Length)
-        {
-            var n = await source.ReadAsync(offset + total, data[total..], cancellationToken);
-            if (n <= 0) break;
-            total += n;
-        }
+        var total = await FullReads.ReadAsync(source, index * manifest.ChunkSize, data, cancellationToken).ConfigureAwait(false);
         data.Span[total..].Clear();
         var actual = ChunkDigest.IsAllZero(data.Span) ? ChunkDigest.OfZeros(data.Length) : ChunkDigest.Of(data.Span);
         return actual == expected ? null : "differs from the source snapshot";

@@ -12,7 +12,8 @@ internal static class SqliteMigrations
         M0002SecondaryStorage.Migration,
         M0003RepositoryIds.Migration,
         M0004TypedJournal.Migration,
-        M0005RecoveryAndAudit.Migration,
+        M0005SnapshotNameIndex.Migration,
+        M0006RecoveryAndAudit.Migration,
         M0007SnapshotPolicies.Migration,
     ];
 }

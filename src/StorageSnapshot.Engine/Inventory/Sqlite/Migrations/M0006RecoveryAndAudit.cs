@@ -5,9 +5,9 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite.Migrations;
 /// name) and what it did, in words. Events: the operating-system user and host whose process recorded them, for
 /// audit reports; older events keep NULL. Columns only: nothing is rebuilt.
 /// </summary>
-internal static class M0005RecoveryAndAudit
+internal static class M0006RecoveryAndAudit
 {
-    public static SqliteMigration Migration { get; } = new(5, "operation recovery and event user and host", """
+    public static SqliteMigration Migration { get; } = new(6, "operation recovery and event user and host", """
         ALTER TABLE operations ADD COLUMN recovery TEXT;
         ALTER TABLE operations ADD COLUMN recovery_note TEXT;
         ALTER TABLE events ADD COLUMN user TEXT;
