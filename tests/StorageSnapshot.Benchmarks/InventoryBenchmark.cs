@@ -189,7 +189,8 @@ internal static class InventoryBenchmark
                 }
             }
             return bytes;
-        });
+        }
+        );
     }
 
     private static async Task<Result> MeasureAsync<T>(string scenario, int expectedRows, double? targetMs, int iterations, int warmup,

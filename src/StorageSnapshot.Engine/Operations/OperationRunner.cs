@@ -363,20 +363,20 @@ internal sealed partial class OperationRunner
 
     private static StorageSnapshotException ClassifyDriverError<TResult>(Exception ex, TwoPhaseOperation<TResult> operation, Backend backend,
         IReadOnlyCollection<string> secretValues, CancellationToken cancellationToken) => ex switch
-    {
-        OperationCanceledException when cancellationToken.IsCancellationRequested =>
-            EngineErrors.Cancelled($"Cancelled: the attempt to {operation.Verb} ({operation.TargetDescription}) was stopped.", operation.TargetObject),
-        StorageSnapshotException typed when !SecretText.Contains(typed.Message, secretValues) && !HintQuotes(typed, secretValues) => typed,
-        StorageSnapshotException typed => new StorageSnapshotException(typed.ErrorId, typed.Kind, SecretText.Mask(typed.Message, secretValues), typed.Target)
         {
-            RecommendedAction = typed.RecommendedAction is null ? null : SecretText.Mask(typed.RecommendedAction, secretValues),
-            Hint = typed.Hint?.WithArguments(a => SecretText.Mask(a, secretValues)),
-        },
-        // A driver's words may quote a secret (a login error echoing the password): masked, and the inner exception
-        // (which an ErrorRecord shows) replaced when it does.
-        _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {SecretText.Mask(ex.Message, secretValues)}",
-            operation.TargetObject, SecretText.Scrub(ex, secretValues)),
-    };
+            OperationCanceledException when cancellationToken.IsCancellationRequested =>
+                EngineErrors.Cancelled($"Cancelled: the attempt to {operation.Verb} ({operation.TargetDescription}) was stopped.", operation.TargetObject),
+            StorageSnapshotException typed when !SecretText.Contains(typed.Message, secretValues) && !HintQuotes(typed, secretValues) => typed,
+            StorageSnapshotException typed => new StorageSnapshotException(typed.ErrorId, typed.Kind, SecretText.Mask(typed.Message, secretValues), typed.Target)
+            {
+                RecommendedAction = typed.RecommendedAction is null ? null : SecretText.Mask(typed.RecommendedAction, secretValues),
+                Hint = typed.Hint?.WithArguments(a => SecretText.Mask(a, secretValues)),
+            },
+            // A driver's words may quote a secret (a login error echoing the password): masked, and the inner exception
+            // (which an ErrorRecord shows) replaced when it does.
+            _ => new DriverFailedException($"Driver '{backend.Driver}' failed to {operation.Verb} ({operation.TargetDescription}): {SecretText.Mask(ex.Message, secretValues)}",
+                operation.TargetObject, SecretText.Scrub(ex, secretValues)),
+        };
 
     private static bool HintQuotes(StorageSnapshotException error, IReadOnlyCollection<string> secretValues) =>
         (error.RecommendedAction is { } words && SecretText.Contains(words, secretValues))

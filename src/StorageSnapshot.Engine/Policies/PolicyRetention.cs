@@ -67,19 +67,19 @@ internal static class PolicyRetention
 
     private static RetentionPlanItem Item(SnapshotPolicy policy, RetentionDecision decision, RetentionItemKind kind,
         string? name, string backend, string volume, string? destination) => new()
-    {
-        Policy = policy.Name,
-        Kind = kind,
-        Id = decision.Item.Id,
-        Name = name,
-        Backend = backend,
-        Volume = volume,
-        Destination = destination,
-        SlotUtc = decision.Item.TimeUtc,
-        Action = decision.Action,
-        Rule = decision.Rule,
-        Period = decision.Period,
-        KeptBy = decision.KeptBy,
-        Dependents = decision.Rule == RetentionRule.HasDependents ? decision.Item.Dependents : null,
-    };
+        {
+            Policy = policy.Name,
+            Kind = kind,
+            Id = decision.Item.Id,
+            Name = name,
+            Backend = backend,
+            Volume = volume,
+            Destination = destination,
+            SlotUtc = decision.Item.TimeUtc,
+            Action = decision.Action,
+            Rule = decision.Rule,
+            Period = decision.Period,
+            KeptBy = decision.KeptBy,
+            Dependents = decision.Rule == RetentionRule.HasDependents ? decision.Item.Dependents : null,
+        };
 }

@@ -70,7 +70,8 @@ public sealed class CopySnapshotToSecondaryCommand : StorageSnapshotCmdlet
             if (overall)
             {
                 WriteProgress(new ProgressRecord(OverallActivityId, $"Copying {pending.Count} snapshots to {destination}",
-                    $"Snapshot {i + 1} of {pending.Count}: {label}") { PercentComplete = i * 100 / pending.Count });
+                    $"Snapshot {i + 1} of {pending.Count}: {label}")
+                { PercentComplete = i * 100 / pending.Count });
                 ProgressParentId = OverallActivityId;
             }
             var request = new CopySnapshotRequest(selector, destination, Full);
@@ -83,7 +84,7 @@ public sealed class CopySnapshotToSecondaryCommand : StorageSnapshotCmdlet
         {
             ProgressParentId = -1;
             WriteProgress(new ProgressRecord(OverallActivityId, $"Copying {pending.Count} snapshots to {destination}", "Done")
-                { PercentComplete = 100, RecordType = ProgressRecordType.Completed });
+            { PercentComplete = 100, RecordType = ProgressRecordType.Completed });
         }
         base.EndProcessing();
     }

@@ -134,7 +134,8 @@ public sealed class SecretTests : IAsyncDisposable
         }, Context()));
         Assert.Contains("given both in the credential and in the properties", twice.Message, StringComparison.Ordinal);
         var notTaken = await Refused<ValidationException>(() => engine.RegisterBackendAsync(new RegisterBackendRequest("plain", "directory",
-            new Dictionary<string, object?> { ["Path"] = Directory.CreateDirectory(Path.Combine(root, "b3")).FullName }) { Credential = new BackendCredential("svc", wrong) }, Context()));
+            new Dictionary<string, object?> { ["Path"] = Directory.CreateDirectory(Path.Combine(root, "b3")).FullName })
+        { Credential = new BackendCredential("svc", wrong) }, Context()));
         Assert.Contains("takes no credential", notTaken.Message, StringComparison.Ordinal);
         var failedCreate = await Refused<DriverFailedException>(() => engine.NewVolumeAsync(new NewVolumeRequest("vault", "fail-1", 1 << 20), Context()));
         Assert.Contains("password ********", failedCreate.Message, StringComparison.Ordinal);

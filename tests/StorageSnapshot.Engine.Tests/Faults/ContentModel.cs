@@ -113,31 +113,31 @@ internal sealed class ContentModel
         switch (entry.Kind)
         {
             case OperationKind.CreateVolume:
-            {
-                var volume = state.Volume(target);
-                if (volume is null) return; // no row: no image may exist (checked against the files)
-                var zeros = ImageHash.OfZeros(volume.SizeBytes);
-                volumes[target] = succeeded ? VolumeExpectation.Exactly(zeros) : new VolumeExpectation(new HashSet<string> { zeros }, MayBeAbsent: true);
-                return;
-            }
+                {
+                    var volume = state.Volume(target);
+                    if (volume is null) return; // no row: no image may exist (checked against the files)
+                    var zeros = ImageHash.OfZeros(volume.SizeBytes);
+                    volumes[target] = succeeded ? VolumeExpectation.Exactly(zeros) : new VolumeExpectation(new HashSet<string> { zeros }, MayBeAbsent: true);
+                    return;
+                }
             case OperationKind.CloneVolume:
-            {
-                var source = snapshots[entry.Bag()["sourceSnapshotId"]];
-                volumes[target] = succeeded ? VolumeExpectation.Exactly(source) : new VolumeExpectation(new HashSet<string> { source }, MayBeAbsent: true);
-                return;
-            }
+                {
+                    var source = snapshots[entry.Bag()["sourceSnapshotId"]];
+                    volumes[target] = succeeded ? VolumeExpectation.Exactly(source) : new VolumeExpectation(new HashSet<string> { source }, MayBeAbsent: true);
+                    return;
+                }
             case OperationKind.CreateSnapshot:
                 // Whatever its fate, a snapshot image that exists holds the volume as it was (made under a temporary name).
                 snapshots[target] = volumes[entry.Bag()["volumeId"]].Single;
                 return;
             case OperationKind.RevertSnapshot:
-            {
-                var volumeId = entry.Bag()["volumeId"];
-                var snapshot = snapshots[target];
-                if (succeeded) volumes[volumeId] = VolumeExpectation.Exactly(snapshot);
-                else if (unfinished) volumes[volumeId] = new VolumeExpectation(new HashSet<string>(volumes[volumeId].Hashes) { snapshot }); // atomic: old or new
-                return;
-            }
+                {
+                    var volumeId = entry.Bag()["volumeId"];
+                    var snapshot = snapshots[target];
+                    if (succeeded) volumes[volumeId] = VolumeExpectation.Exactly(snapshot);
+                    else if (unfinished) volumes[volumeId] = new VolumeExpectation(new HashSet<string>(volumes[volumeId].Hashes) { snapshot }); // atomic: old or new
+                    return;
+                }
             case OperationKind.DeleteVolume:
                 if (!succeeded && volumes.TryGetValue(target, out var before)) volumes[target] = before with { MayBeAbsent = true };
                 return;
@@ -146,29 +146,29 @@ internal sealed class ContentModel
             case OperationKind.DeleteCopy:
                 return; // snapshot images keep their hash; copies are checked against their snapshot's
             case OperationKind.RestoreFromCopy:
-            {
-                var copied = snapshots[entry.Bag()["copySnapshotId"]];
-                if (entry.Bag().GetValueOrDefault("mode") == "NewVolume")
                 {
-                    volumes[target] = succeeded ? VolumeExpectation.Exactly(copied) : new VolumeExpectation(new HashSet<string>(), Any: true, MayBeAbsent: true);
+                    var copied = snapshots[entry.Bag()["copySnapshotId"]];
+                    if (entry.Bag().GetValueOrDefault("mode") == "NewVolume")
+                    {
+                        volumes[target] = succeeded ? VolumeExpectation.Exactly(copied) : new VolumeExpectation(new HashSet<string>(), Any: true, MayBeAbsent: true);
+                        return;
+                    }
+                    var old = volumes[target];
+                    if (entry.Bag().TryGetValue("safetySnapshotKey", out var key)) safetySnapshots[key] = old.Single;
+                    if (succeeded) volumes[target] = VolumeExpectation.Exactly(copied);
+                    else if (unfinished)
+                    {
+                        volumes[target] = entry.Bag().GetValueOrDefault("dataRestored") == "true" ? VolumeExpectation.Exactly(copied)
+                            : entry.Bag().GetValueOrDefault("revertedToSafetySnapshot") == "true" ? old // undone before the process died
+                            : entry.Bag().ContainsKey("safetySnapshotReference") ? new VolumeExpectation(new HashSet<string>(), Any: true)
+                            : old; // nothing is written before the safety snapshot is journaled
+                    }
+                    else if (cleanupFailed || state.Volume(target)?.State == VolumeState.Error)
+                    {
+                        volumes[target] = new VolumeExpectation(new HashSet<string>(), Any: true);
+                    }
                     return;
                 }
-                var old = volumes[target];
-                if (entry.Bag().TryGetValue("safetySnapshotKey", out var key)) safetySnapshots[key] = old.Single;
-                if (succeeded) volumes[target] = VolumeExpectation.Exactly(copied);
-                else if (unfinished)
-                {
-                    volumes[target] = entry.Bag().GetValueOrDefault("dataRestored") == "true" ? VolumeExpectation.Exactly(copied)
-                        : entry.Bag().GetValueOrDefault("revertedToSafetySnapshot") == "true" ? old // undone before the process died
-                        : entry.Bag().ContainsKey("safetySnapshotReference") ? new VolumeExpectation(new HashSet<string>(), Any: true)
-                        : old; // nothing is written before the safety snapshot is journaled
-                }
-                else if (cleanupFailed || state.Volume(target)?.State == VolumeState.Error)
-                {
-                    volumes[target] = new VolumeExpectation(new HashSet<string>(), Any: true);
-                }
-                return;
-            }
             default:
                 throw new InvalidOperationException($"The fault suite does not know operation kind {entry.Kind}.");
         }

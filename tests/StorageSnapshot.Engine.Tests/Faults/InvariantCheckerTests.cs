@@ -83,13 +83,13 @@ public sealed class InvariantCheckerTests : IAsyncLifetime
                 File.WriteAllText(Path.Combine(world.Outside.ChildTemp, "dotnet-diagnostic-1-2-socket"), "");
                 break;
             case "unrecorded passing state":
-            {
-                var volume = (await world.Engine.Inventory.FindVolumeAsync(FaultOperation.Backend, "v", CancellationToken.None))!;
-                await using var transaction = await world.Engine.Inventory.BeginAsync(CancellationToken.None);
-                await transaction.UpdateVolumeAsync(volume with { State = VolumeState.Reverting }, CancellationToken.None);
-                await transaction.CommitAsync(CancellationToken.None);
-                break;
-            }
+                {
+                    var volume = (await world.Engine.Inventory.FindVolumeAsync(FaultOperation.Backend, "v", CancellationToken.None))!;
+                    await using var transaction = await world.Engine.Inventory.BeginAsync(CancellationToken.None);
+                    await transaction.UpdateVolumeAsync(volume with { State = VolumeState.Reverting }, CancellationToken.None);
+                    await transaction.CommitAsync(CancellationToken.None);
+                    break;
+                }
             default:
                 throw new ArgumentOutOfRangeException(nameof(damage), damage, "unknown damage");
         }

@@ -40,8 +40,11 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
 
         var changed = original with
         {
-            Driver = "ignored", RegisteredUtc = Utc(1999, 1, 1),
-            Properties = Dict(), MaintenanceMode = false, MaintenanceReason = null,
+            Driver = "ignored",
+            RegisteredUtc = Utc(1999, 1, 1),
+            Properties = Dict(),
+            MaintenanceMode = false,
+            MaintenanceReason = null,
         };
         await inventory.WriteAsync(tx => tx.UpdateBackendAsync(changed, None));
 
@@ -190,7 +193,9 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
 
         var finished = full with
         {
-            State = OperationState.Failed, EndedUtc = Utc(2026, 11, 22, 1, 5), Attempts = 3,
+            State = OperationState.Failed,
+            EndedUtc = Utc(2026, 11, 22, 1, 5),
+            Attempts = 3,
             Details = new CreateSnapshotDetails { SnapshotKey = "01SNAPKEY", VolumeId = volume.Id },
         };
         await reopened.WriteAsync(tx => tx.UpdateOperationAsync(finished, None));

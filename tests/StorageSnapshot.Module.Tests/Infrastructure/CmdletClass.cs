@@ -16,7 +16,10 @@ public sealed record CmdletClass(Type Type, string Verb, string Noun)
     /// <summary>ConfirmImpact by name (None, Low, Medium, High); Medium when not given, as in PowerShell.</summary>
     public string ConfirmImpact => Named<int?>(CmdletAttribute, "ConfirmImpact") switch
     {
-        0 => "None", 1 => "Low", 3 => "High", _ => "Medium",
+        0 => "None",
+        1 => "Low",
+        3 => "High",
+        _ => "Medium",
     };
 
     public string DefaultParameterSetName => Named<string>(CmdletAttribute, "DefaultParameterSetName") ?? AllParameterSets;

@@ -54,7 +54,8 @@ internal sealed class OperationRepairer
                          ?? await VolumeLock.AcquireAsync(options.LockDirectory, scope.Key, options.LockTimeout, cancellationToken).ConfigureAwait(false)
                          ?? throw new VolumeBusyException(
                              $"{TargetNames.Capitalize(scope.Description)} is busy: another process holds its lock; waited {options.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s.",
-                             entry, null) { RecommendedAction = "Try again when that operation has finished." };
+                             entry, null)
+                         { RecommendedAction = "Try again when that operation has finished." };
         // Under the lock: another repair may have settled it meanwhile.
         entry = await ReadRepairableAsync(operationId, context.Output, cancellationToken).ConfigureAwait(false);
         if (entry.State == OperationState.Recovered) return entry;

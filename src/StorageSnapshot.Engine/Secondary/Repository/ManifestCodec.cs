@@ -151,7 +151,8 @@ internal static class ManifestCodec
     internal static StorageSnapshotException Newer(string copyId, string where, int version) =>
         new(ErrorIds.SecondaryStorageFailed, ErrorKind.NotImplemented,
             $"The manifest of copy {copyId} ({where}) has format version {version}; this module reads versions up to {CopyManifest.CurrentVersion}.",
-            copyId) { RecommendedAction = "Update the StorageSnapshot module." };
+            copyId)
+        { RecommendedAction = "Update the StorageSnapshot module." };
 }
 
 /// <summary>What is wrong with a manifest's content; becomes a <see cref="CopyCorruptException"/> naming the file.</summary>
