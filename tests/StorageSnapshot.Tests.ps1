@@ -73,7 +73,8 @@ Describe 'Importing the module' {
             'New-StorageVolume', 'Register-StorageBackend', 'Remove-StorageSnapshot', 'Remove-StorageVolume', 'Restore-StorageSnapshot',
             'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend',
             'Register-SecondaryStorage', 'Get-SecondaryStorage', 'Unregister-SecondaryStorage', 'Copy-SnapshotToSecondary',
-            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy'
+            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy',
+            'Get-StorageOperation', 'Repair-StorageOperation', 'Get-StorageEvent'
         $module = Get-Module StorageSnapshot
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
         $module.ExportedFunctions.Count | Should -Be 0
@@ -405,6 +406,33 @@ Describe 'Secondary storage' {
         Get-SnapshotCopy | Should -BeNullOrEmpty
         Unregister-SecondaryStorage nfs1
         Get-SecondaryStorage | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The journal and the event log' {
+    It 'Get-StorageVolume db01 | Get-StorageOperation shows the volume''s history, oldest first' {
+        $history = @(Get-StorageVolume db01 -Backend lab | Get-StorageOperation)
+        $history[0].Kind | Should -Be 'CreateVolume'
+        $history.State | Should -Not -Contain 'Running'
+        ($history | Where-Object Kind -eq 'CreateSnapshot').Count | Should -BeGreaterThan 0
+    }
+
+    It 'Repair-StorageOperation -All has nothing to do when nothing crashed, and -WhatIf changes nothing' {
+        Repair-StorageOperation -All -WhatIf | Should -BeNullOrEmpty
+        Repair-StorageOperation -All | Should -BeNullOrEmpty
+    }
+
+    It 'refuses to repair an entry that succeeded, with a stable error id' {
+        { Get-StorageOperation -State Succeeded -Last 1 | Repair-StorageOperation -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidState,StorageSnapshot.Commands.RepairStorageOperationCommand'
+    }
+
+    It 'Get-StorageEvent exports to CSV with who did it' {
+        $file = Join-Path $TestDrive 'events.csv'
+        Get-StorageEvent -Kind SnapshotCreated | Export-Csv $file
+        $rows = @(Import-Csv $file)
+        $rows.Count | Should -BeGreaterThan 0
+        $rows[0].User | Should -Be ([Environment]::UserName)
     }
 }
 

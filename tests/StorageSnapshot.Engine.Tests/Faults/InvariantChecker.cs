@@ -381,13 +381,13 @@ internal static partial class InvariantChecker
     /// <summary>
     /// A repaired copy leaves what its dead process staged in the repository's tmp/ to chunk collection (after its
     /// grace period; the kill loop collects with none and then requires tmp/ empty): a staged chunk list names the
-    /// copy, a staged chunk names nothing, so one is excused while any repaired copy's entry is in the journal.
+    /// copy, a staged chunk or manifest names nothing, so one is excused while any repaired copy's entry is in the journal.
     /// </summary>
     private static bool LeftByRepairedCopy(InventoryState state, string relative)
     {
         var repaired = state.Operations.Where(o => o.Kind == OperationKind.CopyToSecondary && o.State == OperationState.Recovered).ToList();
         if (repaired.Count == 0) return false;
-        return relative.EndsWith(".chunk", StringComparison.Ordinal) || repaired.Any(o => o.TargetId is { } id && relative.Contains(id, StringComparison.Ordinal));
+        return relative.EndsWith(".chunk", StringComparison.Ordinal) || relative.EndsWith(".manifest", StringComparison.Ordinal) || repaired.Any(o => o.TargetId is { } id && relative.Contains(id, StringComparison.Ordinal));
     }
 
     private static string Relative(FaultWorld world, string path, string? under = null) => Path.GetRelativePath(under ?? world.Root, path).Replace('\\', '/');

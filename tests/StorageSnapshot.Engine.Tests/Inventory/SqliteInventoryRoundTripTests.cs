@@ -224,7 +224,9 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
 
         await using var reopened = await _folder.OpenAsync();
         var events = await reopened.ListEventsAsync(0, 10, None);
-        Assert.Equal([full with { Sequence = first }, minimal with { Sequence = second }], events);
+        // An event without a user and host is recorded with this process's (migration 5: who did it).
+        Assert.Equal([full with { Sequence = first, User = Environment.UserName, Host = Environment.MachineName },
+            minimal with { Sequence = second, User = Environment.UserName, Host = Environment.MachineName }], events);
         Assert.All(events, e => Assert.Equal(DateTimeKind.Utc, e.TimeUtc.Kind));
     }
 

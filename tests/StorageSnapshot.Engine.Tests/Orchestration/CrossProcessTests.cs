@@ -104,6 +104,18 @@ public sealed class CrossProcessTests : IAsyncLifetime
         // The volume is usable again: its lock died with the process.
         var next = await bed.NewSnapshotAsync("db01", "next");
         Assert.Equal(SnapshotState.Ready, next.State);
+
+        // Repair: the driver never took it, so it is rolled back — the row forgotten, the head left on "next".
+        string? action = null;
+        var repair = new OperationContext(new RecordingOutput(), (_, a) => { action = a; return true; }, CancellationToken.None);
+        var recovered = await engine.RepairOperationAsync(operation.Id, repair);
+        Assert.Equal(OperationState.Recovered, recovered!.State);
+        Assert.Equal(RecoveryDirection.RolledBack, recovered.Recovery);
+        Assert.StartsWith("Roll back: forget snapshot 'held', which does not exist, because the driver holds no snapshot under key", action);
+        Assert.Equal(2, recovered.Attempts);
+        Assert.Null(await engine.Inventory.GetSnapshotAsync(operation.TargetId!, CancellationToken.None));
+        Assert.Equal(next.Id, (await engine.Inventory.GetVolumeAsync(next.VolumeId, CancellationToken.None))!.HeadSnapshotId);
+        Assert.Contains(await engine.Inventory.ListEventsAsync(0, 1000, CancellationToken.None), e => e.Kind == EventKind.OperationRecovered && e.OperationId == operation.Id);
     }
 
     [Fact]
@@ -129,5 +141,30 @@ public sealed class CrossProcessTests : IAsyncLifetime
         // What repair needs to find the made snapshot is in the journal entry: the driver's key is the snapshot id.
         Assert.Equal(snapshot.Id, Assert.IsType<CreateSnapshotDetails>(operation.Details).SnapshotKey);
         Assert.Contains($"snapshots/db01/{snapshot.Id}.img", bed.BackendFiles());
+
+        // -WhatIf: the decision is asked and nothing changes.
+        string? action = null;
+        var whatIf = new OperationContext(new RecordingOutput(), (_, a) => { action = a; return false; }, CancellationToken.None);
+        Assert.Null(await engine.RepairOperationAsync(operation.Id, whatIf));
+        Assert.StartsWith($"Roll forward: record snapshot 'held' as Ready, because the driver holds the snapshot it took under key {snapshot.Id}", action);
+        Assert.Equal(OperationState.NeedsRecovery, (await engine.Inventory.GetOperationAsync(operation.Id, CancellationToken.None))!.State);
+
+        // Repair rolls it forward: Ready at the driver's reference, the volume's head on it, the entry Recovered.
+        var recovered = await engine.RepairOperationAsync(operation.Id, new RecordingContext());
+        Assert.Equal(RecoveryDirection.RolledForward, recovered!.Recovery);
+        var ready = (await engine.Inventory.GetSnapshotAsync(snapshot.Id, CancellationToken.None))!;
+        Assert.Equal(SnapshotState.Ready, ready.State);
+        Assert.NotNull(ready.DriverReference);
+        Assert.Equal(ready.Id, (await engine.Inventory.GetVolumeAsync(snapshot.VolumeId, CancellationToken.None))!.HeadSnapshotId);
+
+        // Idempotent: again, it is answered from the journal without a question.
+        var asked = false;
+        var again = await engine.RepairOperationAsync(operation.Id, new OperationContext(new RecordingOutput(), (_, _) => asked = true, CancellationToken.None));
+        Assert.Equal(OperationState.Recovered, again!.State);
+        Assert.False(asked);
+        // An entry that needs no repair is refused with InvalidState; an unknown id is OperationNotFound.
+        var succeeded = (await engine.GetOperationsAsync(new[] { OperationState.Succeeded }, new RecordingContext()))[0];
+        Assert.Equal(ErrorIds.InvalidState, (await Assert.ThrowsAsync<ConflictException>(() => engine.RepairOperationAsync(succeeded.Id, new RecordingContext()))).ErrorId);
+        Assert.Equal(ErrorIds.OperationNotFound, (await Assert.ThrowsAsync<ObjectNotFoundException>(() => engine.RepairOperationAsync("01NOSUCHOPERATION", new RecordingContext()))).ErrorId);
     }
 }
