@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["driver"] = DriverBenchmark.RunAsync,
     ["orchestration"] = OrchestrationBenchmark.RunAsync,
     ["scale"] = ScaleBenchmark.RunAsync,
+    ["retention"] = RetentionBenchmark.RunAsync,
 };
 
 // One step of the scale suite in a child process, so that its peak memory is its own.
