@@ -70,7 +70,8 @@ Describe 'Importing the module' {
             'New-StorageVolume', 'Register-StorageBackend', 'Remove-StorageSnapshot', 'Remove-StorageVolume', 'Restore-StorageSnapshot',
             'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend',
             'Register-SecondaryStorage', 'Get-SecondaryStorage', 'Unregister-SecondaryStorage', 'Copy-SnapshotToSecondary',
-            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy'
+            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy',
+            'New-SnapshotPolicy', 'Get-SnapshotPolicy', 'Set-SnapshotPolicy', 'Remove-SnapshotPolicy', 'Invoke-SnapshotPolicy', 'Get-SnapshotRetentionPlan'
         $module = Get-Module StorageSnapshot
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
         $module.ExportedFunctions.Count | Should -Be 0
