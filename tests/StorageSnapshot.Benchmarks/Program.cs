@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["scale"] = ScaleBenchmark.RunAsync,
     ["local-drivers"] = args => OperatingSystem.IsLinux() ? LocalDriversBenchmark.RunAsync(args) : Task.FromResult(64),
     ["ceph"] = CephBenchmark.RunAsync,
+    ["retention"] = RetentionBenchmark.RunAsync,
 };
 
 // One step of the scale suite in a child process, so that its peak memory is its own.

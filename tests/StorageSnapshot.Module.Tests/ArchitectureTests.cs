@@ -17,7 +17,9 @@ public sealed partial class ArchitectureTests
         ["Drivers", "Secrets", "Inventory"],
         ["Secondary"],
         ["Operations"],
-        ["Facade"],
+        // Policies run the façade's use cases (a policy run is snapshots, copies and removals as a user would ask
+        // for them) and the façade offers them: one application layer.
+        ["Facade", "Policies"],
     ];
 
     [Fact]

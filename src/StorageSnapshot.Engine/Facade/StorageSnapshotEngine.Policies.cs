@@ -62,6 +62,16 @@ public sealed partial class StorageSnapshotEngine
         return PolicyRetention.Plan(policy, facts, PolicyTime(atUtc));
     }
 
+    /// <summary>The retention plans of several policies from one read of the inventory (Get-SnapshotRetentionPlan for many).</summary>
+    public async Task<IReadOnlyList<RetentionPlanItem>> GetRetentionPlansAsync(IReadOnlyList<SnapshotPolicy> policies, DateTime? atUtc, OperationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(context);
+        if (policies.Count == 0) return Array.Empty<RetentionPlanItem>();
+        var facts = await ReadRetentionFactsAsync(null, context.CancellationToken).ConfigureAwait(false);
+        return PolicyRetention.PlanAll(policies, facts, PolicyTime(atUtc));
+    }
+
     /// <summary>Invoke-SnapshotPolicy: the slot due at <paramref name="atUtc"/> (default now), copies, retention.</summary>
     public async Task<SnapshotPolicyRun> InvokePolicyAsync(string policyName, DateTime? atUtc, OperationContext context)
     {
@@ -90,11 +100,14 @@ public sealed partial class StorageSnapshotEngine
     /// records, and what depends on each snapshot — clones that need it (when their driver keeps clones dependent)
     /// and copies of it still being made.
     /// </summary>
-    internal async Task<PolicyRetention.Facts> ReadRetentionFactsAsync(SnapshotPolicy policy, CancellationToken cancellationToken)
+    internal async Task<PolicyRetention.Facts> ReadRetentionFactsAsync(SnapshotPolicy? policy, CancellationToken cancellationToken)
     {
         var snapshots = await Inventory.ListSnapshotsAsync(new SnapshotQuery(), cancellationToken).ConfigureAwait(false);
         var copies = await Inventory.ListCopiesAsync(new CopyQuery(), cancellationToken).ConfigureAwait(false);
-        var policyCopies = await Inventory.ListPolicyCopiesAsync(policy.Name, cancellationToken).ConfigureAwait(false);
+        var policyCopies = new List<PolicyCopy>();
+        foreach (var name in policy is not null ? new[] { policy.Name }
+                     : (await Inventory.ListPoliciesAsync(cancellationToken).ConfigureAwait(false)).Select(p => p.Name))
+            policyCopies.AddRange(await Inventory.ListPolicyCopiesAsync(name, cancellationToken).ConfigureAwait(false));
         var volumes = await Inventory.ListVolumesAsync(null, cancellationToken).ConfigureAwait(false);
         var backends = (await Inventory.ListBackendsAsync(cancellationToken).ConfigureAwait(false))
             .ToDictionary(b => b.Name, StringComparer.OrdinalIgnoreCase);

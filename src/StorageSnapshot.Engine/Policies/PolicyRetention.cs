@@ -65,6 +65,35 @@ internal static class PolicyRetention
         return items;
     }
 
+    /// <summary>
+    /// The plans of many policies from one read of the facts: the snapshots are split by the policy in their token in
+    /// one pass, so planning every policy costs about one pass over the snapshots, not one per policy.
+    /// </summary>
+    public static IReadOnlyList<RetentionPlanItem> PlanAll(IReadOnlyList<SnapshotPolicy> policies, Facts facts, DateTime atUtc)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        ArgumentNullException.ThrowIfNull(facts);
+        var byOwner = new Dictionary<string, List<Snapshot>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var snapshot in facts.Snapshots)
+        {
+            if (!PolicyTokens.TryParse(snapshot.ClientToken, out var owner, out _)) continue;
+            if (!byOwner.TryGetValue(owner, out var list)) byOwner[owner] = list = new List<Snapshot>();
+            list.Add(snapshot);
+        }
+        var copiesByOwner = facts.PolicyCopies.ToLookup(c => c.Policy, StringComparer.OrdinalIgnoreCase);
+        var items = new List<RetentionPlanItem>();
+        foreach (var policy in policies)
+        {
+            var own = facts with
+            {
+                Snapshots = byOwner.TryGetValue(policy.Name, out var mine) ? mine : new List<Snapshot>(),
+                PolicyCopies = copiesByOwner[policy.Name].ToList(),
+            };
+            items.AddRange(Plan(policy, own, atUtc));
+        }
+        return items;
+    }
+
     private static RetentionPlanItem Item(SnapshotPolicy policy, RetentionDecision decision, RetentionItemKind kind,
         string? name, string backend, string volume, string? destination) => new()
         {

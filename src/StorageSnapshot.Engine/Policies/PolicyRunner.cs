@@ -27,6 +27,7 @@ internal sealed class PolicyRunner(StorageSnapshotEngine engine, SnapshotPolicy 
     private int snapshotsRemoved;
     private int copiesRemoved;
     private int keptForDependents;
+    private HashSet<string>? recorded;
 
     private CancellationToken CancellationToken => context.CancellationToken;
 
@@ -163,6 +164,20 @@ internal sealed class PolicyRunner(StorageSnapshotEngine engine, SnapshotPolicy 
 
         try
         {
+            // A slot taken before (a re-run) usually has its copy already: record it and ask nothing (a copy
+            // request would return it too, but only after asking ShouldProcess about a copy that is not made).
+            var made = await engine.Inventory.ListCopiesAsync(new Inventory.CopyQuery
+            {
+                SnapshotIds = new[] { snapshot.Id }, Destinations = new[] { policy.Destination }, States = new[] { CopyState.Copied },
+            }, CancellationToken).ConfigureAwait(false);
+            if (made.Count > 0)
+            {
+                recorded ??= (await engine.Inventory.ListPolicyCopiesAsync(policy.Name, CancellationToken).ConfigureAwait(false))
+                    .Select(c => c.CopyId).ToHashSet(StringComparer.Ordinal);
+                if (!recorded.Contains(made[0].Id))
+                    await engine.ApplyPolicyChangeAsync(new RecordPolicyCopyChange(made[0], policy.Name, slot), context).ConfigureAwait(false);
+                return;
+            }
             var copy = await engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(new SnapshotSelector(Id: snapshot.Id), policy.Destination), context).ConfigureAwait(false);
             if (copy is null) return;
             await engine.ApplyPolicyChangeAsync(new RecordPolicyCopyChange(copy, policy.Name, slot), context).ConfigureAwait(false);

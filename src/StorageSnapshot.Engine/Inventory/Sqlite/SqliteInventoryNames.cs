@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
-using StorageSnapshot.Engine.Facade;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

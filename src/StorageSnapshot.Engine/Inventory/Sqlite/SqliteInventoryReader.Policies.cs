@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using StorageSnapshot.Engine.Policies;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

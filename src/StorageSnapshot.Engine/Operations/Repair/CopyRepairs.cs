@@ -84,6 +84,31 @@ internal static class CopyRepairs
         });
     }
 
+    /// <summary>
+    /// A chunk collection cut short: it deletes only chunks no committed copy references, and its failed copies could
+    /// be restored from nothing, so there is nothing to undo. Rolled forward: the failed copies it recorded are
+    /// forgotten (if still Failed — a rerun may have taken one over); the chunks it did not reach wait for the next
+    /// collection.
+    /// </summary>
+    public static Task<RepairDecision> CollectChunksAsync(RepairScene scene, CollectChunksDetails details, CancellationToken cancellationToken)
+    {
+        _ = scene;
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(new RepairDecision(RecoveryDirection.RolledForward,
+            "a chunk collection deletes only chunks no committed copy references, so there is nothing to undo",
+            $"forget the {details.FailedCopies.Count} failed copy record(s) it was removing from '{details.Destination}' (unreferenced chunks go with the next chunk collection)")
+        {
+            SettleAsync = async (transaction, token) =>
+            {
+                foreach (var id in details.FailedCopies)
+                {
+                    if (await transaction.GetCopyAsync(id, token).ConfigureAwait(false) is { State: CopyState.Failed })
+                        await transaction.DeleteCopyAsync(id, token).ConfigureAwait(false);
+                }
+            },
+        });
+    }
+
     private static async Task<CopyManifest?> TryReadManifestAsync(IChunkStore repository, string copyId, CancellationToken cancellationToken)
     {
         try

@@ -18,6 +18,7 @@ internal static class RepairRules
         RestoreFromCopyDetails { Mode: RestoreMode.InPlace } d => RestoreInPlaceRepair.DecideAsync(scene, d, cancellationToken),
         CopyToSecondaryDetails d => CopyRepairs.CopyAsync(scene, d, cancellationToken),
         DeleteCopyDetails d => CopyRepairs.DeleteCopyAsync(scene, d, cancellationToken),
+        CollectChunksDetails d => CopyRepairs.CollectChunksAsync(scene, d, cancellationToken),
         _ => throw EngineErrors.InvalidState(
             $"Operation {scene.Entry.Id} ({scene.Entry.Kind}) cannot be repaired by this build: it has no repair rule for what the entry recorded.", scene.Entry),
     };
@@ -26,7 +27,7 @@ internal static class RepairRules
     public static bool NeedsRepository(Operation entry) => entry.Details is CopyToSecondaryDetails or DeleteCopyDetails;
 
     /// <summary>True when the rule needs a driver session on the entry's backend.</summary>
-    public static bool NeedsDriver(Operation entry) => entry.Backend is not null && entry.Details is not DeleteCopyDetails;
+    public static bool NeedsDriver(Operation entry) => entry.Backend is not null && entry.Details is not (DeleteCopyDetails or CollectChunksDetails);
 
     /// <summary>
     /// Whose work in progress the driver is asked to delete once the entry is settled: the volume it made or changed

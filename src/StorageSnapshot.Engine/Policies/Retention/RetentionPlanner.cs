@@ -29,28 +29,53 @@ internal static class RetentionPlanner
         if (atUtc.Kind != DateTimeKind.Utc) throw new ArgumentException("The plan's time must be UTC.", nameof(atUtc));
 
         var decisions = new List<RetentionDecision>();
+        var state = new SeriesState(rules);
         foreach (var series in items.GroupBy(i => i.Series, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var newestFirst = series
-                .OrderByDescending(i => i.TimeUtc)
-                .ThenByDescending(i => i.Id, StringComparer.Ordinal)
-                .ToList();
-            PlanSeries(newestFirst, rules, zone, atUtc, decisions);
+            var newestFirst = series.ToArray();
+            Array.Sort(newestFirst, NewestFirst.Instance);
+            state.Reset();
+            PlanSeries(newestFirst, rules, zone, atUtc, state, decisions);
         }
         return decisions;
     }
 
-    private static void PlanSeries(
-        List<RetentionCandidate> newestFirst, RetentionRules rules, TimeZoneInfo zone, DateTime atUtc, List<RetentionDecision> decisions)
+    /// <summary>Newest first; equal times by id, highest first.</summary>
+    private sealed class NewestFirst : IComparer<RetentionCandidate>
     {
-        var counts = rules.Counts().ToDictionary(c => c.Rule, c => c.Count);
-        var kept = new Dictionary<RetentionRule, int>();
-        var seen = new Dictionary<RetentionRule, HashSet<long>>();
-        foreach (var rule in CountRules)
+        public static readonly NewestFirst Instance = new();
+
+        public int Compare(RetentionCandidate? x, RetentionCandidate? y)
         {
-            kept[rule] = 0;
-            seen[rule] = new HashSet<long>();
+            var byTime = y!.TimeUtc.CompareTo(x!.TimeUtc);
+            return byTime != 0 ? byTime : string.CompareOrdinal(y.Id, x.Id);
         }
+    }
+
+    /// <summary>Per-rule counts and seen periods of one series, reused from series to series.</summary>
+    private sealed class SeriesState
+    {
+        public readonly int[] Limits = new int[CountRules.Length];
+        public readonly int[] Kept = new int[CountRules.Length];
+        public readonly HashSet<long>[] Seen = new HashSet<long>[CountRules.Length];
+
+        public SeriesState(RetentionRules rules)
+        {
+            var i = 0;
+            foreach (var (_, count) in rules.Counts()) Limits[i++] = count;
+            for (i = 0; i < Seen.Length; i++) Seen[i] = new HashSet<long>();
+        }
+
+        public void Reset()
+        {
+            Array.Clear(Kept);
+            foreach (var seen in Seen) seen.Clear();
+        }
+    }
+
+    private static void PlanSeries(
+        RetentionCandidate[] newestFirst, RetentionRules rules, TimeZoneInfo zone, DateTime atUtc, SeriesState state, List<RetentionDecision> decisions)
+    {
         DateTime? cutoff = rules.MaxAge is { } age ? atUtc - age : null;
 
         foreach (var item in newestFirst)
@@ -78,14 +103,15 @@ internal static class RetentionPlanner
 
             var periods = new RetentionPeriods(item.TimeUtc, zone);
             List<RetentionRule>? keptBy = null;
-            foreach (var rule in CountRules)
+            for (var r = 0; r < CountRules.Length; r++)
             {
-                var limit = counts[rule];
-                if (limit <= 0 || kept[rule] >= limit) continue;
+                var limit = state.Limits[r];
+                if (limit <= 0 || state.Kept[r] >= limit) continue;
+                var rule = CountRules[r];
                 // A period counts once, for its newest item: the first one met, since items come newest first.
-                if (rule != RetentionRule.Last && !seen[rule].Add(periods.Key(rule))) continue;
-                kept[rule]++;
-                (keptBy ??= new List<RetentionRule>()).Add(rule);
+                if (rule != RetentionRule.Last && !state.Seen[r].Add(periods.Key(rule))) continue;
+                state.Kept[r]++;
+                (keptBy ??= new List<RetentionRule>(2)).Add(rule);
             }
 
             if (keptBy is not null)

@@ -38,12 +38,9 @@ public sealed class GetSnapshotRetentionPlanCommand : StorageSnapshotCmdlet
         IReadOnlyList<SnapshotPolicy> policies;
         if (InputObject is not null) policies = new[] { InputObject };
         else if (!TryRun((engine, context) => engine.GetPoliciesAsync(Name, context), Name, out policies)) return;
-        foreach (var policy in policies)
+        if (TryRun((engine, context) => engine.GetRetentionPlansAsync(policies, At, context), (object?)InputObject ?? Name, out var plan))
         {
-            if (TryRun((engine, context) => engine.GetRetentionPlanAsync(policy.Name, At, context), policy, out var plan))
-            {
-                foreach (var item in plan) WriteObject(item);
-            }
+            foreach (var item in plan) WriteObject(item);
         }
     }
 }

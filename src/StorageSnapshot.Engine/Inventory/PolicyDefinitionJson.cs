@@ -1,6 +1,6 @@
 using Newtonsoft.Json;
 
-namespace StorageSnapshot.Engine.Policies;
+namespace StorageSnapshot.Engine.Inventory;
 
 /// <summary>
 /// A policy's definition as stored: versioned JSON with explicit member names, so renaming a C# property never
