@@ -43,16 +43,7 @@ public sealed class GetStorageEventCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        IReadOnlyCollection<JournalSubject>? targets;
-        try
-        {
-            targets = JournalTargets.From(Target);
-        }
-        catch (PSArgumentException e)
-        {
-            WriteError(new ErrorRecord(e, "InvalidArgument", ErrorCategory.InvalidArgument, Target));
-            return;
-        }
+        if (!JournalTargets.TryFrom(this, Target, out var targets)) return;
         var filter = new EventFilter
         {
             Kinds = Kind,

@@ -46,16 +46,7 @@ public sealed class GetStorageOperationCommand : StorageSnapshotCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        IReadOnlyCollection<JournalSubject>? targets;
-        try
-        {
-            targets = JournalTargets.From(Target);
-        }
-        catch (PSArgumentException e)
-        {
-            WriteError(new ErrorRecord(e, "InvalidArgument", ErrorCategory.InvalidArgument, Target));
-            return;
-        }
+        if (!JournalTargets.TryFrom(this, Target, out var targets)) return;
         var filter = new OperationFilter
         {
             Ids = Id,

@@ -24,4 +24,23 @@ internal static class JournalTargets
                 $"-Target takes volumes, snapshots, copies, backends, secondary storages or their ids, not a {other?.GetType().Name ?? "null"}."),
         }).ToArray();
     }
+
+    /// <summary>
+    /// <see cref="From"/> for a cmdlet: false (with the InvalidArgument error written) when a target is of a kind the
+    /// journal does not follow, so both journal cmdlets refuse it the same way.
+    /// </summary>
+    public static bool TryFrom(Cmdlet cmdlet, object[]? targets, out IReadOnlyCollection<JournalSubject>? subjects)
+    {
+        try
+        {
+            subjects = From(targets);
+            return true;
+        }
+        catch (PSArgumentException e)
+        {
+            cmdlet.WriteError(new ErrorRecord(e, "InvalidArgument", ErrorCategory.InvalidArgument, targets));
+            subjects = null;
+            return false;
+        }
+    }
 }
