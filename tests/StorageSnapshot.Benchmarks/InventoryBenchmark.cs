@@ -50,7 +50,7 @@ internal static class InventoryBenchmark
                 pragmas.CommandText = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON";
                 pragmas.ExecuteNonQuery();
                 pragmas.CommandText = "SELECT sqlite_version()";
-                Console.WriteLine($"SQLite {pragmas.ExecuteScalar()}, {Environment.ProcessorCount} cores, load average {LoadAverage()}; " +
+                Console.WriteLine($"SQLite {pragmas.ExecuteScalar()} ({(SqliteThreadingMode.IsMultiThread ? "multi-thread mode" : "serialized mode")}), {Environment.ProcessorCount} cores, load average {LoadAverage()}; " +
                     $"{iterations} iterations after {warmup} warm-up, ours and floor interleaved.");
             }
             Console.WriteLine();

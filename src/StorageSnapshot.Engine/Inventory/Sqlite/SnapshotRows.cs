@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Text;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
@@ -7,40 +6,36 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 /// Maps the rows of one snapshot query (<see cref="SnapshotSql"/>'s column order) to records. Values that repeat
 /// from row to row — the volume's id and names, the state, a description, tags and driver details shared by
 /// many snapshots, a parent that is the row before — are made once and shared (records are immutable); the rest
-/// are decoded per row. One instance per listing; <see cref="ReadOne"/> for a single row (nothing to share).
+/// are decoded per row. States, tags and details are shared across queries through the session's
+/// <see cref="SnapshotValueCache"/>; the rest only within one listing. One instance per listing; <see cref="ReadOne"/>
+/// for a single row.
 /// </summary>
 internal sealed class SnapshotRows
 {
-    private static readonly SnapshotRows Uncached = new(cached: false);
-
+    private readonly SnapshotValueCache _shared;
     private readonly RecentStrings<string>? _ids;
     private readonly RecentStrings<(string Id, string Name, string Backend)>? _volumes;
-    private readonly RecentStrings<SnapshotState>? _states;
     private readonly RecentStrings<string>? _descriptions;
     private readonly RecentStrings<string>? _errors;
-    private readonly RecentStrings<IReadOnlyDictionary<string, string>>? _tags;
-    private readonly RecentStrings<IReadOnlyDictionary<string, string>>? _details;
 
-    /// <summary>A mapper for the rows of one listing.</summary>
-    public SnapshotRows() : this(cached: true)
+    /// <summary>A mapper for the rows of one listing; <paramref name="shared"/> is the session's cache (used under its gate).</summary>
+    public SnapshotRows(SnapshotValueCache shared) : this(shared, perListing: true)
     {
     }
 
-    private SnapshotRows(bool cached)
+    private SnapshotRows(SnapshotValueCache shared, bool perListing)
     {
-        if (!cached) return;
+        _shared = shared;
+        if (!perListing) return;
         // The ids of the rows just read: in a volume's listing a snapshot's parent is usually the row before it.
         _ids = new(Identity, capacity: 2);
         _volumes = new(parse: null, capacity: 4);
-        _states = new(ParseState);
         _descriptions = new(Identity, capacity: 4);
         _errors = new(Identity, capacity: 4);
-        _tags = new(ParseTags);
-        _details = new(ParseDetails);
     }
 
-    /// <summary>The record of a query's only row.</summary>
-    public static Snapshot ReadOne(RawStatement row) => Uncached.Read(row);
+    /// <summary>The record of a query's only row (nothing of its own to share; states, tags and details come from the session).</summary>
+    public static Snapshot ReadOne(RawStatement row, SnapshotValueCache shared) => new SnapshotRows(shared, perListing: false).Read(row);
 
     /// <summary>The record of the statement's current row.</summary>
     public Snapshot Read(RawStatement row)
@@ -48,24 +43,24 @@ internal sealed class SnapshotRows
         var (volumeId, volume, backend) = Volume(row);
         return new Snapshot
         {
-            Id = Shared(_ids, row.PlainUtf8(0), Identity),
+            Id = _ids is null ? Encoding.UTF8.GetString(row.PlainUtf8(0)) : _ids.Get(row.PlainUtf8(0)),
             VolumeId = volumeId,
             Volume = volume,
             Backend = backend,
             Name = Encoding.UTF8.GetString(row.PlainUtf8(4)),
             CreatedUtc = SqliteValues.FromUnixMilliseconds(row.Int64(5)),
             SizeBytes = row.Int64(6),
-            State = Shared(_states, row.PlainUtf8(7), ParseState),
-            Description = row.TryUtf8(8, out var description) ? Shared(_descriptions, description, Identity) : null,
-            Tags = Shared(_tags, row.PlainUtf8(9), ParseTags),
+            State = _shared.States.Get(row.PlainUtf8(7)),
+            Description = row.TryUtf8(8, out var description) ? Text(_descriptions, description) : null,
+            Tags = _shared.Tags.Get(row.PlainUtf8(9)),
             ExpiresUtc = Expires(row),
             ClientToken = NullableText(row, 11),
             // Looked up among the ids just read, not remembered: a parent is rarely anyone else's. Ids are never empty.
             ParentId = row.PlainUtf8(12) is { IsEmpty: false } parent ? Known(_ids, parent) ?? Encoding.UTF8.GetString(parent) : null,
             DriverReference = NullableText(row, 13),
             Location = NullableText(row, 14),
-            Details = Shared(_details, row.PlainUtf8(15), ParseDetails),
-            ErrorMessage = row.TryUtf8(16, out var error) ? Shared(_errors, error, Identity) : null,
+            Details = _shared.Details.Get(row.PlainUtf8(15)),
+            ErrorMessage = row.TryUtf8(16, out var error) ? Text(_errors, error) : null,
         };
     }
 
@@ -92,16 +87,10 @@ internal sealed class SnapshotRows
     private static string? Known(RecentStrings<string>? recent, ReadOnlySpan<byte> utf8) =>
         recent is not null && recent.TryFind(utf8, out var value) ? value : null;
 
-    private static T Shared<T>(RecentStrings<T>? recent, ReadOnlySpan<byte> utf8, Func<string, T> parse) =>
-        recent is null ? parse(Encoding.UTF8.GetString(utf8)) : recent.Get(utf8);
+    private static string Text(RecentStrings<string>? recent, ReadOnlySpan<byte> utf8) =>
+        recent is null ? Encoding.UTF8.GetString(utf8) : recent.Get(utf8);
 
     private static string? NullableText(RawStatement row, int column) => row.TryUtf8(column, out var utf8) ? Encoding.UTF8.GetString(utf8) : null;
 
     private static readonly Func<string, string> Identity = static s => s;
-    private static readonly Func<string, SnapshotState> ParseState = SqliteValues.ParseEnum<SnapshotState>;
-    private static readonly Func<string, IReadOnlyDictionary<string, string>> ParseTags = static json => Dictionary(json, "snapshot tags");
-    private static readonly Func<string, IReadOnlyDictionary<string, string>> ParseDetails = static json => Dictionary(json, "snapshot details");
-
-    private static IReadOnlyDictionary<string, string> Dictionary(string json, string what) =>
-        new ReadOnlyDictionary<string, string>(SqliteValues.FromJson(json, what));
 }

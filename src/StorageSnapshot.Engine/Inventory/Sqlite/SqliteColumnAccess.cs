@@ -18,16 +18,16 @@ internal static unsafe class SqliteColumnAccess
     public static readonly delegate* unmanaged<nint, int> Step = (delegate* unmanaged<nint, int>)Export("sqlite3_step");
 
     /// <summary>sqlite3_column_text: the value as NUL-terminated UTF-8, valid until the next step; null for NULL.</summary>
-    public static readonly delegate* unmanaged<nint, int, byte*> ColumnText = (delegate* unmanaged<nint, int, byte*>)Export("sqlite3_column_text");
+    public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, byte*> ColumnText = (delegate* unmanaged[SuppressGCTransition]<nint, int, byte*>)Export("sqlite3_column_text");
 
     /// <summary>sqlite3_column_bytes: the length in bytes of the value just fetched as text.</summary>
-    public static readonly delegate* unmanaged<nint, int, int> ColumnBytes = (delegate* unmanaged<nint, int, int>)Export("sqlite3_column_bytes");
+    public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> ColumnBytes = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)Export("sqlite3_column_bytes");
 
     /// <summary>sqlite3_column_int64.</summary>
-    public static readonly delegate* unmanaged<nint, int, long> ColumnInt64 = (delegate* unmanaged<nint, int, long>)Export("sqlite3_column_int64");
+    public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, long> ColumnInt64 = (delegate* unmanaged[SuppressGCTransition]<nint, int, long>)Export("sqlite3_column_int64");
 
     /// <summary>sqlite3_column_type (5 is SQLITE_NULL).</summary>
-    public static readonly delegate* unmanaged<nint, int, int> ColumnType = (delegate* unmanaged<nint, int, int>)Export("sqlite3_column_type");
+    public static readonly delegate* unmanaged[SuppressGCTransition]<nint, int, int> ColumnType = (delegate* unmanaged[SuppressGCTransition]<nint, int, int>)Export("sqlite3_column_type");
 
     /// <summary>The SQLITE_NULL column type.</summary>
     public const int Null = 5;

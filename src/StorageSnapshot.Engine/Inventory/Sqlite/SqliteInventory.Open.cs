@@ -42,6 +42,7 @@ internal sealed partial class SqliteInventory
             DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
         }.ToString();
 
+        SqliteThreadingMode.Ensure();
         var connection = new SqliteConnection(connectionString);
         var session = new SqliteSession(connection, fullPath, busyTimeout);
         try

@@ -23,6 +23,7 @@ internal sealed class SqliteInventoryNames : IAsyncDisposable
     public static async Task<SqliteInventoryNames?> OpenAsync(string path, int newestSchema, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) return null;
+        SqliteThreadingMode.Ensure();
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,

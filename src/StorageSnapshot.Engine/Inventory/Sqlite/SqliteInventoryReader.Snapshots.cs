@@ -5,20 +5,20 @@ internal abstract partial class SqliteInventoryReader
 {
     /// <inheritdoc />
     public Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ById, [new("$id", id)], SnapshotRows.ReadOne, cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ById, [new("$id", id)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], SnapshotRows.ReadOne, cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], SnapshotRows.ReadOne, cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(SnapshotQuery query, CancellationToken cancellationToken)
     {
         var (sql, parameters) = SnapshotSql.List(query);
-        return await QueryRawAsync(sql, parameters, new SnapshotRows().Read, cancellationToken).ConfigureAwait(false);
+        return await QueryRawAsync(sql, parameters, new SnapshotRows(Session.SnapshotValues).Read, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -23,6 +23,9 @@ internal sealed class SqliteSession : IDisposable
 
     public SqliteConnection Connection { get; }
 
+    /// <summary>Parsed snapshot values shared by every query of this session (under the gate, like the connection).</summary>
+    public SnapshotValueCache SnapshotValues { get; } = new();
+
     /// <summary>The database file.</summary>
     public string Path { get; }
 
