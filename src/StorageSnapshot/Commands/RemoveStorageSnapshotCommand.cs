@@ -17,13 +17,8 @@ namespace StorageSnapshot.Commands;
 [Cmdlet(VerbsCommon.Remove, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Remove-StorageSnapshot.md")]
 [OutputType(typeof(void))]
-public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
+public sealed class RemoveStorageSnapshotCommand : SnapshotByNameCmdlet
 {
-    /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
-    [ValidateNotNull]
-    public Snapshot? InputObject { get; set; }
-
     /// <summary>
     /// Snapshot ids. Binds piped strings; never the Id property of piped objects (a volume's Id is not a
     /// snapshot's), and a piped object of another kind is refused with a clear error.
@@ -33,28 +28,6 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
     [NameOnly("snapshot ids", typeof(Snapshot))]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[] Id { get; set; } = [];
-
-    /// <summary>The snapshot's name (with -Volume, or alone when only one volume has a snapshot of that name).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
-    public string Name { get; set; } = "";
-
-    /// <summary>The snapshot's volume: a volume object or a name.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Volume)]
-    [NamedObject(typeof(Volume))]
-    [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    public object? Volume { get; set; }
-
-    /// <summary>The volume's backend (an object or a name), when the volume name exists on several.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Backend)]
-    [NamedObject(typeof(Backend))]
-    [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public object? Backend { get; set; }
 
     /// <summary>Every snapshot whose expiry (-ExpiresAt of New-StorageSnapshot) is at or before now, or -At.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Expired)]
@@ -82,7 +55,7 @@ public sealed class RemoveStorageSnapshotCommand : StorageSnapshotCmdlet
             return;
         }
         var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)]
-            : ParameterSetName == ParameterSets.ByName ? [SnapshotByName.Selector(Name, Volume, Backend)]
+            : ParameterSetName == ParameterSets.ByName ? [ByNameSelector()]
             : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
         foreach (var selector in selectors)
         {

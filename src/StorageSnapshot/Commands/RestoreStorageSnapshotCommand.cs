@@ -21,13 +21,8 @@ namespace StorageSnapshot.Commands;
     DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Restore-StorageSnapshot.md")]
 [OutputType(typeof(Snapshot), ParameterSetName = new[] { ParameterSets.ByInputObject, ParameterSets.ById, ParameterSets.ByName })]
 [OutputType(typeof(Volume), ParameterSetName = new[] { ParameterSets.FromCopy })]
-public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
+public sealed class RestoreStorageSnapshotCommand : SnapshotByNameCmdlet
 {
-    /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
-    [ValidateNotNull]
-    public Snapshot? InputObject { get; set; }
-
     /// <summary>
     /// The snapshot's id. Binds piped strings; never the Id property of piped objects (a volume's Id is not a
     /// snapshot's), and a piped object of another kind is refused with a clear error.
@@ -37,28 +32,6 @@ public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
     [NameOnly("snapshot ids", typeof(Snapshot), typeof(SnapshotCopy))]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string Id { get; set; } = "";
-
-    /// <summary>The snapshot's name (with -Volume, or alone when only one volume has a snapshot of that name).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
-    public string Name { get; set; } = "";
-
-    /// <summary>The snapshot's volume: a volume object or a name.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Volume)]
-    [NamedObject(typeof(Volume))]
-    [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    public object? Volume { get; set; }
-
-    /// <summary>The volume's backend (an object or a name), when the volume name exists on several.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Backend)]
-    [NamedObject(typeof(Backend))]
-    [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public object? Backend { get; set; }
 
     /// <summary>A copy object from Get-SnapshotCopy (piped): the copy's volume is restored from it.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.FromCopy)]
@@ -89,7 +62,7 @@ public sealed class RestoreStorageSnapshotCommand : StorageSnapshotCmdlet
         }
 
         var selector = InputObject is not null ? SnapshotSelector.Of(InputObject)
-            : ParameterSetName == ParameterSets.ByName ? SnapshotByName.Selector(Name, Volume, Backend)
+            : ParameterSetName == ParameterSets.ByName ? ByNameSelector()
             : new SnapshotSelector(Id: Id);
         if (TryRun((engine, context) => engine.RevertSnapshotAsync(selector, context), (object?)InputObject ?? selector.ToString(), out var snapshot,
                 (target, action) => ShouldProcessUnlessForced(target, action, Force))

@@ -11,13 +11,8 @@ namespace StorageSnapshot.Commands;
 [Cmdlet(VerbsCommon.Set, "StorageSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
     DefaultParameterSetName = ParameterSets.ByInputObject, HelpUri = HelpLinks.Base + "Set-StorageSnapshot.md")]
 [OutputType(typeof(Snapshot))]
-public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
+public sealed class SetStorageSnapshotCommand : SnapshotByNameCmdlet
 {
-    /// <summary>A snapshot object from Get-StorageSnapshot (piped).</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ParameterSets.ByInputObject)]
-    [ValidateNotNull]
-    public Snapshot? InputObject { get; set; }
-
     /// <summary>
     /// Snapshot ids. Binds piped strings; never the Id property of piped objects (a volume's Id is not a
     /// snapshot's), and a piped object of another kind is refused with a clear error.
@@ -27,28 +22,6 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
     [NameOnly("snapshot ids", typeof(Snapshot))]
     [ArgumentCompleter(typeof(SnapshotIdCompleter))]
     public string[] Id { get; set; } = [];
-
-    /// <summary>The snapshot's name (with -Volume, or alone when only one volume has a snapshot of that name).</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(SnapshotNameCompleter))]
-    public string Name { get; set; } = "";
-
-    /// <summary>The snapshot's volume: a volume object or a name.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Volume)]
-    [NamedObject(typeof(Volume))]
-    [ArgumentCompleter(typeof(VolumeNameCompleter))]
-    public object? Volume { get; set; }
-
-    /// <summary>The volume's backend (an object or a name), when the volume name exists on several.</summary>
-    [Parameter(ParameterSetName = ParameterSets.ByName)]
-    [ValidateNotNull]
-    [PSTypeName(TypeNames.Backend)]
-    [NamedObject(typeof(Backend))]
-    [ArgumentCompleter(typeof(BackendNameCompleter))]
-    public object? Backend { get; set; }
 
     /// <summary>A new name (unique per volume).</summary>
     [Parameter]
@@ -79,7 +52,7 @@ public sealed class SetStorageSnapshotCommand : StorageSnapshotCmdlet
     protected override void ProcessRecord()
     {
         var selectors = InputObject is not null ? [SnapshotSelector.Of(InputObject)]
-            : ParameterSetName == ParameterSets.ByName ? [SnapshotByName.Selector(Name, Volume, Backend)]
+            : ParameterSetName == ParameterSets.ByName ? [ByNameSelector()]
             : Id.Select(id => new SnapshotSelector(Id: id)).ToArray();
         foreach (var selector in selectors)
         {
