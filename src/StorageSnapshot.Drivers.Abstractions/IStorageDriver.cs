@@ -68,7 +68,10 @@ public interface IDriverBackend : IAsyncDisposable
     /// </summary>
     Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken);
 
-    /// <summary>Lists the volumes the device has (for drift and orphan detection).</summary>
+    /// <summary>
+    /// Lists the volumes the device has (for drift and orphan detection), each with its <see cref="DriverObject.Name"/>
+    /// (the name it was created under), so that an orphan can be adopted under that name.
+    /// </summary>
     Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken);
 
     /// <summary>
@@ -158,6 +161,12 @@ public sealed record DriverObject
 
     /// <summary>Size in bytes.</summary>
     public long SizeBytes { get; init; }
+
+    /// <summary>
+    /// The name the object was created under (a volume's <c>volumeName</c>), when the driver says it: set by
+    /// <see cref="IDriverBackend.ListVolumesAsync"/>; null elsewhere and from drivers that do not tell.
+    /// </summary>
+    public string? Name { get; init; }
 
     /// <summary>Facts worth recording (copyMethod=reflink, ...).</summary>
     public IReadOnlyDictionary<string, string> Details { get; init; } =

@@ -276,6 +276,7 @@ public abstract class DriverContractTests : IAsyncLifetime
         var listed = await Backend.ListVolumesAsync(CancellationToken.None);
 
         Assert.Equal(new[] { v1.Reference, v2.Reference }.Order(), listed.Select(v => v.Reference).Order());
+        Assert.Equal(new[] { "vol1", "vol2" }, listed.Select(v => v.Name).Order());
         Assert.All(listed, v => Assert.Equal(1 << 20, v.SizeBytes));
     }
 

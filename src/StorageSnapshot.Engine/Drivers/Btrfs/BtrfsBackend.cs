@@ -114,7 +114,7 @@ internal sealed class BtrfsBackend : IDriverBackend
                 .OfType<string>()
                 .Where(name => !name.StartsWith('.') && File.Exists(BtrfsLayout.ImageOf(Path.Combine(layout.VolumesDirectory, name))))
                 .Order(StringComparer.Ordinal)
-                .Select(VolumeObject)
+                .Select(name => VolumeObject(name) with { Name = name })
                 .ToArray();
         return Task.FromResult(volumes);
     }

@@ -70,7 +70,7 @@ internal sealed class CephRbdBackend : IDriverBackend
             $"looking for image {volumeName} in {Settings.LocationPrefix}", cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken) =>
-        await Run(() => (IReadOnlyList<DriverObject>)RbdImages.List(session).Select(ListedVolume).ToList(),
+        await Run(() => (IReadOnlyList<DriverObject>)RbdImages.List(session).Select(name => ListedVolume(name) with { Name = name }).ToList(),
             $"listing the images of {Settings.LocationPrefix}", cancellationToken).ConfigureAwait(false);
 
     /// <summary>

@@ -136,7 +136,7 @@ internal sealed class DirectoryBackend : IDriverBackend
             : System.IO.Directory.EnumerateFiles(layout.VolumesDirectory, "*" + DirectoryLayout.ImageExtension)
                 .Where(path => !DirectoryLayout.IsTemporary(path))
                 .Order(StringComparer.Ordinal)
-                .Select(path => ImageObject(path, method: null))
+                .Select(path => ImageObject(path, method: null) with { Name = DirectoryLayout.VolumeNameOf(path) })
                 .ToArray();
         return Task.FromResult(volumes);
     }

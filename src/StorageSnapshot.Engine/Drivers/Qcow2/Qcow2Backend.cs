@@ -122,7 +122,7 @@ internal sealed class Qcow2Backend : IDriverBackend
                 .OfType<string>()
                 .Where(Qcow2Layout.IsVolumeFile)
                 .Order(StringComparer.Ordinal)
-                .Select(ImageObject)
+                .Select(file => ImageObject(file) with { Name = file[..^Qcow2Layout.Extension.Length] })
                 .ToArray();
         return Task.FromResult(volumes);
     }
