@@ -200,4 +200,35 @@ public sealed class DirectoryDriftTests : DriftScenarios
         Assert.Empty(await Engine.GetSnapshotCopiesAsync(new CopyFilter(), OperationContext.Unattended()));
         Assert.Equal(copy.Id, Assert.Single((await Engine.ImportCopiesAsync("nfs1", new RecordingContext()))!).Id);
     }
+    [ContractFact]
+    public async Task A_drift_repair_or_an_import_whose_process_died_is_rolled_back_by_Repair_StorageOperation()
+    {
+        await CopyAsync(Engine, "db01", "s1", Data(10));
+        Operation Running(OperationKind kind, TargetKind target, string targetId, string? backend, string? volume, string? destination, OperationDetails details) => new()
+        {
+            Id = StorageSnapshot.Engine.Naming.Ids.New(), Kind = kind, State = OperationState.Running, Backend = backend, Volume = volume, Destination = destination, TargetKind = target,
+            TargetId = targetId, StartedUtc = DateTime.UtcNow, Owner = Operations.OperationOwner.Current, Details = details,
+        };
+        var adopt = Running(OperationKind.RepairDrift, TargetKind.Volume, "v1", Backend, "stray", null,
+            new RepairDriftDetails { Drift = DriftKind.Orphan, ObjectType = TargetKind.Volume, Action = DriftRepair.Adopt, Name = "stray", Id = "v1" });
+        var import = Running(OperationKind.ImportCopies, TargetKind.SecondaryStorage, "nfs1", null, null, "nfs1",
+            new ImportCopiesDetails { Destination = "nfs1", Repository = PathUnderRoot("repository") });
+        await using (var transaction = await Engine.Inventory.BeginAsync(CancellationToken.None))
+        {
+            await transaction.InsertOperationAsync(adopt, CancellationToken.None);
+            await transaction.InsertOperationAsync(import, CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        await Engine.DisposeAsync();
+        await ReopenEngineAsync("home"); // finds both dead (their locks are free)
+
+        foreach (var id in new[] { adopt.Id, import.Id })
+        {
+            var repaired = await Engine.RepairOperationAsync(id, new RecordingContext());
+            Assert.Equal(OperationState.Recovered, repaired!.State);
+            Assert.Equal(RecoveryDirection.RolledBack, repaired.Recovery);
+        }
+        Assert.Empty(await Engine.GetRepairableOperationsAsync(OperationContext.Unattended()));
+        Assert.Empty(await CheckAsync());
+    }
 }
