@@ -18,15 +18,18 @@ public enum DriftKind
     UnreferencedChunks,
 }
 
-/// <summary>What <c>Test-StorageInventory -Repair</c> does about a difference.</summary>
+/// <summary>
+/// What <c>Test-StorageInventory -Repair</c> does about a difference. Numbered from 1 so that every repair done is true in
+/// PowerShell (<c>Where-Object Repaired</c>).
+/// </summary>
 public enum DriftRepair
 {
     /// <summary>Record what is on the storage in the inventory (an orphan volume, snapshot or copy).</summary>
-    Adopt,
+    Adopt = 1,
     /// <summary>Remove the inventory's record of what the storage no longer has (or the dangling parent link).</summary>
-    Forget,
+    Forget = 2,
     /// <summary>Delete it from the storage (an orphan, a snapshot whose volume is gone, leftovers, unreferenced chunks).</summary>
-    Remove,
+    Remove = 3,
 }
 
 /// <summary>

@@ -70,7 +70,8 @@ internal sealed class BackendDriftScan
                 SizeBytes = stored.SizeBytes,
                 Description = $"Volume '{name}' is on backend '{backend.Name}' ({stored.Location}) but not in the inventory.",
                 Repairs = adoptable ? [DriftRepair.Adopt, DriftRepair.Remove] : [DriftRepair.Remove],
-            }) { StorageObject = stored });
+            })
+            { StorageObject = stored });
             foreach (var orphan in await ListSnapshotsAsync(session, stored, backend, name, cancellationToken).ConfigureAwait(false))
                 found.Add(OrphanSnapshot(backend, name, orphan, adoptable) with { StorageVolume = stored });
         }
@@ -95,7 +96,8 @@ internal sealed class BackendDriftScan
                     Description = $"Volume '{volume.Name}' is in the inventory but gone from backend '{backend.Name}' ({volume.Location})."
                                   + (own.Count > 0 ? $" Its {own.Count} snapshot record(s) are reported too; forget or remove them first." : ""),
                     Repairs = [DriftRepair.Forget],
-                }) { InventoryVolume = volume });
+                })
+                { InventoryVolume = volume });
             }
             if (volume.DriverReference is null) continue;
 
@@ -122,7 +124,8 @@ internal sealed class BackendDriftScan
                 {
                     found.Add(SnapshotItem(snapshot, volume, DriftKind.ParentMissing,
                         $"Snapshot '{snapshot.Name}' is still on backend '{backend.Name}' but its volume '{volume.Name}' is gone from it.", [DriftRepair.Forget, DriftRepair.Remove])
-                        with { VolumeGone = true });
+                        with
+                    { VolumeGone = true });
                 }
                 else if (snapshot.ParentId is { } parent && !snapshotIds.Contains(parent))
                 {
@@ -148,7 +151,8 @@ internal sealed class BackendDriftScan
                 Count = paths.Count,
                 Description = $"Interrupted work on volume '{group.Key}' left {paths.Count} temporary object(s) on backend '{backend.Name}': {string.Join(", ", paths)}.",
                 Repairs = [DriftRepair.Remove],
-            }) { LeftoverKeys = group.Select(l => l.SnapshotKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList() });
+            })
+            { LeftoverKeys = group.Select(l => l.SnapshotKey).OfType<string>().Distinct(StringComparer.Ordinal).ToList() });
         }
         return found;
     }
@@ -189,7 +193,8 @@ internal sealed class BackendDriftScan
             SizeBytes = orphan.Snapshot.SizeBytes,
             Description = $"Snapshot '{orphan.Key}' of volume '{volumeName}' is on backend '{backend.Name}' ({orphan.Snapshot.Location}) but not in the inventory.",
             Repairs = adoptable ? [DriftRepair.Adopt, DriftRepair.Remove] : [DriftRepair.Remove],
-        }) { StorageObject = orphan.Snapshot, SnapshotKey = orphan.Key };
+        })
+        { StorageObject = orphan.Snapshot, SnapshotKey = orphan.Key };
     }
 
     private static DriftItem SnapshotItem(Snapshot snapshot, Volume volume, DriftKind kind, string description, IReadOnlyList<DriftRepair> repairs) =>

@@ -70,7 +70,8 @@ internal sealed class RepositoryDriftScan
                 SizeBytes = record.SizeBytes,
                 Description = $"Copy {id} of snapshot '{record.Snapshot ?? record.SnapshotId}' of volume '{record.Volume}' (backend '{record.Backend}') is in secondary storage '{storage.Name}' but not in the inventory.",
                 Repairs = [DriftRepair.Adopt, DriftRepair.Remove],
-            }) { InventoryCopy = record });
+            })
+            { InventoryCopy = record });
         }
 
         foreach (var copy in copies.Where(c => c.State == CopyState.Copied && !manifests.Contains(c.Id)))
@@ -88,7 +89,8 @@ internal sealed class RepositoryDriftScan
                 SizeBytes = copy.SizeBytes,
                 Description = $"Copy {copy.Id} of snapshot '{copy.Snapshot ?? copy.SnapshotId}' is in the inventory but its manifest is gone from secondary storage '{storage.Name}'.",
                 Repairs = [DriftRepair.Forget],
-            }) { InventoryCopy = copy });
+            })
+            { InventoryCopy = copy });
         }
 
         try
