@@ -154,7 +154,7 @@ internal sealed class BackendDriftRepair : TwoPhaseOperation<StorageDrift>
                     CreatedUtc = now,
                     SizeBytes = found!.SizeBytes,
                     State = SnapshotState.Ready,
-                    Description = $"Adopted from the storage by Test-StorageInventory (operation {operationId}).",
+                    Description = $"Adopted from the storage by a drift repair (operation {operationId}).",
                     DriverReference = found.Reference,
                     Location = found.Location,
                     Details = found.Details,
@@ -193,7 +193,7 @@ internal sealed class BackendDriftRepair : TwoPhaseOperation<StorageDrift>
     public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private StorageSnapshotException Settled(string why) => EngineErrors.InvalidState(
-        $"Nothing to {action.ToString().ToLowerInvariant()}: {Drift.Description} no longer holds ({why}). Run Test-StorageInventory again.", Drift);
+        $"Nothing to {action.ToString().ToLowerInvariant()}: {Drift.Description} no longer holds ({why}). Compare the inventory with the storage again.", Drift);
 
     private static async Task<DriverObject?> FindQuietlyAsync(IDriverBackend driver, DriverObject volume, string key, CancellationToken cancellationToken)
     {

@@ -36,7 +36,7 @@ internal sealed class BackendDriftScan
         {
             if (unsettled.Contains(volumeName))
             {
-                output.WriteVerbose($"{TargetNames.Capitalize(TargetNames.Volume(backend.Name, volumeName))} has an unfinished operation (Get-StorageOperation); it is left to the operation's repair.");
+                output.WriteVerbose($"{TargetNames.Capitalize(TargetNames.Volume(backend.Name, volumeName))} has an unfinished operation in the journal; it is left to that operation's repair.");
                 return true;
             }
             using var free = VolumeLock.TryAcquire(lockDirectory, VolumeLock.KeyFor(backend.Name, volumeName));

@@ -143,5 +143,5 @@ internal sealed class RepositoryDriftRepair : RepositoryOperation<StorageDrift>
     public override Task FailAsync(IInventoryTransaction transaction, FailureOutcome failure, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private StorageSnapshotException Settled(string why) => EngineErrors.InvalidState(
-        $"Nothing to {action.ToString().ToLowerInvariant()}: {Drift.Description} no longer holds ({why}). Run Test-StorageInventory again.", Drift);
+        $"Nothing to {action.ToString().ToLowerInvariant()}: {Drift.Description} no longer holds ({why}). Compare the inventory with the storage again.", Drift);
 }

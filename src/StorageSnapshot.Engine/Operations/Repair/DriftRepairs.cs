@@ -14,7 +14,7 @@ internal static class DriftRepairs
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(new RepairDecision(RecoveryDirection.RolledBack,
             "a drift repair writes the inventory only in its last step, so nothing of it was recorded",
-            $"leave the inventory as it is; run Test-StorageInventory again to see whether the {details.Drift} {details.ObjectType} '{details.Name}' still needs {details.Action}")
+            $"leave the inventory as it is; compare the inventory with the storage again to see whether the {details.Drift} {details.ObjectType} '{details.Name}' still needs {details.Action}")
         {
             SettleAsync = static (_, _) => Task.CompletedTask,
         });
