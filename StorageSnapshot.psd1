@@ -50,6 +50,8 @@
         'Get-StorageOperation'
         'Repair-StorageOperation'
         'Get-StorageEvent'
+        'Test-StorageInventory'
+        'Import-SnapshotCopy'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

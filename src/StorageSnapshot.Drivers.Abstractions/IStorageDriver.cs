@@ -68,8 +68,22 @@ public interface IDriverBackend : IAsyncDisposable
     /// </summary>
     Task<DriverObject?> FindVolumeAsync(string volumeName, CancellationToken cancellationToken);
 
-    /// <summary>Lists the volumes the device has (for drift and orphan detection).</summary>
+    /// <summary>
+    /// Lists the volumes the device has (for drift and orphan detection), each with its <see cref="DriverObject.Name"/>
+    /// (the name it was created under), so that an orphan can be adopted under that name.
+    /// </summary>
     Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists the snapshots the device holds of <paramref name="volume"/>, each with the key it was made with (the
+    /// <c>snapshotKey</c> of <see cref="CreateSnapshotAsync"/>), for drift and orphan detection: a listed key the
+    /// inventory does not know is an orphan. Lists whole snapshots only (like <see cref="FindSnapshotAsync"/>, never
+    /// a half-made one), in no particular order; empty when the volume is gone. Must not change anything.
+    /// The default throws <see cref="NotSupportedException"/>: the engine then reports that it could not look for
+    /// orphan snapshots on the backend instead of reporting none.
+    /// </summary>
+    Task<IReadOnlyList<DriverSnapshot>> ListSnapshotsAsync(DriverObject volume, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This driver cannot list the snapshots of a volume.");
 
     /// <summary>
     /// Takes a snapshot of <paramref name="volume"/>. <paramref name="snapshotKey"/> is the inventory id: the
@@ -111,7 +125,27 @@ public interface IDriverBackend : IAsyncDisposable
     /// work is settled. Default: nothing to delete (a driver whose calls leave nothing behind).
     /// </summary>
     Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken) => Task.FromResult(0);
+
+    /// <summary>
+    /// Lists the work in progress interrupted calls left on the backend (what <see cref="DeleteLeftoversAsync"/>
+    /// deletes), each naming the volume — and the snapshot key, when it was work on a snapshot — it belongs to, for
+    /// drift detection. Work of a call still running is listed too: the engine asks only for volumes whose lock is
+    /// free. Must not change anything. Default: nothing (a driver whose calls leave nothing behind).
+    /// </summary>
+    Task<IReadOnlyList<DriverLeftover>> ListLeftoversAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DriverLeftover>>(Array.Empty<DriverLeftover>());
 }
+
+/// <summary>A snapshot as the device lists it: the key it was made with and the object.</summary>
+/// <param name="Key">The <c>snapshotKey</c> given to <see cref="IDriverBackend.CreateSnapshotAsync"/> (the inventory id).</param>
+/// <param name="Snapshot">The snapshot, as <see cref="IDriverBackend.FindSnapshotAsync"/> returns it.</param>
+public sealed record DriverSnapshot(string Key, DriverObject Snapshot);
+
+/// <summary>Work in progress an interrupted call left (a temporary file, a half-made image).</summary>
+/// <param name="Location">Where it is (a path, an image name), for the report.</param>
+/// <param name="VolumeName">The volume it was work on: <see cref="IDriverBackend.DeleteLeftoversAsync"/> takes this name.</param>
+/// <param name="SnapshotKey">The snapshot key it was work on, or null for work on the volume itself.</param>
+public sealed record DriverLeftover(string Location, string VolumeName, string? SnapshotKey);
 
 /// <summary>
 /// How a driver names one of its objects: its opaque <see cref="Reference"/> (what the engine stores and
@@ -127,6 +161,12 @@ public sealed record DriverObject
 
     /// <summary>Size in bytes.</summary>
     public long SizeBytes { get; init; }
+
+    /// <summary>
+    /// The name the object was created under (a volume's <c>volumeName</c>), when the driver says it: set by
+    /// <see cref="IDriverBackend.ListVolumesAsync"/>; null elsewhere and from drivers that do not tell.
+    /// </summary>
+    public string? Name { get; init; }
 
     /// <summary>Facts worth recording (copyMethod=reflink, ...).</summary>
     public IReadOnlyDictionary<string, string> Details { get; init; } =

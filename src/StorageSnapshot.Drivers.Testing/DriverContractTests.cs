@@ -276,7 +276,51 @@ public abstract class DriverContractTests : IAsyncLifetime
         var listed = await Backend.ListVolumesAsync(CancellationToken.None);
 
         Assert.Equal(new[] { v1.Reference, v2.Reference }.Order(), listed.Select(v => v.Reference).Order());
+        Assert.Equal(new[] { "vol1", "vol2" }, listed.Select(v => v.Name).Order());
         Assert.All(listed, v => Assert.Equal(1 << 20, v.SizeBytes));
+    }
+
+    [DriverContractFact]
+    public async Task ListSnapshotsListsWholeSnapshotsByTheirKeys()
+    {
+        var v1 = await CreateVolumeWithAsync("vol1", Pattern(1 << 20, seed: 31));
+        var v2 = await Backend.CreateVolumeAsync("vol2", 1 << 20, CancellationToken.None);
+        Assert.Empty(await Backend.ListSnapshotsAsync(v1, CancellationToken.None));
+        var (k1, k2) = (Key(), Key());
+        var s1 = await Backend.CreateSnapshotAsync(v1, k1, CancellationToken.None);
+        var s2 = await Backend.CreateSnapshotAsync(v1, k2, CancellationToken.None);
+        await Backend.CloneVolumeAsync(s1, "clone1", CancellationToken.None);
+        await LeaveInterruptedWorkBehindAsync(v1);
+
+        var listed = await Backend.ListSnapshotsAsync(v1, CancellationToken.None);
+
+        Assert.Equal(new[] { (k1, s1.Reference), (k2, s2.Reference) }.Order(), listed.Select(s => (s.Key, s.Snapshot.Reference)).Order());
+        Assert.Empty(await Backend.ListSnapshotsAsync(v2, CancellationToken.None));
+        await Backend.DeleteSnapshotAsync(s2, CancellationToken.None);
+        Assert.Equal(k1, Assert.Single(await Backend.ListSnapshotsAsync(v1, CancellationToken.None)).Key);
+    }
+
+    [DriverContractFact]
+    public async Task ListLeftoversListsInterruptedWorkThatDeleteLeftoversRemoves()
+    {
+        var v1 = await CreateVolumeWithAsync("vol1", Pattern(1 << 20, seed: 32));
+        var snapshot = await Backend.CreateSnapshotAsync(v1, Key(), CancellationToken.None);
+        Assert.Empty(await Backend.ListLeftoversAsync(CancellationToken.None));
+        await LeaveInterruptedWorkBehindAsync(v1);
+
+        var leftovers = await Backend.ListLeftoversAsync(CancellationToken.None);
+        var deleted = 0;
+        foreach (var group in leftovers.GroupBy(l => l.VolumeName))
+        {
+            var keys = group.Select(l => l.SnapshotKey).OfType<string>().Distinct().ToArray();
+            deleted += await Backend.DeleteLeftoversAsync(group.Key, keys, CancellationToken.None);
+        }
+        Assert.True(leftovers.Count == 0 || deleted >= 1, "Leftovers were listed but deleting them deleted nothing.");
+
+        Assert.Empty(await Backend.ListLeftoversAsync(CancellationToken.None));
+        Assert.Equal(v1.Reference, Assert.Single(await Backend.ListVolumesAsync(CancellationToken.None)).Reference);
+        Assert.Equal(snapshot.Reference, Assert.Single(await Backend.ListSnapshotsAsync(v1, CancellationToken.None)).Snapshot.Reference);
+        Assert.Equal(Pattern(1 << 20, seed: 32), await ReadAllAsync(snapshot));
     }
 
     [DriverContractFact]

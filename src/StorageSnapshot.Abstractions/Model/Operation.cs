@@ -23,6 +23,10 @@ public enum OperationKind
     DeleteCopy,
     /// <summary>Delete the chunks no copy references from a secondary storage (Remove-SnapshotCopy -Failed).</summary>
     CollectChunks,
+    /// <summary>Repair one difference between the inventory and the storage (Test-StorageInventory -Repair; <see cref="RepairDriftDetails"/>).</summary>
+    RepairDrift,
+    /// <summary>Rebuild the copy records of a secondary storage from its repository's manifests (Import-SnapshotCopy; <see cref="ImportCopiesDetails"/>).</summary>
+    ImportCopies,
 }
 
 /// <summary>Where an operation in the journal stands.</summary>

@@ -192,3 +192,35 @@ public sealed record CollectChunksDetails : OperationDetails
     /// <summary>The copies recorded Failed in phase one, which phase two forgets if they still are.</summary>
     public IReadOnlyList<string> FailedCopies { get; init; } = [];
 }
+
+/// <summary>Test-StorageInventory -Repair: one difference and what is done about it.</summary>
+public sealed record RepairDriftDetails : OperationDetails
+{
+    /// <summary>The difference.</summary>
+    public required DriftKind Drift { get; init; }
+
+    /// <summary>What it is about.</summary>
+    public required TargetKind ObjectType { get; init; }
+
+    /// <summary>What is done about it.</summary>
+    public required DriftRepair Action { get; init; }
+
+    /// <summary>The object's name (volume, snapshot key or name, copy id, leftover).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Its inventory id, when the inventory has it (or the id an adoption records it under).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>Where it is on the storage.</summary>
+    public string? Location { get; init; }
+}
+
+/// <summary>Import-SnapshotCopy: a secondary storage's copy records rebuilt from its repository.</summary>
+public sealed record ImportCopiesDetails : OperationDetails
+{
+    /// <summary>The secondary storage's name.</summary>
+    public required string Destination { get; init; }
+
+    /// <summary>Where its repository is.</summary>
+    public required string Repository { get; init; }
+}

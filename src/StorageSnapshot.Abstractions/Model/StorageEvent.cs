@@ -55,6 +55,10 @@ public enum EventKind
     PolicyCopyRecorded,
     /// <summary>A repair settled an unfinished operation (the message says which way and what it did).</summary>
     OperationRecovered,
+    /// <summary>A difference between the inventory and the storage was repaired (the message says which and how).</summary>
+    DriftRepaired,
+    /// <summary>Copy records were rebuilt from a repository's manifests (the message says how many).</summary>
+    CopiesImported,
 }
 
 /// <summary>An audit and usage record: what happened to what, when, how many bytes.</summary>

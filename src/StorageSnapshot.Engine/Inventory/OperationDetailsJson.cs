@@ -31,6 +31,8 @@ internal static class OperationDetailsJson
         [OperationKind.RestoreFromCopy] = typeof(RestoreFromCopyDetails),
         [OperationKind.DeleteCopy] = typeof(DeleteCopyDetails),
         [OperationKind.CollectChunks] = typeof(CollectChunksDetails),
+        [OperationKind.RepairDrift] = typeof(RepairDriftDetails),
+        [OperationKind.ImportCopies] = typeof(ImportCopiesDetails),
     };
 
     private static readonly JsonSerializerOptions Options = new()

@@ -23,6 +23,9 @@ public sealed class OperationDetailsJsonTests
         { OperationKind.CopyToSecondary, new CopyToSecondaryDetails { SnapshotId = "s2", Destination = "nfs1", Repository = "/mnt/b", BaseCopyId = "c1" } },
         { OperationKind.CollectChunks, new CollectChunksDetails { Destination = "nfs1", Repository = "/mnt/b", FailedCopies = ["c1", "c2"] } },
         { OperationKind.CollectChunks, new CollectChunksDetails { Destination = "nfs1", Repository = "/mnt/b" } },
+        { OperationKind.RepairDrift, new RepairDriftDetails { Drift = DriftKind.Orphan, ObjectType = TargetKind.Volume, Action = DriftRepair.Adopt, Name = "stray", Id = "v1", Location = "/srv/v/stray.img" } },
+        { OperationKind.RepairDrift, new RepairDriftDetails { Drift = DriftKind.UnreferencedChunks, ObjectType = TargetKind.SecondaryStorage, Action = DriftRepair.Remove } },
+        { OperationKind.ImportCopies, new ImportCopiesDetails { Destination = "nfs1", Repository = "/mnt/b" } },
     };
 
     [Theory]

@@ -114,7 +114,7 @@ internal sealed class BtrfsBackend : IDriverBackend
                 .OfType<string>()
                 .Where(name => !name.StartsWith('.') && File.Exists(BtrfsLayout.ImageOf(Path.Combine(layout.VolumesDirectory, name))))
                 .Order(StringComparer.Ordinal)
-                .Select(VolumeObject)
+                .Select(name => VolumeObject(name) with { Name = name })
                 .ToArray();
         return Task.FromResult(volumes);
     }
@@ -311,6 +311,55 @@ internal sealed class BtrfsBackend : IDriverBackend
         var image = BtrfsLayout.ImageOf(subvolume);
         if (!File.Exists(image))
             throw new FileNotFoundException($"The snapshot image '{image}' does not exist.", image);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverSnapshot>> ListSnapshotsAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (name, _) = layout.ResolveVolume(volume);
+        var folder = layout.SnapshotFolder(name);
+        IReadOnlyList<DriverSnapshot> snapshots = !System.IO.Directory.Exists(folder)
+            ? Array.Empty<DriverSnapshot>()
+            : System.IO.Directory.EnumerateDirectories(folder)
+                .Select(Path.GetFileName)
+                .OfType<string>()
+                .Where(key => !key.StartsWith('.') && IsSubvolume(Path.Combine(folder, key)) && File.Exists(BtrfsLayout.ImageOf(Path.Combine(folder, key))))
+                .Order(StringComparer.Ordinal)
+                .Select(key => new DriverSnapshot(key, SnapshotObject(name, key)))
+                .ToArray();
+        return Task.FromResult(snapshots);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverLeftover>> ListLeftoversAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var leftovers = new List<DriverLeftover>();
+        if (!System.IO.Directory.Exists(layout.VolumesDirectory)) return Task.FromResult<IReadOnlyList<DriverLeftover>>(leftovers);
+        foreach (var entry in System.IO.Directory.EnumerateDirectories(layout.VolumesDirectory, ".*").Order(StringComparer.Ordinal))
+        {
+            // .<volume>.<work>-<32 hex>: the volume name is what lies between the first dot and the last one.
+            var name = Path.GetFileName(entry);
+            var last = name.LastIndexOf('.');
+            if (last <= 1) continue;
+            var volumeName = name[1..last];
+            if (BtrfsLayout.IsWorkOf(name, volumeName)) leftovers.Add(new DriverLeftover(entry, volumeName, null));
+        }
+        return Task.FromResult<IReadOnlyList<DriverLeftover>>(leftovers);
+    }
+
+    /// <inheritdoc />
+    public Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var before = System.IO.Directory.Exists(layout.VolumesDirectory)
+            ? System.IO.Directory.EnumerateDirectories(layout.VolumesDirectory, "." + volumeName + ".*").Count(e => BtrfsLayout.IsWorkOf(Path.GetFileName(e), volumeName))
+            : 0;
+        if (before == 0) return Task.FromResult(0);
+        RemoveLeftoverWork(volumeName);
+        var after = System.IO.Directory.EnumerateDirectories(layout.VolumesDirectory, "." + volumeName + ".*").Count(e => BtrfsLayout.IsWorkOf(Path.GetFileName(e), volumeName));
+        return Task.FromResult(before - after);
     }
 
     /// <summary>Deletes the dot-named subvolumes a crash left while working on <paramref name="volumeName"/>.</summary>

@@ -70,7 +70,7 @@ internal sealed class CephRbdBackend : IDriverBackend
             $"looking for image {volumeName} in {Settings.LocationPrefix}", cancellationToken).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<DriverObject>> ListVolumesAsync(CancellationToken cancellationToken) =>
-        await Run(() => (IReadOnlyList<DriverObject>)RbdImages.List(session).Select(ListedVolume).ToList(),
+        await Run(() => (IReadOnlyList<DriverObject>)RbdImages.List(session).Select(name => ListedVolume(name) with { Name = name }).ToList(),
             $"listing the images of {Settings.LocationPrefix}", cancellationToken).ConfigureAwait(false);
 
     /// <summary>
@@ -119,6 +119,26 @@ internal sealed class CephRbdBackend : IDriverBackend
             catch (CephException e) when (e.Errno == CephError.ENOENT)
             {
                 return null; // no image, no snapshot
+            }
+        }, $"rbd_snap_list of {Locations.Volume(Settings, image)}", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The image's user snapshots; every one was made with its key as its name. Empty when the image is gone.</summary>
+    public async Task<IReadOnlyList<DriverSnapshot>> ListSnapshotsAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        var image = Locations.ImageOf(volume);
+        return await Run(() =>
+        {
+            try
+            {
+                using var handle = session.OpenImage(image, null, readOnly: true);
+                return (IReadOnlyList<DriverSnapshot>)RbdImages.Snapshots(handle, $"list the snapshots of {Locations.Volume(Settings, image)}", User)
+                    .Select(entry => new DriverSnapshot(entry.Name, SnapshotObject(image, entry)))
+                    .ToList();
+            }
+            catch (CephException e) when (e.Errno == CephError.ENOENT)
+            {
+                return Array.Empty<DriverSnapshot>(); // no image, no snapshots
             }
         }, $"rbd_snap_list of {Locations.Volume(Settings, image)}", cancellationToken).ConfigureAwait(false);
     }
@@ -312,7 +332,12 @@ internal sealed class CephRbdBackend : IDriverBackend
     private DriverObject? Find(RbdImageHandle handle, string image, string snapshotName)
     {
         var entry = RbdImages.Snapshots(handle, Locations.Volume(Settings, image), User).FirstOrDefault(s => s.Name == snapshotName);
-        if (entry.Name is null) return null;
+        return entry.Name is null ? null : SnapshotObject(image, entry);
+    }
+
+    private DriverObject SnapshotObject(string image, RbdImages.SnapshotEntry entry)
+    {
+        var snapshotName = entry.Name;
         return new DriverObject
         {
             Reference = Locations.SnapshotReference(image, snapshotName),

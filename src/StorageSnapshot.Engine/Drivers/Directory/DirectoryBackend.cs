@@ -136,7 +136,7 @@ internal sealed class DirectoryBackend : IDriverBackend
             : System.IO.Directory.EnumerateFiles(layout.VolumesDirectory, "*" + DirectoryLayout.ImageExtension)
                 .Where(path => !DirectoryLayout.IsTemporary(path))
                 .Order(StringComparer.Ordinal)
-                .Select(path => ImageObject(path, method: null))
+                .Select(path => ImageObject(path, method: null) with { Name = DirectoryLayout.VolumeNameOf(path) })
                 .ToArray();
         return Task.FromResult(volumes);
     }
@@ -267,6 +267,54 @@ internal sealed class DirectoryBackend : IDriverBackend
         var snapshotFolder = System.IO.Path.Combine(layout.SnapshotsDirectory, volumeName);
         foreach (var key in snapshotKeys) deleted += DeleteTemporaries(snapshotFolder, key);
         return Task.FromResult(deleted);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverSnapshot>> ListSnapshotsAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var folder = layout.SnapshotFolder(DirectoryLayout.VolumeNameOf(layout.ResolveVolume(volume)));
+        IReadOnlyList<DriverSnapshot> snapshots = !System.IO.Directory.Exists(folder)
+            ? Array.Empty<DriverSnapshot>()
+            : System.IO.Directory.EnumerateFiles(folder, "*" + DirectoryLayout.ImageExtension)
+                .Where(path => !DirectoryLayout.IsTemporary(path))
+                .Order(StringComparer.Ordinal)
+                .Select(path => new DriverSnapshot(System.IO.Path.GetFileNameWithoutExtension(path), ImageObject(path, method: null)))
+                .ToArray();
+        return Task.FromResult(snapshots);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverLeftover>> ListLeftoversAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var leftovers = new List<DriverLeftover>();
+        foreach (var (path, stem) in Temporaries(layout.VolumesDirectory)) leftovers.Add(new DriverLeftover(path, stem, null));
+        if (System.IO.Directory.Exists(layout.SnapshotsDirectory))
+        {
+            foreach (var folder in System.IO.Directory.EnumerateDirectories(layout.SnapshotsDirectory).Order(StringComparer.Ordinal))
+            {
+                var volumeName = System.IO.Path.GetFileName(folder);
+                foreach (var (path, stem) in Temporaries(folder)) leftovers.Add(new DriverLeftover(path, volumeName, stem));
+            }
+        }
+        return Task.FromResult<IReadOnlyList<DriverLeftover>>(leftovers);
+    }
+
+    /// <summary>This driver's own temporary files in <paramref name="folder"/> (".&lt;stem&gt;.img.&lt;32 hex&gt;.tmp") and their stems.</summary>
+    private static IEnumerable<(string Path, string Stem)> Temporaries(string folder)
+    {
+        if (!System.IO.Directory.Exists(folder)) yield break;
+        const string suffix = DirectoryLayout.ImageExtension + ".";
+        foreach (var path in System.IO.Directory.EnumerateFiles(folder, ".*.tmp").Order(StringComparer.Ordinal))
+        {
+            var name = System.IO.Path.GetFileName(path)[1..^".tmp".Length];
+            var at = name.LastIndexOf(suffix, StringComparison.Ordinal);
+            if (at <= 0) continue;
+            var middle = name[(at + suffix.Length)..];
+            if (middle.Length != 32 || !middle.All(char.IsAsciiHexDigitLower)) continue; // only our own temporary names
+            yield return (path, name[..at]);
+        }
     }
 
     private static int DeleteTemporaries(string folder, string stem)

@@ -122,7 +122,7 @@ internal sealed class Qcow2Backend : IDriverBackend
                 .OfType<string>()
                 .Where(Qcow2Layout.IsVolumeFile)
                 .Order(StringComparer.Ordinal)
-                .Select(ImageObject)
+                .Select(file => ImageObject(file) with { Name = file[..^Qcow2Layout.Extension.Length] })
                 .ToArray();
         return Task.FromResult(volumes);
     }
@@ -317,6 +317,71 @@ internal sealed class Qcow2Backend : IDriverBackend
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverSnapshot>> ListSnapshotsAsync(DriverObject volume, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (name, volumeFile) = layout.ResolveVolume(volume);
+        var prefix = name + "@";
+        var volumePath = layout.PathOf(volumeFile);
+        IReadOnlyList<DriverSnapshot> snapshots = !System.IO.Directory.Exists(layout.ImagesDirectory)
+            ? Array.Empty<DriverSnapshot>()
+            : System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, prefix + "*" + Qcow2Layout.Extension)
+                .Select(Path.GetFileName)
+                .OfType<string>()
+                .Where(file => !Qcow2Layout.IsTemporary(file) && file.IndexOf('@', prefix.Length) < 0)
+                // A snapshot name that is still a second link to the volume's active layer is a crash's leftover, not a snapshot.
+                .Where(file => !LayerFiles.AreSameFile(layout.PathOf(file), volumePath))
+                .Order(StringComparer.Ordinal)
+                .Select(file => new DriverSnapshot(file[prefix.Length..^Qcow2Layout.Extension.Length], ImageObject(file)))
+                .ToArray();
+        return Task.FromResult(snapshots);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DriverLeftover>> ListLeftoversAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var leftovers = new List<DriverLeftover>();
+        if (!System.IO.Directory.Exists(layout.ImagesDirectory)) return Task.FromResult<IReadOnlyList<DriverLeftover>>(leftovers);
+        foreach (var entry in System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, ".*.tmp").Order(StringComparer.Ordinal))
+        {
+            // .<file>.<32 hex>.tmp, where <file> is <volume>.qcow2 or <volume>@<key>.qcow2
+            var name = Path.GetFileName(entry)[1..^".tmp".Length];
+            var dot = name.LastIndexOf('.');
+            if (dot <= 0 || name.Length - dot - 1 != 32) continue;
+            var file = name[..dot];
+            if (!file.EndsWith(Qcow2Layout.Extension, StringComparison.Ordinal)) continue;
+            var stem = file[..^Qcow2Layout.Extension.Length];
+            var at = stem.IndexOf('@', StringComparison.Ordinal);
+            leftovers.Add(at < 0 ? new DriverLeftover(entry, stem, null) : new DriverLeftover(entry, stem[..at], stem[(at + 1)..]));
+        }
+        foreach (var entry in System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, "*@*" + Qcow2Layout.Extension).Order(StringComparer.Ordinal))
+        {
+            var stem = Path.GetFileName(entry)[..^Qcow2Layout.Extension.Length];
+            var at = stem.IndexOf('@', StringComparison.Ordinal);
+            if (Qcow2Layout.IsTemporary(stem) || at <= 0) continue;
+            if (LayerFiles.AreSameFile(entry, layout.PathOf(stem[..at] + Qcow2Layout.Extension)))
+                leftovers.Add(new DriverLeftover(entry, stem[..at], stem[(at + 1)..]));
+        }
+        return Task.FromResult<IReadOnlyList<DriverLeftover>>(leftovers);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Under the exclusive chain lock nothing else is at work in images/, so every leftover there goes (the next chain
+    /// change would remove them all anyway); returns how many.
+    /// </remarks>
+    public async Task<int> DeleteLeftoversAsync(string volumeName, IReadOnlyCollection<string> snapshotKeys, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!System.IO.Directory.Exists(layout.ImagesDirectory)) return 0;
+        using var chainLock = await ChainLock.AcquireAsync(layout.ChainLockPath, exclusive: true, cancellationToken).ConfigureAwait(false);
+        var before = (await ListLeftoversAsync(cancellationToken).ConfigureAwait(false)).Count;
+        RemoveLeftovers();
+        return before - (await ListLeftoversAsync(cancellationToken).ConfigureAwait(false)).Count;
+    }
 
     /// <summary>
     /// Under the exclusive chain lock nothing else is at work in images/, so every dot-named temporary is a crash's

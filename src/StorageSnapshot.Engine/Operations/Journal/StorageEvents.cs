@@ -66,6 +66,8 @@ internal static class StorageEvents
         OperationKind.RestoreFromCopy => EventKind.VolumeRestored,
         OperationKind.DeleteCopy => EventKind.CopyDeleted,
         OperationKind.CollectChunks => EventKind.FailedCopiesRemoved,
+        OperationKind.RepairDrift => EventKind.DriftRepaired,
+        OperationKind.ImportCopies => EventKind.CopiesImported,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No event kind says what this operation does."),
     };
 

@@ -19,6 +19,8 @@ internal static class RepairRules
         CopyToSecondaryDetails d => CopyRepairs.CopyAsync(scene, d, cancellationToken),
         DeleteCopyDetails d => CopyRepairs.DeleteCopyAsync(scene, d, cancellationToken),
         CollectChunksDetails d => CopyRepairs.CollectChunksAsync(scene, d, cancellationToken),
+        RepairDriftDetails d => DriftRepairs.RepairDriftAsync(scene, d, cancellationToken),
+        ImportCopiesDetails d => DriftRepairs.ImportCopiesAsync(scene, d, cancellationToken),
         _ => throw EngineErrors.InvalidState(
             $"Operation {scene.Entry.Id} ({scene.Entry.Kind}) cannot be repaired by this build: it has no repair rule for what the entry recorded.", scene.Entry),
     };
@@ -27,7 +29,7 @@ internal static class RepairRules
     public static bool NeedsRepository(Operation entry) => entry.Details is CopyToSecondaryDetails or DeleteCopyDetails;
 
     /// <summary>True when the rule needs a driver session on the entry's backend.</summary>
-    public static bool NeedsDriver(Operation entry) => entry.Backend is not null && entry.Details is not (DeleteCopyDetails or CollectChunksDetails);
+    public static bool NeedsDriver(Operation entry) => entry.Backend is not null && entry.Details is not (DeleteCopyDetails or CollectChunksDetails or ImportCopiesDetails);
 
     /// <summary>
     /// Whose work in progress the driver is asked to delete once the entry is settled: the volume it made or changed

@@ -73,6 +73,32 @@ internal sealed class ChunkCollector
     }
 
     /// <summary>
+    /// What a collection with <paramref name="gracePeriod"/> would delete, deleting nothing and taking no lock
+    /// (drift detection): the unreferenced chunks last used before the cutoff, and their stored bytes. Refuses, as
+    /// collection does, when a manifest cannot be read.
+    /// </summary>
+    public async Task<(long Chunks, long Bytes)> SurveyAsync(TimeSpan gracePeriod, CancellationToken cancellationToken, DateTime? nowUtc = null)
+    {
+        if (gracePeriod < TimeSpan.Zero) throw new ValidationException(ErrorIds.InvalidArgument, "The grace period cannot be negative.", gracePeriod);
+        var cutoff = (nowUtc ?? DateTime.UtcNow) - gracePeriod;
+        var (referenced, unreadable) = await ReferencedChunksAsync(cancellationToken).ConfigureAwait(false);
+        if (unreadable.Count > 0)
+        {
+            throw new CopyCorruptException(
+                $"The unreferenced chunks of '{_store.Description}' cannot be told: the manifest(s) of {string.Join(", ", unreadable)} cannot be read.",
+                unreadable.Select(id => $"manifest of copy {id} is corrupt").ToArray(), _store.Description);
+        }
+        long chunks = 0, bytes = 0;
+        await foreach (var chunk in _store.ListChunksAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (referenced.Contains(Key(chunk.Digest)) || chunk.LastUsedUtc >= cutoff) continue;
+            chunks++;
+            bytes += chunk.StoredBytes;
+        }
+        return (chunks, bytes);
+    }
+
+    /// <summary>
     /// The set of chunks some manifest references, built by streaming every manifest's chunk list: one 16-byte key
     /// per distinct stored chunk — memory in proportion to the repository's distinct data (about 40 bytes per
     /// chunk: 10 MiB per TiB of distinct data in 4 MiB chunks), never to the volumes' sizes or the number of copies.
