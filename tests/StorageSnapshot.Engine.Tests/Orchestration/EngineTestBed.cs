@@ -40,13 +40,20 @@ public sealed class EngineTestBed : IAsyncDisposable
     public DriverRegistry Drivers { get; }
     public StorageSnapshotEngine Engine { get; private set; } = null!;
 
+    /// <summary>A PostgreSQL inventory's connection string, or null for the SQLite file in <see cref="Home"/>.</summary>
+    public string? InventoryConnectionString { get; init; }
+
     public EngineOptions Options(TimeSpan? lockTimeout = null) =>
-        new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5) };
+        new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5), InventoryConnectionString = InventoryConnectionString };
 
     /// <summary>A bed with the engine open and, unless <paramref name="register"/> is false, backend "lab" registered.</summary>
-    public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null)
+    public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null,
+        string? inventoryConnectionString = null)
     {
-        var bed = new EngineTestBed(Path.Combine(Path.GetTempPath(), $"storagesnapshot-orchestration-{Guid.NewGuid():N}"));
+        var bed = new EngineTestBed(Path.Combine(Path.GetTempPath(), $"storagesnapshot-orchestration-{Guid.NewGuid():N}"))
+        {
+            InventoryConnectionString = inventoryConnectionString,
+        };
         bed.Engine = await StorageSnapshotEngine.OpenAsync(bed.Options(lockTimeout), CancellationToken.None);
         if (register)
         {
