@@ -69,7 +69,8 @@ internal abstract partial class PostgresInventoryReader
             if (query.States is { } states) p.SetTextArray("states", states.Select(SqliteValues.ToText));
             if (query.ParentId is { } parent) p.SetText("parent", parent);
             if (query.ExpiresAtOrBeforeUtc is { } expires) p.SetTime("expires", expires);
-        });
+        }
+        );
     }
 
     /// <summary>
