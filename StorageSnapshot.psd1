@@ -49,6 +49,9 @@
         'Get-SnapshotRetentionPlan'
         'Get-StorageOperation'
         'Repair-StorageOperation'
+        'Get-StorageInventory'
+        'Set-StorageInventory'
+        'Move-StorageInventory'
         'Get-StorageEvent'
     )
     FunctionsToExport    = @()
