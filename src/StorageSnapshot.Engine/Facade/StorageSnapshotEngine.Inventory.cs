@@ -29,10 +29,9 @@ public sealed partial class StorageSnapshotEngine
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(context);
+        if (!context.ShouldProcess($"inventory setting of {Environment.UserName}", $"Use the {Name(target.Kind)} inventory at {Where(options, target)}")) return null;
         var secrets = options.SecretStore ?? SecretStores.ForUser(options.HomeDirectory);
         var (setting, open) = Resolve(options, target, secrets);
-        var where = open.Kind == InventoryKind.PostgreSql ? PostgresConnection.Describe(PostgresConnection.Parse(open.Target)) : open.Target;
-        if (!context.ShouldProcess($"inventory setting of {Environment.UserName}", $"Use the {Name(open.Kind)} inventory at {where}")) return null;
 
         await using var inventory = await open.OpenAsync(context.CancellationToken).ConfigureAwait(false);
         if (setting is null) InventorySetting.Clear(options.HomeDirectory);
@@ -55,7 +54,6 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var secrets = options.SecretStore ?? SecretStores.ForUser(options.HomeDirectory);
         var from = InventoryChoice.Resolve(options, secrets);
-        var (setting, to) = Resolve(options, target, secrets);
 
         await using var source = await from.OpenAsync(cancellationToken).ConfigureAwait(false);
         var running = await source.ListOperationsAsync(new[] { OperationState.Running }, null, null, cancellationToken).ConfigureAwait(false);
@@ -65,12 +63,14 @@ public sealed partial class StorageSnapshotEngine
                 $"{running.Count} operation(s) are running on the inventory {source.Description} (the first: {running[0].Id}, {running[0].Kind}); " +
                 "move it when none is (Get-StorageOperation -State Running).", source.Description);
         }
-        var toWhere = to.Kind == InventoryKind.PostgreSql ? PostgresConnection.Describe(PostgresConnection.Parse(to.Target)) : to.Target;
+        var toWhere = Where(options, target);
         if (string.Equals(toWhere, source.Description, StringComparison.Ordinal))
         {
             throw EngineErrors.InvalidArgument($"The inventory {source.Description} is already the one in use; name another to move it to.", toWhere);
         }
-        if (!context.ShouldProcess($"inventory {source.Description}", $"Copy every record to the {Name(to.Kind)} inventory at {toWhere}, verify, and use it from now on")) return null;
+        if (!context.ShouldProcess($"inventory {source.Description}", $"Copy every record to the {Name(target.Kind)} inventory at {toWhere}, verify, and use it from now on")) return null;
+        // Only now: protecting a password may create the user's key file, which -WhatIf must not.
+        var (setting, to) = Resolve(options, target, secrets);
 
         await using var destination = await to.OpenAsync(cancellationToken).ConfigureAwait(false);
         var copied = await InventoryCopier.CopyAsync(source, destination, cancellationToken).ConfigureAwait(false);
@@ -97,6 +97,11 @@ public sealed partial class StorageSnapshotEngine
         }
         return (new InventorySetting(InventoryKind.Sqlite, target.Path, null, null), new InventoryChoice(InventoryKind.Sqlite, target.Path, InventorySource.UserSetting));
     }
+
+    /// <summary>Where the target is, in messages: the file, or postgresql://user@host:port/database.</summary>
+    private static string Where(EngineOptions options, InventoryTarget target) => target.Kind == InventoryKind.PostgreSql
+        ? PostgresConnection.Describe(PostgresConnection.Parse(target.ConnectionString!))
+        : target.Path ?? Path.Combine(options.HomeDirectory, "inventory.db");
 
     private static InventoryInfo Describe(ISnapshotInventory inventory, InventoryKind kind, InventorySource source) => new()
     {
