@@ -5,7 +5,7 @@ internal sealed partial class PostgresInventory : IInventoryImport
 {
     /// <inheritdoc />
     public async Task<IReadOnlyList<PolicyCopy>> ListAllPolicyCopiesAsync(CancellationToken cancellationToken) =>
-        await QueryAsync("SELECT copy_id, policy::text, slot FROM policy_copies ORDER BY copy_id", null,
+        await QueryAsync("SELECT copy_id, policy::text, slot FROM policy_copies ORDER BY copy_id COLLATE \"C\"", null,
             r => new PolicyCopy(r.GetString(0), r.GetString(1), r.GetUtc(2)), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />

@@ -5,7 +5,8 @@ using StorageSnapshot.Engine.Inventory.Sqlite;
 namespace StorageSnapshot.Engine.Inventory.Postgres;
 
 // Backends, volumes, operations, events, secondary storages, copies and policies: the SQLite inventory's queries,
-// column for column (so the row mappers read the same positions), in PostgreSQL's words.
+// column for column (so the row mappers read the same positions), in PostgreSQL's words. Names are ordered as SQLite's
+// NOCASE orders them — lower-cased, then byte order (COLLATE "C") — whatever collation the database was created with.
 internal abstract partial class PostgresInventoryReader
 {
     private protected const string BackendColumns = "name::text, driver, properties, maintenance, reason, registered";
@@ -33,7 +34,7 @@ internal abstract partial class PostgresInventoryReader
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Backend>> ListBackendsAsync(CancellationToken cancellationToken) =>
-        await QueryAsync($"SELECT {BackendColumns} FROM backends ORDER BY name", null, ReadBackend, cancellationToken).ConfigureAwait(false);
+        await QueryAsync($"SELECT {BackendColumns} FROM backends ORDER BY name COLLATE \"C\"", null, ReadBackend, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public Task<Volume?> GetVolumeAsync(string id, CancellationToken cancellationToken) =>
@@ -51,8 +52,8 @@ internal abstract partial class PostgresInventoryReader
     /// <inheritdoc />
     public async Task<IReadOnlyList<Volume>> ListVolumesAsync(IReadOnlyCollection<string>? backends, CancellationToken cancellationToken) =>
         backends is null
-            ? await QueryAsync($"SELECT {VolumeColumns} FROM volumes ORDER BY backend, name", null, ReadVolume, cancellationToken).ConfigureAwait(false)
-            : await QueryAsync($"SELECT {VolumeColumns} FROM volumes WHERE backend = ANY (@backends::citext[]) ORDER BY backend, name",
+            ? await QueryAsync($"SELECT {VolumeColumns} FROM volumes ORDER BY backend COLLATE \"C\", name COLLATE \"C\"", null, ReadVolume, cancellationToken).ConfigureAwait(false)
+            : await QueryAsync($"SELECT {VolumeColumns} FROM volumes WHERE backend = ANY (@backends::citext[]) ORDER BY backend COLLATE \"C\", name COLLATE \"C\"",
                 p => p.SetTextArray("backends", backends), ReadVolume, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
@@ -99,7 +100,7 @@ internal abstract partial class PostgresInventoryReader
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SecondaryStorage>> ListSecondaryStoragesAsync(CancellationToken cancellationToken) =>
-        await QueryAsync($"SELECT {SecondaryStorageColumns} FROM secondary_storages ORDER BY name", null, ReadSecondaryStorage, cancellationToken).ConfigureAwait(false);
+        await QueryAsync($"SELECT {SecondaryStorageColumns} FROM secondary_storages ORDER BY name COLLATE \"C\"", null, ReadSecondaryStorage, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public Task<SnapshotCopy?> GetCopyAsync(string id, CancellationToken cancellationToken) =>
@@ -132,11 +133,11 @@ internal abstract partial class PostgresInventoryReader
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<SnapshotPolicy>> ListPoliciesAsync(CancellationToken cancellationToken) =>
-        await QueryAsync($"SELECT {PolicyColumns} FROM snapshot_policies ORDER BY name", null, ReadPolicy, cancellationToken).ConfigureAwait(false);
+        await QueryAsync($"SELECT {PolicyColumns} FROM snapshot_policies ORDER BY name COLLATE \"C\"", null, ReadPolicy, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<PolicyCopy>> ListPolicyCopiesAsync(string policy, CancellationToken cancellationToken) =>
-        await QueryAsync("SELECT copy_id, policy::text, slot FROM policy_copies WHERE policy = @policy::citext ORDER BY slot, copy_id",
+        await QueryAsync("SELECT copy_id, policy::text, slot FROM policy_copies WHERE policy = @policy::citext ORDER BY slot, copy_id COLLATE \"C\"",
             p => p.SetText("policy", policy), r => new PolicyCopy(r.GetString(0), r.GetString(1), r.GetUtc(2)), cancellationToken).ConfigureAwait(false);
 
     private protected static Backend ReadBackend(NpgsqlDataReader r) => new()
