@@ -17,7 +17,8 @@
 # server runs the PostgreSQL tests with nothing else to set.
 #
 # The tests connect as the role "storagesnapshot" (CREATEDB, a random password kept in $DIR/connection, 0600) with
-# scram-sha-256 over TCP: the same authentication a production server asks for, not trust.
+# scram-sha-256 over TCP: the same authentication a production server asks for, not trust. It is granted
+# pg_signal_backend so that DROP DATABASE ... WITH (FORCE) of a test database also ends an autovacuum worker in it.
 #
 # Settings (environment):
 #   STORAGESNAPSHOT_PG_DIR=/tmp/storagesnapshot-pg-cluster   data, log, port, connection
@@ -91,7 +92,8 @@ EOF
   echo "$port" >"$DIR/port"
   start_server
   as_postgres "$bin/psql" -h "$DIR" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-    -c "CREATE ROLE storagesnapshot LOGIN CREATEDB PASSWORD '$password'" >/dev/null
+    -c "CREATE ROLE storagesnapshot LOGIN CREATEDB PASSWORD '$password'" \
+    -c "GRANT pg_signal_backend TO storagesnapshot" >/dev/null
   rm -f "$DIR/pwfile"
   umask 077
   echo "Host=127.0.0.1;Port=$port;Username=storagesnapshot;Password=$password;Database=postgres" >"$DIR/connection"

@@ -31,7 +31,7 @@ internal sealed record InventorySetting(InventoryKind Kind, string? Path, string
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException or IOException)
         {
             throw new InventoryUnavailableException(
-                $"The inventory setting '{file}' is unreadable ({e.Message}); run Set-StorageInventory again, or delete the file to use the default.", e);
+                $"The inventory setting '{file}' is unreadable ({e.Message}); choose the inventory again, or delete the file to use the default.", e);
         }
     }
 

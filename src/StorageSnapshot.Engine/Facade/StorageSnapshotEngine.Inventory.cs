@@ -61,7 +61,7 @@ public sealed partial class StorageSnapshotEngine
         {
             throw new ConflictException(ErrorIds.InvalidState,
                 $"{running.Count} operation(s) are running on the inventory {source.Description} (the first: {running[0].Id}, {running[0].Kind}); " +
-                "move it when none is (Get-StorageOperation -State Running).", source.Description);
+                "move it when none is running.", source.Description);
         }
         var toWhere = Where(options, target);
         if (string.Equals(toWhere, source.Description, StringComparison.Ordinal))

@@ -56,6 +56,19 @@ public sealed class PostgresStore : InventoryStore
         using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
         connection.Open();
         using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)", connection);
-        drop.ExecuteNonQuery();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                drop.ExecuteNonQuery();
+                return;
+            }
+            catch (PostgresException e) when (attempt < 20 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                // A session the role may not end (an autovacuum worker on a server without pg_signal_backend for the
+                // role) is gone a moment later.
+                Thread.Sleep(250);
+            }
+        }
     }
 }

@@ -30,7 +30,7 @@ internal static class PostgresErrors
                 $"({p.SqlState}: {p.MessageText}); it was rolled back and changed nothing. Run the command again.", p),
         _ when IsConnectionLoss(e) && committing =>
             new($"The connection to the inventory {where} was lost while committing ({e.Message}); the server either committed the whole " +
-                "transaction or none of it. Run Get-StorageOperation to see which, then run the command again if nothing was recorded.", e),
+                "transaction or none of it. Look at the operation journal to see which, then run the command again if nothing was recorded.", e),
         _ when IsConnectionLoss(e) =>
             new($"The inventory {where} is unreachable or was restarted ({e.Message}); the transaction in progress was rolled back by the " +
                 "server and nothing of it was written. Run the command again when the server is back.", e),
