@@ -5,6 +5,7 @@ using StorageSnapshot.Benchmarks;
 var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["inventory"] = InventoryBenchmark.RunAsync,
+    ["inventory-postgres"] = PostgresInventoryBenchmark.RunAsync,
     ["copy"] = CopyBenchmark.RunAsync,
     ["driver"] = DriverBenchmark.RunAsync,
     ["orchestration"] = OrchestrationBenchmark.RunAsync,

@@ -17,6 +17,7 @@ namespace StorageSnapshot.TestHost;
 /// <item><c>lock-file &lt;lock directory&gt; &lt;key&gt; &lt;ms&gt;</c>: takes the raw volume lock and holds it for ms
 /// milliseconds: READY, or BUSY (exit code 3) when someone else holds it.</item>
 /// </list>
+/// With STORAGESNAPSHOT_INVENTORY set, the engine uses that PostgreSQL inventory (a second "host" sharing it).
 /// In place of ms, <c>until-go</c> holds until the parent writes a line GO on standard input (or closes it): a
 /// handshake, so that a test that races the holder never depends on how fast the machine is.
 /// </summary>
@@ -62,7 +63,14 @@ internal static class OrchestrationScenarios
             await HoldAsync(ms, cancellationToken);
         };
         var driver = afterDriver ? new HookedDriver(new DirectoryDriver()) { After = hold } : new HookedDriver(new DirectoryDriver()) { Before = hold };
-        var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
+        // A shared inventory when the parent says so (two "hosts": two homes, one PostgreSQL database).
+        var shared = Environment.GetEnvironmentVariable(EngineOptions.InventoryVariable);
+        var options = new EngineOptions
+        {
+            HomeDirectory = home,
+            Drivers = new DriverRegistry().Add(driver),
+            InventoryConnectionString = string.IsNullOrWhiteSpace(shared) ? null : shared,
+        };
         try
         {
             await using var engine = await StorageSnapshotEngine.OpenAsync(options, CancellationToken.None);

@@ -16,8 +16,32 @@ public sealed record EngineOptions
     /// </summary>
     public required string HomeDirectory { get; init; }
 
-    /// <summary>The inventory database file.</summary>
-    public string InventoryPath => Path.Combine(HomeDirectory, "inventory.db");
+    /// <summary>
+    /// Environment variable holding a PostgreSQL connection string: when set, the shared inventory in that database
+    /// is used (whatever Set-StorageInventory chose).
+    /// </summary>
+    public const string InventoryVariable = "STORAGESNAPSHOT_INVENTORY";
+
+    private readonly string? inventoryPath;
+
+    /// <summary>
+    /// The SQLite inventory file: inventory.db in the home folder unless set (or unless Set-StorageInventory -Path
+    /// chose another file, which <see cref="StorageSnapshotEngine.OpenAsync"/> reads).
+    /// </summary>
+    public string InventoryPath
+    {
+        get => inventoryPath ?? Path.Combine(HomeDirectory, "inventory.db");
+        init => inventoryPath = value;
+    }
+
+    /// <summary>True when <see cref="InventoryPath"/> was set explicitly (it then wins over the per-user setting).</summary>
+    internal bool HasExplicitInventoryPath => inventoryPath is not null;
+
+    /// <summary>
+    /// A PostgreSQL connection string: the shared inventory in that database instead of SQLite. From
+    /// <see cref="InventoryVariable"/> in <see cref="FromEnvironment"/>; null: the per-user setting, else SQLite.
+    /// </summary>
+    public string? InventoryConnectionString { get; init; }
 
     /// <summary>Folder of the per-volume lock files.</summary>
     public string LockDirectory => Path.Combine(HomeDirectory, "locks");
@@ -53,6 +77,11 @@ public sealed record EngineOptions
                 Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create),
                 "StorageSnapshot");
         }
-        return new EngineOptions { HomeDirectory = Path.GetFullPath(home) };
+        var connectionString = Environment.GetEnvironmentVariable(InventoryVariable);
+        return new EngineOptions
+        {
+            HomeDirectory = Path.GetFullPath(home),
+            InventoryConnectionString = string.IsNullOrWhiteSpace(connectionString) ? null : connectionString,
+        };
     }
 }

@@ -22,7 +22,21 @@ public sealed class InventoryNames : IAsyncDisposable
     public static async Task<InventoryNames?> OpenAsync(EngineOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var names = await SqliteInventoryNames.OpenAsync(options.InventoryPath, SqliteMigrations.All[^1].Version, cancellationToken).ConfigureAwait(false);
+        // A shared (PostgreSQL) inventory is not read for completion: a keystroke must not wait on a network
+        // round trip or a password; completion offers nothing there. An unreadable setting offers nothing too.
+        if (options.InventoryConnectionString is not null) return null;
+        InventorySetting? setting;
+        try
+        {
+            setting = options.HasExplicitInventoryPath ? null : InventorySetting.Read(options.HomeDirectory);
+        }
+        catch (InventoryUnavailableException)
+        {
+            return null;
+        }
+        if (setting is { Kind: InventoryKind.PostgreSql }) return null;
+        var path = setting is { Kind: InventoryKind.Sqlite, Path: { } chosen } ? chosen : options.InventoryPath;
+        var names = await SqliteInventoryNames.OpenAsync(path, SqliteMigrations.All[^1].Version, cancellationToken).ConfigureAwait(false);
         return names is null ? null : new InventoryNames(names);
     }
 

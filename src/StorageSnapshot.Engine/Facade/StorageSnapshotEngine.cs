@@ -1,5 +1,4 @@
 using StorageSnapshot.Engine.Inventory;
-using StorageSnapshot.Engine.Inventory.Sqlite;
 using StorageSnapshot.Engine.Operations;
 using StorageSnapshot.Engine.Secrets;
 
@@ -42,8 +41,12 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
     /// <summary>The inventory (exposed for tools and tests; front ends use the use-case methods).</summary>
     internal ISnapshotInventory Inventory { get; }
 
+    /// <summary>Which inventory was opened, and what chose it.</summary>
+    internal InventoryChoice? Choice { get; private init; }
+
     /// <summary>
-    /// Opens the inventory at <see cref="EngineOptions.InventoryPath"/> (creating and migrating it), then marks
+    /// Opens the inventory (<see cref="InventoryChoice"/>: $env:STORAGESNAPSHOT_INVENTORY's PostgreSQL database, the
+    /// per-user setting, else the SQLite file <see cref="EngineOptions.InventoryPath"/>), creating and migrating it, then marks
     /// operations left Running by processes that died as NeedsRecovery: an entry whose volume lock is free has
     /// no live owner (see <see cref="DeadOperationDetector"/>). Their targets keep the state they had (never
     /// Ready) until the repair command — not written yet — finishes or undoes the work.
@@ -53,11 +56,12 @@ public sealed partial class StorageSnapshotEngine : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         // Owner-only when new: the inventory, the secret key and the lock files (whose names tell which volumes exist) live here.
         Platform.FilePermissions.OwnerOnly.CreateDirectory(options.HomeDirectory);
-        var inventory = await SqliteInventory.OpenAsync(options.InventoryPath, cancellationToken).ConfigureAwait(false);
+        var choice = InventoryChoice.Resolve(options, options.SecretStore ?? SecretStores.ForUser(options.HomeDirectory));
+        var inventory = await choice.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await DeadOperationDetector.MarkAsync(inventory, options.LockDirectory, cancellationToken).ConfigureAwait(false);
-            return new StorageSnapshotEngine(options, inventory);
+            return new StorageSnapshotEngine(options, inventory) { Choice = choice };
         }
         catch
         {

@@ -2,8 +2,8 @@ namespace StorageSnapshot.Engine.Inventory;
 
 /// <summary>
 /// The durable record of backends, volumes, snapshots, operations and events. SQLite by default
-/// (<see cref="Sqlite.SqliteInventory"/>); PostgreSQL can implement the same interface for inventories shared
-/// by several hosts. Reads go straight to the store; every change a command makes goes through one
+/// (<see cref="Sqlite.SqliteInventory"/>); PostgreSQL (<see cref="Postgres.PostgresInventory"/>) for inventories
+/// shared by several hosts. Reads go straight to the store; every change a command makes goes through one
 /// <see cref="IInventoryTransaction"/> so it is all-or-nothing.
 /// </summary>
 internal interface ISnapshotInventory : IInventoryReader, IAsyncDisposable
@@ -14,6 +14,14 @@ internal interface ISnapshotInventory : IInventoryReader, IAsyncDisposable
     /// rolls everything back.
     /// </summary>
     Task<IInventoryTransaction> BeginAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts a write transaction whose reads decide its writes (a check, then the change it allows), for a caller
+    /// that can run it again from the start: <see cref="InventoryRetry"/>. Where writers are serial already (SQLite's
+    /// BEGIN IMMEDIATE) it is <see cref="BeginAsync"/>; PostgreSQL runs it SERIALIZABLE, and a conflict with a
+    /// concurrent transaction fails it with an error <see cref="InventoryRetry.IsRetryable"/> recognises.
+    /// </summary>
+    Task<IInventoryTransaction> BeginSerializableAsync(CancellationToken cancellationToken) => BeginAsync(cancellationToken);
 
     /// <summary>Where it is (a file path, or a connection description without secrets).</summary>
     string Description { get; }

@@ -8,8 +8,10 @@ namespace StorageSnapshot.Engine.Operations;
 /// NeedsRecovery. A Running entry whose lock (<see cref="LockScope.Of"/>: its volume's, or its secondary storage's)
 /// can be taken at once has no live owner: the lock is held from before phase one until after phase two and the
 /// kernel drops it when its process dies. The target keeps the state phase one gave it (Creating, Reverting,
-/// Deleting), which never reads as Ready; finishing or undoing the work is the repair command's job (not written
-/// yet), which reads the entry's typed details.
+/// Deleting), which never reads as Ready; finishing or undoing the work is the repair command's job, which reads the
+/// entry's typed details. With host lock files only this host's entries can be judged; with locks every host sees
+/// (PostgreSQL's session-level advisory locks, <see cref="IOperationLocks.SpanHosts"/>) every entry can: a session
+/// that ended — its host killed, its connection cut — has released its lock.
 /// </summary>
 internal static class DeadOperationDetector
 {
@@ -18,11 +20,12 @@ internal static class DeadOperationDetector
     {
         var running = await inventory.ListOperationsAsync(new[] { OperationState.Running }, null, null, cancellationToken).ConfigureAwait(false);
         var marked = new List<Operation>();
+        var locks = running.Count == 0 ? null : OperationLocks.For(inventory, lockDirectory);
         foreach (var candidate in running)
         {
-            // The lock is host-local: an entry another host runs (a shared inventory) cannot be judged from here.
-            if (LockScope.Of(candidate) is not { } scope || !OperationOwner.IsThisHost(candidate.Owner)) continue;
-            using var held = VolumeLock.TryAcquire(lockDirectory, scope.Key);
+            // Host lock files: an entry another host runs cannot be judged from here.
+            if (LockScope.Of(candidate) is not { } scope || (!locks!.SpanHosts && !OperationOwner.IsThisHost(candidate.Owner))) continue;
+            await using var held = await locks.TryAcquireAsync(scope.Key, cancellationToken).ConfigureAwait(false);
             if (held is null) continue; // its owner (or a newer operation) is alive and working
 
             // Under the lock, re-read: the owner may have finished (and released the lock) since the list was read.

@@ -22,25 +22,32 @@ internal sealed partial class OperationRunner
     private readonly RunnerSettings options;
     private readonly ISnapshotInventory inventory;
     private readonly BackendSecrets secrets;
+    private readonly IOperationLocks locks;
 
     public OperationRunner(RunnerSettings options, ISnapshotInventory inventory, BackendSecrets secrets)
     {
         this.options = options;
         this.inventory = inventory;
         this.secrets = secrets;
+        locks = OperationLocks.For(inventory, options.LockDirectory);
     }
 
     /// <summary>Applies an inventory-only change: its lock, one transaction, one event. Returns its result or throws its typed refusal.</summary>
     public async Task<TResult> ApplyAsync<TResult>(InventoryChange<TResult> change, OperationContext context)
     {
         var cancellationToken = context.CancellationToken;
-        using var held = change.Lock is { } scope ? await LockAsync(scope, change.TargetObject, context).ConfigureAwait(false) : null;
+        await using var held = change.Lock is { } scope ? await LockAsync(scope, change.TargetObject, context).ConfigureAwait(false) : null;
         await change.BeforeAsync(context.Output, cancellationToken).ConfigureAwait(false);
-        await using var transaction = await inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var outcome = await change.ApplyAsync(transaction, cancellationToken).ConfigureAwait(false);
-        await transaction.AppendEventAsync(StorageEvents.Of(outcome.Event, outcome.Subject, outcome.Message), cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return outcome.Result;
+        // The change reads what decides its writes: serialisable where the store is not serial already, retried whole
+        // when a concurrent writer on another host made it fail (InventoryRetry).
+        return await InventoryRetry.RunAsync(async () =>
+        {
+            await using var transaction = await inventory.BeginSerializableAsync(cancellationToken).ConfigureAwait(false);
+            var outcome = await change.ApplyAsync(transaction, cancellationToken).ConfigureAwait(false);
+            await transaction.AppendEventAsync(StorageEvents.Of(outcome.Event, outcome.Subject, outcome.Message), cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return outcome.Result;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs a driver operation to its end; throws the typed error when it is refused or fails.</summary>
@@ -50,7 +57,7 @@ internal sealed partial class OperationRunner
         var cancellationToken = context.CancellationToken;
         var scope = LockScope.OfVolume(operation.Backend, operation.Volume);
 
-        using var held = await LockAsync(scope, operation.TargetObject, context).ConfigureAwait(false);
+        await using var held = await LockAsync(scope, operation.TargetObject, context).ConfigureAwait(false);
         output.WriteVerbose($"Holding the lock of {scope.Description}.");
 
         // The session is opened before phase one so that a backend that cannot do the operation is refused before
@@ -139,7 +146,7 @@ internal sealed partial class OperationRunner
         var cancellationToken = context.CancellationToken;
         var scope = LockScope.OfSecondaryStorage(operation.Storage.Name);
 
-        using var held = await LockAsync(scope, operation.TargetObject, context).ConfigureAwait(false);
+        await using var held = await LockAsync(scope, operation.TargetObject, context).ConfigureAwait(false);
         output.WriteVerbose($"Holding the lock of {scope.Description}.");
         StorageSnapshotException Classify(Exception ex) => ClassifyRepositoryError(ex, operation, cancellationToken);
 
@@ -185,16 +192,16 @@ internal sealed partial class OperationRunner
     /// operation after that) or a secondary storage's (InvalidState, ResourceBusy); OperationCancelled when the
     /// caller cancels the wait.
     /// </summary>
-    private async Task<VolumeLock> LockAsync(LockScope scope, object target, OperationContext context)
+    private async Task<IAsyncDisposable> LockAsync(LockScope scope, object target, OperationContext context)
     {
-        var immediate = VolumeLock.TryAcquire(options.LockDirectory, scope.Key);
+        var immediate = await locks.TryAcquireAsync(scope.Key, context.CancellationToken).ConfigureAwait(false);
         if (immediate is not null) return immediate;
 
         context.Output.WriteVerbose($"Waiting up to {Seconds(options.LockTimeout)} s for another operation on {scope.Description} to finish.");
-        VolumeLock? acquired;
+        IAsyncDisposable? acquired;
         try
         {
-            acquired = await VolumeLock.AcquireAsync(options.LockDirectory, scope.Key, options.LockTimeout, context.CancellationToken).ConfigureAwait(false);
+            acquired = await locks.AcquireAsync(scope.Key, options.LockTimeout, context.CancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -207,10 +214,15 @@ internal sealed partial class OperationRunner
     /// Phase one: in one transaction, <paramref name="requireUnchanged"/> (what the storage was opened with still
     /// holds), the operation's own checks and new target state, and the journal entry (Running); committed.
     /// </summary>
-    private async Task<(bool Finished, TResult? Result, Operation? Journal)> PhaseOneAsync<TResult>(JournaledOperation<TResult> operation, LockScope scope,
+    private Task<(bool Finished, TResult? Result, Operation? Journal)> PhaseOneAsync<TResult>(JournaledOperation<TResult> operation, LockScope scope,
+        Func<IInventoryTransaction, Task> requireUnchanged, IOperationOutput output, CancellationToken cancellationToken) =>
+        // Its checks decide its writes, and nothing outside the transaction has changed yet: serialisable, retried whole.
+        InventoryRetry.RunAsync(() => PhaseOneAttemptAsync(operation, scope, requireUnchanged, output, cancellationToken), cancellationToken);
+
+    private async Task<(bool Finished, TResult? Result, Operation? Journal)> PhaseOneAttemptAsync<TResult>(JournaledOperation<TResult> operation, LockScope scope,
         Func<IInventoryTransaction, Task> requireUnchanged, IOperationOutput output, CancellationToken cancellationToken)
     {
-        await using var transaction = await inventory.BeginAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await inventory.BeginSerializableAsync(cancellationToken).ConfigureAwait(false);
         await requireUnchanged(transaction).ConfigureAwait(false);
 
         var outcome = await operation.PrepareAsync(transaction, output, cancellationToken).ConfigureAwait(false);
@@ -352,8 +364,11 @@ internal sealed partial class OperationRunner
         var running = await inventory.ListOperationsAsync(new[] { OperationState.Running }, scope.Backend, scope.Volume, cancellationToken).ConfigureAwait(false);
         var holder = running.LastOrDefault(scope.IsHeldBy);
         var waited = Seconds(options.LockTimeout);
+        // Not in the journal yet (an inventory-only change, or a phase one not committed): the lock may still say who.
+        var lockHolder = holder is null ? await locks.DescribeHolderAsync(scope.Key, cancellationToken).ConfigureAwait(false) : null;
         var message = holder is null
-            ? $"{TargetNames.Capitalize(scope.Description)} is busy: another process holds its lock (its operation is not recorded yet); waited {waited} s."
+            ? $"{TargetNames.Capitalize(scope.Description)} is busy: another process{(lockHolder is null ? "" : $" ({lockHolder})")} holds its lock " +
+              $"(its operation is not recorded yet); waited {waited} s."
             : $"{TargetNames.Capitalize(scope.Description)} is busy: operation {holder.Id} ({holder.Kind} of {Noun(holder.TargetKind)} {holder.TargetId}) " +
               $"started {holder.StartedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)}Z by {holder.Owner} holds it; waited {waited} s.";
         const string retry = "Try again when that operation has finished, or raise the lock timeout.";

@@ -34,13 +34,28 @@ public abstract class StorageSnapshotCmdlet : PSCmdlet, IDisposable
     /// <param name="result">The call's result.</param>
     /// <param name="shouldProcess">Whom the engine asks before a change; plain ShouldProcess when null.</param>
     private protected bool TryRun<T>(Func<StorageSnapshotEngine, OperationContext, Task<T>> call, object? target, out T result,
-        ShouldProcessCallback? shouldProcess = null)
+        ShouldProcessCallback? shouldProcess = null) =>
+        TryRunCore(() =>
+        {
+            var opened = OpenEngine(); // on the pipeline thread, before the call (it runs the pump itself)
+            return context => call(opened, context);
+        }, target, out result, shouldProcess);
+
+    /// <summary>
+    /// <see cref="TryRun{T}"/> for a use case that must not open the inventory in use first (choosing another one:
+    /// the one in use may be the one that is unreachable).
+    /// </summary>
+    private protected bool TryRunWithoutEngine<T>(Func<OperationContext, Task<T>> call, object? target, out T result,
+        ShouldProcessCallback? shouldProcess = null) =>
+        TryRunCore(() => call, target, out result, shouldProcess);
+
+    private bool TryRunCore<T>(Func<Func<OperationContext, Task<T>>> prepare, object? target, out T result, ShouldProcessCallback? shouldProcess)
     {
         currentTarget = target;
         try
         {
-            var opened = OpenEngine();
-            result = Pump.Run(context => call(opened, context), shouldProcess ?? ShouldProcess);
+            var call = prepare();
+            result = Pump.Run(call, shouldProcess ?? ShouldProcess);
             return true;
         }
         catch (InventoryUnavailableException e)

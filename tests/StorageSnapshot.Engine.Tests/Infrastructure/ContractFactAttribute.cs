@@ -26,15 +26,21 @@ public sealed class IntegrationRequirementsAttribute(bool needsRoot, params stri
     /// <summary>The class needs the Ceph cluster of tests/infrastructure/ceph.sh (<see cref="CephTestCluster"/>).</summary>
     public bool NeedsCephCluster { get; set; }
 
+    /// <summary>The class needs the PostgreSQL server of tests/infrastructure/postgres.sh (<see cref="PostgresTestServer"/>).</summary>
+    public bool NeedsPostgres { get; set; }
+
     /// <summary>Why the class's tests must skip here, or null.</summary>
-    public string? SkipReason => new IntegrationFactAttribute(needsRoot, tools).Skip ?? (NeedsCephCluster ? CephTestCluster.SkipReason : null);
+    public string? SkipReason => new IntegrationFactAttribute(needsRoot, tools).Skip ?? (NeedsCephCluster ? CephTestCluster.SkipReason : null)
+                                 ?? (NeedsPostgres ? PostgresTestServer.SkipReason : null);
 
     /// <summary>The prerequisites in words, for messages.</summary>
     public string Description => string.Join(" and ", new[]
     {
         needsRoot ? "root" : null, tools.Length > 0 ? string.Join(", ", tools) + " on PATH" : null, NeedsCephCluster ? CephTestCluster.Description : null,
+        NeedsPostgres ? PostgresTestServer.Description : null,
     }.OfType<string>());
 
     /// <summary>Whether the prerequisites are really present (inside a test: with Integration.Require).</summary>
-    public bool Available => (!needsRoot || Integration.IsRoot) && tools.All(Integration.HasTool) && (!NeedsCephCluster || CephTestCluster.IsAvailable);
+    public bool Available => (!needsRoot || Integration.IsRoot) && tools.All(Integration.HasTool) && (!NeedsCephCluster || CephTestCluster.IsAvailable)
+                             && (!NeedsPostgres || PostgresTestServer.IsAvailable);
 }

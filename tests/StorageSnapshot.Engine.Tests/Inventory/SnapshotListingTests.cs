@@ -1,5 +1,5 @@
 using StorageSnapshot.Engine.Inventory;
-using StorageSnapshot.Engine.Inventory.Sqlite;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 using StorageSnapshot.Engine.Naming;
 using static StorageSnapshot.Engine.Tests.Inventory.InventorySamples;
 
@@ -9,13 +9,18 @@ namespace StorageSnapshot.Engine.Tests.Inventory;
 /// The listing's fast path (raw statements, values shared between rows, rows kept in chunks) returns exactly what
 /// was stored, over more rows than one chunk holds and with every kind of value a row can carry.
 /// </summary>
-public sealed class SnapshotListingTests : IDisposable
+public abstract class SnapshotListingContract : IDisposable
 {
-    private readonly InventoryFolder _folder = new();
+    private readonly InventoryStore _folder;
+
+    private protected SnapshotListingContract(InventoryStore store) => _folder = store;
+
+    /// <summary>A NUL character where the store keeps one (SQLite); PostgreSQL's text cannot, and refuses it (its own test).</summary>
+    private protected virtual string Nul => "NUL\0";
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
+    [ContractFact]
     public async Task A_long_listing_of_two_volumes_returns_every_row_as_stored_in_order()
     {
         var lab = Volume("lab", "db01");
@@ -31,7 +36,7 @@ public sealed class SnapshotListingTests : IDisposable
             var snapshot = Snapshot(volume, $"s{i:D5}", t0.AddSeconds(i), clientToken: i == 1 ? "" : i % 5 == 0 ? null : $"token-{i}") with
             {
                 ParentId = i % 11 == 0 ? null : i % 13 == 0 ? Ids.New() : parent,
-                Description = i % 3 == 0 ? null : i % 3 == 1 ? "nightly — 夜間" : $"with a NUL\0inside {i}",
+                Description = i % 3 == 0 ? null : i % 3 == 1 ? "nightly — 夜間" : $"with a {Nul}inside {i}",
                 Tags = i % 2 == 0 ? Dict(("app", "db")) : Dict(("app", "db"), ("n", i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
                 ExpiresUtc = i % 4 == 0 ? null : t0.AddDays(i),
                 State = i % 9 == 0 ? SnapshotState.Error : SnapshotState.Ready,
@@ -77,4 +82,14 @@ public sealed class SnapshotListingTests : IDisposable
         Assert.Same(labRows[0].Volume, labRows[^1].Volume);
         Assert.Equal("db01", labRows[^1].Volume);
     }
+}
+
+/// <summary>The contract on an SQLite file.</summary>
+public sealed class SnapshotListingTests() : SnapshotListingContract(new SqliteStore());
+
+/// <summary>The contract on a PostgreSQL database.</summary>
+[IntegrationRequirements(needsRoot: false, NeedsPostgres = true)]
+public sealed class PostgresSnapshotListingTests() : SnapshotListingContract(new PostgresStore())
+{
+    private protected override string Nul => "NUL ";
 }

@@ -1,16 +1,18 @@
 using StorageSnapshot.Engine.Inventory;
-using StorageSnapshot.Engine.Inventory.Sqlite;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 using static StorageSnapshot.Engine.Tests.Inventory.InventorySamples;
 
 namespace StorageSnapshot.Engine.Tests.Inventory;
 
 /// <summary>Uniqueness, foreign keys and missing rows surface as the engine's typed errors, naming the object.</summary>
-public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
+public abstract class InventoryConstraintContract : IAsyncLifetime, IDisposable
 {
-    private readonly InventoryFolder _folder = new();
+    private readonly InventoryStore _folder;
+
+    private protected InventoryConstraintContract(InventoryStore store) => _folder = store;
     private readonly Volume _db01 = Volume("lab", "db01");
     private readonly Volume _other = Volume("prod", "db01");
-    private SqliteInventory _inventory = null!;
+    private ISnapshotInventory _inventory = null!;
 
     public async Task InitializeAsync()
     {
@@ -28,7 +30,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
+    [ContractFact]
     public async Task BackendNameIsUniqueIgnoringCase()
     {
         var error = await FailsAsync<ConflictException>(tx => tx.InsertBackendAsync(Backend("LAB"), None));
@@ -37,7 +39,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal("A backend named 'LAB' is already registered.", error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task VolumeNameIsUniquePerBackendIgnoringCase()
     {
         var error = await FailsAsync<ConflictException>(tx => tx.InsertVolumeAsync(Volume("lab", "DB01"), None));
@@ -51,7 +53,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal("A volume named 'DB01' already exists on backend 'lab'.", rename.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task VolumeIdIsUnique()
     {
         var error = await FailsAsync<ConflictException>(tx => tx.InsertVolumeAsync(Volume("lab", "fresh") with { Id = _db01.Id }, None));
@@ -59,7 +61,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Contains(_db01.Id, error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SnapshotNameIsUniquePerVolumeIgnoringCase()
     {
         var t = Utc(2026, 11, 22);
@@ -73,7 +75,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal("A snapshot named 'NIGHTLY' already exists on volume 'db01' on backend 'lab'.", error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ClientTokenIsUniquePerVolumeCaseSensitivelyAndOnlyWhenSet()
     {
         var t = Utc(2026, 11, 22);
@@ -90,7 +92,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal("A snapshot with client token 'tok' already exists on volume 'db01' on backend 'lab'.", error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SnapshotIdIsUnique()
     {
         var first = Snapshot(_db01, "s1", Utc(2026, 11, 22));
@@ -99,7 +101,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal($"A snapshot with id '{first.Id}' already exists.", error.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ParentsMustExist()
     {
         var volume = await FailsAsync<ObjectNotFoundException>(tx => tx.InsertVolumeAsync(Volume("nowhere", "v"), None));
@@ -112,7 +114,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Contains("NOVOLUME", snapshot.Message);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task AVolumeWithSnapshotsCannotBeDeletedUntilTheyAreGone()
     {
         var snapshot = Snapshot(_db01, "s", Utc(2026, 11, 22));
@@ -131,7 +133,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Null(await _inventory.GetSnapshotAsync(snapshot.Id, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ABackendWithVolumesCannotBeDeleted()
     {
         var error = await FailsAsync<ConflictException>(tx => tx.DeleteBackendAsync("LAB", None));
@@ -144,7 +146,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Null(await _inventory.GetBackendAsync("lab", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task UpdatesAndDeletesOfMissingRowsNameWhatWasMissing()
     {
         async Task Expect(string errorId, string target, Func<IInventoryTransaction, Task> change)
@@ -167,7 +169,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         await Expect(ErrorIds.InvalidState, "O404", tx => tx.UpdateOperationAsync(operation, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task OperationIdIsUnique()
     {
         var operation = Operation(_db01, OperationState.Running, Utc(2026, 11, 22));
@@ -176,7 +178,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Equal(ErrorIds.AlreadyExists, error.ErrorId);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task UndefinedEnumValuesAndNegativeSizesAreRefusedAndNothingIsWritten()
     {
         var badState = Snapshot(_db01, "bad", Utc(2026, 11, 22)) with { State = (SnapshotState)42 };
@@ -189,7 +191,7 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         Assert.Empty(await _inventory.ListSnapshotsAsync(new SnapshotQuery(), None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ATransactionStaysUsableAfterARefusedStatement()
     {
         await using (var tx = await _inventory.BeginAsync(None))
@@ -208,3 +210,10 @@ public sealed class SqliteInventoryConstraintTests : IAsyncLifetime, IDisposable
         return await Assert.ThrowsAsync<T>(() => change(tx));
     }
 }
+
+/// <summary>The contract on an SQLite file.</summary>
+public sealed class SqliteInventoryConstraintTests() : InventoryConstraintContract(new SqliteStore());
+
+/// <summary>The contract on a PostgreSQL database.</summary>
+[IntegrationRequirements(needsRoot: false, NeedsPostgres = true)]
+public sealed class PostgresInventoryConstraintTests() : InventoryConstraintContract(new PostgresStore());

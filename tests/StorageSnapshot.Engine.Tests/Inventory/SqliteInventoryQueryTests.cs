@@ -1,15 +1,17 @@
 using StorageSnapshot.Engine.Inventory;
-using StorageSnapshot.Engine.Inventory.Sqlite;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 using static StorageSnapshot.Engine.Tests.Inventory.InventorySamples;
 
 namespace StorageSnapshot.Engine.Tests.Inventory;
 
 /// <summary>Every filter of every list query, alone and combined, and the order of the results.</summary>
-public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
+public abstract class InventoryQueryContract : IAsyncLifetime, IDisposable
 {
     private static readonly DateTime T0 = Utc(2026, 11, 1);
-    private readonly InventoryFolder _folder = new();
-    private SqliteInventory _inventory = null!;
+    private readonly InventoryStore _folder;
+
+    private protected InventoryQueryContract(InventoryStore store) => _folder = store;
+    private ISnapshotInventory _inventory = null!;
 
     // lab/db01: a (t0, Ready, expires t0+1d), b (t0+1h, Error, parent a), c (t0+1h, Ready, parent a, no expiry)
     // lab/db02: d (t0+30m, Creating)      prod/web: e (t0+2h, Ready, expires t0+10d)
@@ -43,18 +45,18 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
+    [ContractFact]
     public async Task NoFilterListsEverySnapshotByCreatedThenId()
     {
         var sameTime = new[] { _b, _c }.OrderBy(s => s.Id, StringComparer.Ordinal).Select(s => s.Name);
         Assert.Equal(["a", "d", .. sameTime, "e"], await NamesAsync(new SnapshotQuery()));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByIds() =>
         Assert.Equal(["a", "e"], await NamesAsync(new SnapshotQuery { Ids = [_e.Id, _a.Id, "unknown"] }));
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByOneVolumeAndBySeveral()
     {
         Assert.Equal(["d"], await NamesAsync(new SnapshotQuery { VolumeIds = [_db02.Id] }));
@@ -62,25 +64,25 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.Equal(3, (await NamesAsync(new SnapshotQuery { VolumeIds = [_db01.Id] })).Count);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByBackendIgnoringCase()
     {
         Assert.Equal(["e"], await NamesAsync(new SnapshotQuery { Backends = ["PROD"] }));
         Assert.Equal(4, (await NamesAsync(new SnapshotQuery { Backends = ["Lab"] })).Count);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByStates()
     {
         Assert.Equal(["d", "b"], await NamesAsync(new SnapshotQuery { States = [SnapshotState.Error, SnapshotState.Creating] }));
         Assert.Empty(await NamesAsync(new SnapshotQuery { States = [SnapshotState.Deleting] }));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByParent() =>
         Assert.Equal(["b", "c"], (await NamesAsync(new SnapshotQuery { ParentId = _a.Id })).Order());
 
-    [Fact]
+    [ContractFact]
     public async Task FiltersByExpiryAtOrBeforeAndSkipsThoseThatNeverExpire()
     {
         Assert.Equal(["a"], await NamesAsync(new SnapshotQuery { ExpiresAtOrBeforeUtc = T0.AddDays(1) }));
@@ -89,7 +91,7 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain("c", everything);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task CombinesFilters()
     {
         var query = new SnapshotQuery
@@ -101,7 +103,7 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.Empty(await NamesAsync(query with { Backends = ["prod"] }));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task EmptyListsMatchNothing()
     {
         Assert.Empty(await NamesAsync(new SnapshotQuery { Ids = [] }));
@@ -110,7 +112,7 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.Empty(await NamesAsync(new SnapshotQuery { States = [] }));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListedSnapshotsAreComplete()
     {
         var listed = Assert.Single(await _inventory.ListSnapshotsAsync(new SnapshotQuery { Ids = [_e.Id] }, None));
@@ -118,7 +120,7 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         AssertSameDictionary(_e.Tags, listed.Tags);
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListsVolumesByBackendThenNameAndFiltersByBackendIgnoringCase()
     {
         Assert.Equal(["lab/db01", "lab/db02", "prod/web"], (await _inventory.ListVolumesAsync(null, None)).Select(v => $"{v.Backend}/{v.Name}"));
@@ -128,14 +130,14 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.Null(await _inventory.FindVolumeAsync("lab", "web", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListsClonesOfASnapshot()
     {
         Assert.Equal([_db02.Id], (await _inventory.ListClonesAsync(_a.Id, None)).Select(v => v.Id));
         Assert.Empty(await _inventory.ListClonesAsync(_b.Id, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListsOperationsByStateBackendAndVolumeOldestFirst()
     {
         var running = Operation(_db01, OperationState.Running, T0.AddMinutes(2));
@@ -157,7 +159,7 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
         Assert.Empty(await Ids([], null, null));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task ListsEventsAfterASequenceUpToALimit()
     {
         var sequences = new List<long>();
@@ -174,3 +176,10 @@ public sealed class SqliteInventoryQueryTests : IAsyncLifetime, IDisposable
     private async Task<List<string>> NamesAsync(SnapshotQuery query) =>
         (await _inventory.ListSnapshotsAsync(query, None)).Select(s => s.Name).ToList();
 }
+
+/// <summary>The contract on an SQLite file.</summary>
+public sealed class SqliteInventoryQueryTests() : InventoryQueryContract(new SqliteStore());
+
+/// <summary>The contract on a PostgreSQL database.</summary>
+[IntegrationRequirements(needsRoot: false, NeedsPostgres = true)]
+public sealed class PostgresInventoryQueryTests() : InventoryQueryContract(new PostgresStore());

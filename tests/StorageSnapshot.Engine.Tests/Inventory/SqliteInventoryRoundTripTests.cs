@@ -1,16 +1,19 @@
 using StorageSnapshot.Engine.Inventory;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 using static StorageSnapshot.Engine.Tests.Inventory.InventorySamples;
 
 namespace StorageSnapshot.Engine.Tests.Inventory;
 
 /// <summary>Every field of every record comes back as written, through a reopen of the file.</summary>
-public sealed class SqliteInventoryRoundTripTests : IDisposable
+public abstract class InventoryRoundTripContract : IDisposable
 {
-    private readonly InventoryFolder _folder = new();
+    private readonly InventoryStore _folder;
+
+    private protected InventoryRoundTripContract(InventoryStore store) => _folder = store;
 
     public void Dispose() => _folder.Dispose();
 
-    [Fact]
+    [ContractFact]
     public async Task BackendsRoundTripWithFullAndEmptyFields()
     {
         var full = Backend("lab");
@@ -31,7 +34,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Null(await reopened.GetBackendAsync("nope", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task BackendUpdateReplacesPropertiesAndMaintenanceOnly()
     {
         await using var inventory = await _folder.OpenAsync();
@@ -51,7 +54,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         AssertSame(original with { Properties = Dict(), MaintenanceMode = false, MaintenanceReason = null }, await inventory.GetBackendAsync("lab", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task VolumesRoundTripWithFullAndNullFields()
     {
         var full = Volume("lab", "db01");
@@ -75,7 +78,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Null(await reopened.GetVolumeAsync("missing", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task VolumeUpdateReplacesEveryFieldButBackend()
     {
         await using var inventory = await _folder.OpenAsync();
@@ -94,7 +97,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Equal(changed, await inventory.GetVolumeAsync(original.Id, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SnapshotsRoundTripWithFullAndEmptyFieldsAndCarryVolumeAndBackendNames()
     {
         var volume = Volume("Lab", "db01");
@@ -129,7 +132,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Null(await reopened.GetSnapshotAsync("missing", None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task DictionariesReadFromTheInventoryAreReadOnly()
     {
         var volume = Volume("lab", "db01");
@@ -150,7 +153,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)backend!.Properties).Clear());
     }
 
-    [Fact]
+    [ContractFact]
     public async Task SnapshotUpdateReplacesEveryFieldButVolume()
     {
         await using var inventory = await _folder.OpenAsync();
@@ -172,7 +175,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         AssertSame(changed, await inventory.GetSnapshotAsync(original.Id, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task OperationsRoundTripAndUpdate()
     {
         var volume = Volume("lab", "db01");
@@ -202,7 +205,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         AssertSame(finished, await reopened.GetOperationAsync(full.Id, None));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task EventsRoundTripWithAssignedSequences()
     {
         var full = new StorageEvent
@@ -230,7 +233,7 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.All(events, e => Assert.Equal(DateTimeKind.Utc, e.TimeUtc.Kind));
     }
 
-    [Fact]
+    [ContractFact]
     public async Task TimesComeBackAsUtcWhateverKindWasGiven()
     {
         var local = new DateTime(2026, 6, 1, 12, 0, 0, DateTimeKind.Local);
@@ -278,3 +281,10 @@ public sealed class SqliteInventoryRoundTripTests : IDisposable
         Assert.Equal(DateTimeKind.Utc, actual.StartedUtc.Kind);
     }
 }
+
+/// <summary>The contract on an SQLite file.</summary>
+public sealed class SqliteInventoryRoundTripTests() : InventoryRoundTripContract(new SqliteStore());
+
+/// <summary>The contract on a PostgreSQL database.</summary>
+[IntegrationRequirements(needsRoot: false, NeedsPostgres = true)]
+public sealed class PostgresInventoryRoundTripTests() : InventoryRoundTripContract(new PostgresStore());

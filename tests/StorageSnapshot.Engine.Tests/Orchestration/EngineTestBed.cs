@@ -40,13 +40,35 @@ public sealed class EngineTestBed : IAsyncDisposable
     public DriverRegistry Drivers { get; }
     public StorageSnapshotEngine Engine { get; private set; } = null!;
 
+    /// <summary>Which inventory the beds use when the test names none: "postgresql", or SQLite when unset.</summary>
+    public const string InventoryVariable = "STORAGESNAPSHOT_TEST_INVENTORY";
+
+    /// <summary>The database this bed made for itself (dropped on dispose).</summary>
+    private Inventory.PostgresStore? OwnStore { get; init; }
+
+    /// <summary>A PostgreSQL inventory's connection string, or null for the SQLite file in <see cref="Home"/>.</summary>
+    public string? InventoryConnectionString { get; init; }
+
     public EngineOptions Options(TimeSpan? lockTimeout = null) =>
-        new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5) };
+        new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5), InventoryConnectionString = InventoryConnectionString };
 
     /// <summary>A bed with the engine open and, unless <paramref name="register"/> is false, backend "lab" registered.</summary>
-    public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null)
+    public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null,
+        string? inventoryConnectionString = null)
     {
-        var bed = new EngineTestBed(Path.Combine(Path.GetTempPath(), $"storagesnapshot-orchestration-{Guid.NewGuid():N}"));
+        // STORAGESNAPSHOT_TEST_INVENTORY=postgresql runs every bed on a fresh PostgreSQL database (the orchestration and
+        // façade suites once on the shared inventory: not part of the default run, which keeps CI time bounded).
+        Inventory.PostgresStore? store = null;
+        if (inventoryConnectionString is null && string.Equals(Environment.GetEnvironmentVariable(InventoryVariable), "postgresql", StringComparison.OrdinalIgnoreCase))
+        {
+            store = new Inventory.PostgresStore();
+            inventoryConnectionString = store.ConnectionString;
+        }
+        var bed = new EngineTestBed(Path.Combine(Path.GetTempPath(), $"storagesnapshot-orchestration-{Guid.NewGuid():N}"))
+        {
+            InventoryConnectionString = inventoryConnectionString,
+            OwnStore = store,
+        };
         bed.Engine = await StorageSnapshotEngine.OpenAsync(bed.Options(lockTimeout), CancellationToken.None);
         if (register)
         {
@@ -131,6 +153,7 @@ public sealed class EngineTestBed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Engine is not null) await Engine.DisposeAsync();
+        OwnStore?.Dispose();
         try
         {
             Directory.Delete(Root, recursive: true);

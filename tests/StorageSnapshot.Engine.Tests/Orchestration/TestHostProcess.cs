@@ -18,7 +18,10 @@ public sealed class TestHostProcess : IAsyncDisposable
         this.process = process;
     }
 
-    public static TestHostProcess Start(params string[] arguments)
+    public static TestHostProcess Start(params string[] arguments) => Start(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the child with <paramref name="environment"/> added to this process's environment.</summary>
+    public static TestHostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var host = Path.Combine(AppContext.BaseDirectory, "StorageSnapshot.TestHost.dll");
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -30,6 +33,7 @@ public sealed class TestHostProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(host);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new TestHostProcess(process);

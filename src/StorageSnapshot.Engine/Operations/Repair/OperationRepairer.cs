@@ -50,8 +50,9 @@ internal sealed class OperationRepairer
         if (entry.State == OperationState.Recovered) return entry;
         var scope = LockScope.Of(entry) ?? throw EngineErrors.InvalidState($"Operation {entry.Id} records no volume or secondary storage; there is nothing to repair.", entry);
 
-        using var held = VolumeLock.TryAcquire(options.LockDirectory, scope.Key)
-                         ?? await VolumeLock.AcquireAsync(options.LockDirectory, scope.Key, options.LockTimeout, cancellationToken).ConfigureAwait(false)
+        var locks = OperationLocks.For(inventory, options.LockDirectory);
+        await using var held = await locks.TryAcquireAsync(scope.Key, cancellationToken).ConfigureAwait(false)
+                         ?? await locks.AcquireAsync(scope.Key, options.LockTimeout, cancellationToken).ConfigureAwait(false)
                          ?? throw new VolumeBusyException(
                              $"{TargetNames.Capitalize(scope.Description)} is busy: another process holds its lock; waited {options.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s.",
                              entry, null)
