@@ -6,7 +6,7 @@ namespace StorageSnapshot.Benchmarks.EndToEnd;
 /// <summary>
 /// What users run, side by side with what they would otherwise run: the cmdlets in a real pwsh 7.6.10 (one
 /// process per step, start-up included), restic, borg and <c>cp --reflink=never</c> + <c>sync</c>, on the same
-/// random volume on a fresh XFS loop filesystem, every step cold (sync + drop_caches before it). Steps: full
+/// random volume on a fresh XFS loop filesystem, every step cold (sync + drop_caches before it, then the tool's own program files loaded again: cold data, warm program). Steps: full
 /// backup, restore into a new volume/file, full verification, incremental backups after 1, 5 and 10 % of the 4 MiB
 /// blocks changed. <c>dd</c> direct reads and writes of the same filesystem measure what the device allows, in the
 /// same run. Prints the medians of the runs and the issue-11 goals, met or not.
@@ -32,8 +32,7 @@ internal static class EndToEndBenchmark
 
         var repositoryRoot = FindRepositoryRoot();
         Phase("setup: apt-get install restic borgbackup time (when missing)", () => InstallTools());
-        Phase("setup: dotnet build src/StorageSnapshot -c Release (the module in out/StorageSnapshot)",
-            () => Tool.Run("dotnet", ["build", Path.Combine(repositoryRoot, "src", "StorageSnapshot", "StorageSnapshot.csproj"), "-c", "Release", "--nologo", "-v", "q"]));
+        Phase("setup: dotnet build src/StorageSnapshot -c Release (the module in out/StorageSnapshot)", () => BuildModule(repositoryRoot));
         string pwsh = "";
         Phase("setup: dotnet tool restore (pwsh 7.6.10)", () => pwsh = PowerShellHost.FindPwsh(repositoryRoot));
         Console.WriteLine($"e2e benchmark: {size >> 20} MiB volume of random data, {runs} run(s), {Environment.ProcessorCount} cores, " +
@@ -79,24 +78,26 @@ internal static class EndToEndBenchmark
         var ddFile = Path.Combine(layout.Root, "dd.img");
         result.DeviceWrite = Tool.Timed("dd", ["if=/dev/zero", $"of={ddFile}", $"bs={BlockSize}", $"count={size / BlockSize}", "oflag=direct", "conv=fsync"]).Elapsed;
         File.Delete(ddFile);
-        Tool.DropCaches();
-        result.PwshStart = pwsh.Timed("Get-StorageBackend | Out-Null").Elapsed;
+        result.PwshStart = Cold(contenders[0], () => pwsh.Timed("Get-StorageBackend | Out-Null")).Elapsed;
 
         Snapshot(pwsh, layout, FullLabel);
-        foreach (var contender in contenders) result.Add(Step.Full, contender, Cold(() => contender.Backup(FullLabel)));
+        Console.WriteLine(Step.Full.Name);
+        foreach (var contender in contenders) result.Add(Step.Full, contender, Cold(contender, () => contender.Backup(FullLabel)));
 
+        Console.WriteLine(Step.Restore.Name);
         foreach (var contender in contenders)
         {
-            var (timing, image) = Cold(() => contender.Restore(FullLabel));
+            var (timing, image) = Cold(contender, () => contender.Restore(FullLabel));
             result.Add(Step.Restore, contender, timing);
             Tool.Run("cmp", layout.Source, image); // the restored image is the snapshot, byte for byte
             if (contender is not StorageSnapshotContender) File.Delete(image);
         }
         pwsh.Run($"Remove-StorageVolume restored-{FullLabel} -Backend lab -Confirm:$false");
 
+        Console.WriteLine(Step.Verify.Name);
         foreach (var contender in contenders)
         {
-            result.Add(Step.Verify, contender, Cold(() => contender.Verify(FullLabel)));
+            result.Add(Step.Verify, contender, Cold(contender, () => contender.Verify(FullLabel)));
         }
 
         foreach (var percent in ChangePercents)
@@ -106,8 +107,9 @@ internal static class EndToEndBenchmark
             WriteBlocks(volume, size, changed, random);
             var label = $"inc{percent}";
             Snapshot(pwsh, layout, label);
+            Console.WriteLine(Step.Incremental(percent).Name);
             foreach (var contender in contenders.Where(c => c is not CopyContender))
-                result.Add(Step.Incremental(percent), contender, Cold(() => contender.Backup(label)));
+                result.Add(Step.Incremental(percent), contender, Cold(contender, () => contender.Backup(label)));
         }
         return Task.FromResult(result);
     }
@@ -119,10 +121,15 @@ internal static class EndToEndBenchmark
         Tool.Run("cp", "--reflink=always", location, layout.Source);
     }
 
-    private static T Cold<T>(Func<T> step)
+    /// <summary>Drops the caches, loads the tool's program files again, then runs the step: cold data, warm program.</summary>
+    private static T Cold<T>(IContender contender, Func<T> step)
     {
         Tool.DropCaches();
-        return step();
+        contender.WarmUp();
+        var clock = Stopwatch.StartNew();
+        var result = step();
+        Console.WriteLine($"  {contender.Name}: {clock.Elapsed.TotalSeconds:0.00} s");
+        return result;
     }
 
     /// <summary>Writes fresh random data over the given 4 MiB blocks of the image and flushes it.</summary>
@@ -148,14 +155,18 @@ internal static class EndToEndBenchmark
         Tool.Run("apt-get", ["install", "-y", "--no-install-recommends", .. missing], new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" });
     }
 
-    private static void Phase(string what, Action action)
+    /// <summary>Builds the module in Release: out/StorageSnapshot is what Import-Module ./StorageSnapshot.psd1 loads.</summary>
+    internal static void BuildModule(string repositoryRoot) =>
+        Tool.Run("dotnet", ["build", Path.Combine(repositoryRoot, "src", "StorageSnapshot", "StorageSnapshot.csproj"), "-c", "Release", "--nologo", "-v", "q"]);
+
+    internal static void Phase(string what, Action action)
     {
         var clock = Stopwatch.StartNew();
         action();
         Console.WriteLine($"{what}: {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    private static string FindRepositoryRoot()
+    internal static string FindRepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

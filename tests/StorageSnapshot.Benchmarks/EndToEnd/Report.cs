@@ -40,7 +40,7 @@ internal static class Report
         }
 
         Console.WriteLine();
-        Console.WriteLine($"medians of {runs.Count} run(s), seconds; every step cold; ratio = the other tool's time / StorageSnapshot's (> 1: StorageSnapshot is faster)");
+        Console.WriteLine($"medians of {runs.Count} run(s), seconds; every step cold (data; the tools' programs warm); ratio = the other tool's time / StorageSnapshot's (> 1: StorageSnapshot is faster)");
         Console.WriteLine($"(the cp column's verify is sha256sum of the copied image; StorageSnapshot's times include pwsh start + Import-Module, {Seconds(MedianOf(runs, r => r.PwshStart))} s)");
         var header = new[] { "step" }.Concat(Contenders).Concat(["vs cp", "vs restic", "vs borg"]).ToArray();
         var rows = new List<string[]>();
