@@ -10,7 +10,7 @@ namespace StorageSnapshot.Benchmarks.EndToEnd;
 /// backup, restore into a new volume/file, full verification, incremental backups after 1, 5 and 10 % of the 4 MiB
 /// blocks changed. <c>dd</c> direct reads and writes of the same filesystem measure what the device allows, in the
 /// same run. Prints the medians of the runs and the issue-11 goals, met or not.
-/// Usage: e2e [--size-mib N (2048)] [--runs N (3)]. Root only (loop devices, drop_caches); installs restic,
+/// Usage: e2e [--size-mib N (2048)] [--runs N (3)] [--module PATH (a built StorageSnapshot.psd1; default: build the clone's)]. Root only (loop devices, drop_caches); installs restic,
 /// borgbackup and time with apt-get when they are missing, and builds the module (Release).
 /// </summary>
 internal static class EndToEndBenchmark
@@ -32,7 +32,7 @@ internal static class EndToEndBenchmark
 
         var repositoryRoot = FindRepositoryRoot();
         Phase("setup: apt-get install restic borgbackup time (when missing)", () => InstallTools());
-        Phase("setup: dotnet build src/StorageSnapshot -c Release (the module in out/StorageSnapshot)", () => BuildModule(repositoryRoot));
+        var manifest = PowerShellHost.ModuleManifest(repositoryRoot, Option(args, "--module"));
         string pwsh = "";
         Phase("setup: dotnet tool restore (pwsh 7.6.10)", () => pwsh = PowerShellHost.FindPwsh(repositoryRoot));
         Console.WriteLine($"e2e benchmark: {size >> 20} MiB volume of random data, {runs} run(s), {Environment.ProcessorCount} cores, " +
@@ -42,7 +42,7 @@ internal static class EndToEndBenchmark
         for (var run = 1; run <= runs; run++)
         {
             var clock = Stopwatch.StartNew();
-            results.Add(await RunOnceAsync(pwsh, repositoryRoot, size, seed: run));
+            results.Add(await RunOnceAsync(pwsh, manifest, size, seed: run));
             Console.WriteLine($"run {run}/{runs}: {clock.Elapsed.TotalSeconds:0} s");
         }
 
@@ -51,13 +51,13 @@ internal static class EndToEndBenchmark
         return 0;
     }
 
-    private static Task<RunResult> RunOnceAsync(string pwshPath, string repositoryRoot, long size, int seed)
+    private static Task<RunResult> RunOnceAsync(string pwshPath, string manifest, long size, int seed)
     {
         // Room for the volume, its snapshots' changes, one restored image per tool at a time, and three repositories.
         using var filesystem = PerfLoopFilesystem.Create(10 * size + (1L << 30));
         var layout = new RunLayout(Path.Combine(filesystem.MountPoint, "run"));
         var result = new RunResult();
-        var pwsh = PowerShellHost.Create(pwshPath, repositoryRoot, layout.Directory("home"), new Dictionary<string, string>
+        var pwsh = PowerShellHost.Create(pwshPath, manifest, layout.Directory("home"), new Dictionary<string, string>
         {
             ["BENCH_VOLUMES"] = layout.Directory("volumes"),
             ["BENCH_REPO"] = layout.Directory("storagesnapshot-repo"),

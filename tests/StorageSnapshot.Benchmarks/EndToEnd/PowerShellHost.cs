@@ -30,11 +30,26 @@ internal sealed class PowerShellHost
         return pwsh;
     }
 
-    public static PowerShellHost Create(string pwsh, string repositoryRoot, string inventoryHome, IReadOnlyDictionary<string, string> variables)
+    public static PowerShellHost Create(string pwsh, string manifest, string inventoryHome, IReadOnlyDictionary<string, string> variables)
     {
         var environment = new Dictionary<string, string>(Quiet) { ["STORAGESNAPSHOT_HOME"] = inventoryHome };
         foreach (var (name, value) in variables) environment[name] = value;
-        return new PowerShellHost(pwsh, Path.Combine(repositoryRoot, "StorageSnapshot.psd1"), environment);
+        return new PowerShellHost(pwsh, manifest, environment);
+    }
+
+    /// <summary>
+    /// The module to import: <c>--module PATH</c> (a built StorageSnapshot.psd1, used as it is), or the clone's
+    /// <c>StorageSnapshot.psd1</c> after building the module in Release.
+    /// </summary>
+    public static string ModuleManifest(string repositoryRoot, string? module)
+    {
+        if (module is not null)
+        {
+            if (!File.Exists(module)) throw new FileNotFoundException($"--module: no module manifest at {module}.", module);
+            return Path.GetFullPath(module);
+        }
+        EndToEndBenchmark.Phase("setup: dotnet build src/StorageSnapshot -c Release (the module in out/StorageSnapshot)", () => EndToEndBenchmark.BuildModule(repositoryRoot));
+        return Path.Combine(repositoryRoot, "StorageSnapshot.psd1");
     }
 
     /// <summary>No telemetry, no update check: nothing but the command runs.</summary>

@@ -10,7 +10,7 @@ namespace StorageSnapshot.Benchmarks.EndToEnd;
 /// filesystem (<c>cp --reflink=always</c> of every image — the snapshots — then <c>cp --reflink=never</c> of them
 /// and <c>sync</c> — the copies). The difference, less pwsh's start-up, divided by the volume count is the
 /// per-volume overhead. A second night (nothing changed: incremental copies) shows the steady state.
-/// Usage: runbook [--volumes N (1000)] [--volume-mib N (64)]. Root only. Needs about 2 × N × size of disk.
+/// Usage: runbook [--volumes N (1000)] [--volume-mib N (64)] [--module PATH]. Root only. Needs about 2 × N × size of disk.
 /// </summary>
 internal static class RunbookBenchmark
 {
@@ -24,7 +24,7 @@ internal static class RunbookBenchmark
         var volumes = int.Parse(Option(args, "--volumes") ?? "1000", CultureInfo.InvariantCulture);
         var volumeSize = long.Parse(Option(args, "--volume-mib") ?? "64", CultureInfo.InvariantCulture) << 20;
         var repositoryRoot = EndToEndBenchmark.FindRepositoryRoot();
-        EndToEndBenchmark.Phase("setup: dotnet build src/StorageSnapshot -c Release", () => EndToEndBenchmark.BuildModule(repositoryRoot));
+        var manifest = PowerShellHost.ModuleManifest(repositoryRoot, Option(args, "--module"));
         var pwshPath = PowerShellHost.FindPwsh(repositoryRoot);
         Console.WriteLine($"runbook benchmark: {volumes} volumes of {volumeSize >> 20} MiB random data, {Environment.ProcessorCount} cores, " +
                           $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
@@ -32,7 +32,7 @@ internal static class RunbookBenchmark
         using var filesystem = PerfLoopFilesystem.Create(3 * volumes * volumeSize + (2L << 30));
         var layout = new RunLayout(Path.Combine(filesystem.MountPoint, "run"));
         var backend = layout.Directory("volumes");
-        var pwsh = PowerShellHost.Create(pwshPath, repositoryRoot, layout.Directory("home"), new Dictionary<string, string>
+        var pwsh = PowerShellHost.Create(pwshPath, manifest, layout.Directory("home"), new Dictionary<string, string>
         {
             ["BENCH_VOLUMES"] = backend,
             ["BENCH_REPO"] = layout.Directory("storagesnapshot-repo"),
