@@ -13,6 +13,8 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["local-drivers"] = args => OperatingSystem.IsLinux() ? LocalDriversBenchmark.RunAsync(args) : Task.FromResult(64),
     ["ceph"] = CephBenchmark.RunAsync,
     ["retention"] = RetentionBenchmark.RunAsync,
+    ["e2e"] = StorageSnapshot.Benchmarks.EndToEnd.EndToEndBenchmark.RunAsync,
+    ["runbook"] = StorageSnapshot.Benchmarks.EndToEnd.RunbookBenchmark.RunAsync,
 };
 
 // One step of the scale suite in a child process, so that its peak memory is its own.

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Runtime.ExceptionServices;
 using StorageSnapshot.Engine.Facade;
@@ -29,18 +28,18 @@ internal sealed class PipelineThreadPump
     /// </summary>
     public T Run<T>(Func<OperationContext, Task<T>> call, ShouldProcessCallback shouldProcess)
     {
-        using var queue = new BlockingCollection<IPumpRequest>();
+        var queue = new PumpQueue<IPumpRequest>();
         var token = stopping.Token;
         var context = new OperationContext(new QueuedOutput(queue), (target, action) => Ask(queue, target, action, token), token);
 
         // Task.Run: the engine never runs on the pipeline thread, even for the part before its first await, so a
         // ShouldProcess it asks synchronously cannot deadlock against the drain loop below.
         var work = Task.Run(() => call(context));
-        work.ContinueWith(static (_, state) => ((BlockingCollection<IPumpRequest>)state!).CompleteAdding(),
+        work.ContinueWith(static (_, state) => ((PumpQueue<IPumpRequest>)state!).CompleteAdding(),
             queue, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         ExceptionDispatchInfo? pipelineFailure = null;
-        foreach (var request in queue.GetConsumingEnumerable())
+        while (queue.TryTake(out var request))
         {
             if (pipelineFailure is not null)
             {
@@ -74,7 +73,7 @@ internal sealed class PipelineThreadPump
     // A question asked after Ctrl+C (or after the pipeline failed) is answered "no" at once: nothing may change
     // any more, and no prompt may appear for a command that is stopping. The engine sees the cancellation at its
     // next check.
-    private static bool Ask(BlockingCollection<IPumpRequest> queue, string target, string action, CancellationToken token)
+    private static bool Ask(PumpQueue<IPumpRequest> queue, string target, string action, CancellationToken token)
     {
         if (token.IsCancellationRequested) return false;
         var question = new ShouldProcessRequest(target, action);
@@ -91,19 +90,8 @@ internal sealed class PipelineThreadPump
         }
     }
 
-    private static bool TryAdd(BlockingCollection<IPumpRequest> queue, IPumpRequest request)
-    {
-        try
-        {
-            return queue.TryAdd(request);
-        }
-        catch (InvalidOperationException)
-        {
-            // Also ObjectDisposedException: the call already completed (a stray background message after it
-            // returned), so nobody is listening any more.
-            return false;
-        }
-    }
+    // False when the call already completed (a stray background message after it returned): nobody listens any more.
+    private static bool TryAdd(PumpQueue<IPumpRequest> queue, IPumpRequest request) => queue.TryAdd(request);
 
     private interface IPumpRequest
     {
@@ -111,7 +99,7 @@ internal sealed class PipelineThreadPump
         void Abandon();
     }
 
-    private sealed class QueuedOutput(BlockingCollection<IPumpRequest> queue) : IOperationOutput
+    private sealed class QueuedOutput(PumpQueue<IPumpRequest> queue) : IOperationOutput
     {
         public void WriteVerbose(string message) => TryAdd(queue, new Message(h => h.WriteVerbose(message)));
         public void WriteWarning(string message) => TryAdd(queue, new Message(h => h.WriteWarning(message)));
@@ -129,7 +117,8 @@ internal sealed class PipelineThreadPump
     // ManualResetEventSlim that never handed out its WaitHandle holds no OS resource.
     private sealed class ShouldProcessRequest(string target, string action) : IPumpRequest
     {
-        private readonly ManualResetEventSlim answered = new(false);
+        // No spinning: the answer comes from a person or a pipeline thread, never within microseconds.
+        private readonly ManualResetEventSlim answered = new(false, spinCount: 0);
         private volatile bool withdrawn;
 
         public bool Answer { get; private set; }

@@ -226,11 +226,21 @@ internal sealed class FileSystemChunkStore : IChunkStore
         {
             if (TryMarkUsed(path)) return 0;
 
-            var (encoded, length) = ChunkCodec.Encode(data.Span, Format.Compression);
+            // Without compression a chunk file is the chunk's bytes: written from the caller's buffer as they are.
+            // Encoding them anyway cost a 4 MiB copy per chunk and parked a 4 MiB array from the shared pool on
+            // every thread that stored one (issue 11: a runbook's peak RSS).
+            byte[]? encoded = null;
+            var bytes = data;
+            if (Format.Compression != ChunkCompression.None)
+            {
+                (encoded, var encodedLength) = ChunkCodec.Encode(data.Span, Format.Compression);
+                bytes = encoded.AsMemory(0, encodedLength);
+            }
+            var length = bytes.Length;
             var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryChunk());
             try
             {
-                await WriteDurablyAsync(temporary, encoded.AsMemory(0, length), cancellationToken);
+                await WriteDurablyAsync(temporary, bytes, cancellationToken);
             }
             catch
             {
@@ -241,7 +251,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(encoded);
+                if (encoded is not null) ArrayPool<byte>.Shared.Return(encoded);
             }
 
             try

@@ -1,0 +1,62 @@
+namespace StorageSnapshot.Benchmarks.EndToEnd;
+
+/// <summary>
+/// An XFS filesystem (reflink on) on a loop device over a sparse file /tmp/storagesnapshot-perf-*.img, mounted on
+/// /tmp/storagesnapshot-perf-mnt-*: the names the test infrastructure's cleanup knows. Dispose unmounts, detaches
+/// and deletes it, also after a failed step.
+/// </summary>
+internal sealed class PerfLoopFilesystem : IDisposable
+{
+    private readonly string _image;
+    private string? _device;
+
+    private PerfLoopFilesystem(string image, string mountPoint)
+    {
+        _image = image;
+        MountPoint = mountPoint;
+    }
+
+    /// <summary>Where the filesystem is mounted.</summary>
+    public string MountPoint { get; }
+
+    /// <summary>The loop device.</summary>
+    public string Device => _device ?? "";
+
+    public static PerfLoopFilesystem Create(long sizeBytes)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var filesystem = new PerfLoopFilesystem($"/tmp/storagesnapshot-perf-{id}.img", $"/tmp/storagesnapshot-perf-mnt-{id}");
+        try
+        {
+            using (var image = new FileStream(filesystem._image, FileMode.CreateNew, FileAccess.Write)) image.SetLength(sizeBytes);
+            filesystem._device = Tool.Run("losetup", "-f", "--show", filesystem._image).Trim();
+            Tool.Run("mkfs.xfs", "-f", "-q", "-m", "reflink=1", filesystem._device);
+            Directory.CreateDirectory(filesystem.MountPoint);
+            Tool.Run("mount", filesystem._device, filesystem.MountPoint);
+            return filesystem;
+        }
+        catch
+        {
+            filesystem.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(MountPoint))
+        {
+            try
+            {
+                Tool.Run("umount", MountPoint);
+            }
+            catch (InvalidOperationException)
+            {
+                Tool.Run("umount", "-l", MountPoint);
+            }
+            Directory.Delete(MountPoint);
+        }
+        if (_device is not null) Tool.Run("losetup", "-d", _device);
+        File.Delete(_image);
+    }
+}
