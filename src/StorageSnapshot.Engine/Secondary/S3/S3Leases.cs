@@ -77,7 +77,7 @@ internal sealed class S3Leases(IAmazonS3 client, S3Place place, S3LeaseTimings t
             if (intent.Key == ownKey) continue;
             var name = intent.Key[place.Key(Folder).Length..];
             var dot = name.IndexOf('.');
-            if (dot <= 0 || !conflicts(name[..dot])) continue;
+            if (dot <= 0 || !name.EndsWith(".json", StringComparison.Ordinal) || !conflicts(name[..dot])) continue; // clock probes are no one's intent
             if ((intent.LastModified?.ToUniversalTime() ?? DateTime.MinValue) + timings.Lease > now) return name;
         }
         return null;
@@ -100,13 +100,14 @@ internal sealed class S3Leases(IAmazonS3 client, S3Place place, S3LeaseTimings t
 
     private async Task<DateTime> ServerNowAsync(CancellationToken cancellationToken)
     {
-        // The server's clock, read from a probe object's Last-Modified (never trust this host's clock against the server's).
+        // The server's clock, read from a probe object's Last-Modified (never this host's clock against the server's).
+        // Listed, not HEADed: a listing gives milliseconds, the Last-Modified header whole seconds.
         var probe = place.Key($"{Folder}clock.{Guid.NewGuid():N}.probe");
         await PutAsync(probe, [], cancellationToken).ConfigureAwait(false);
         try
         {
-            var head = await client.GetObjectMetadataAsync(place.Bucket, probe, cancellationToken).ConfigureAwait(false);
-            return head.LastModified?.ToUniversalTime() ?? DateTime.UtcNow;
+            var listed = await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = place.Bucket, Prefix = probe }, cancellationToken).ConfigureAwait(false);
+            return listed.S3Objects?.FirstOrDefault()?.LastModified?.ToUniversalTime() ?? DateTime.UtcNow;
         }
         finally
         {
