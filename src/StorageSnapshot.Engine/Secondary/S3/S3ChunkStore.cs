@@ -562,9 +562,10 @@ internal sealed class S3ChunkStore : IChunkStore
     {
         try
         {
-            // Copies ("copy") exclude only collections; a collection ("collect") excludes everything.
+            // Copies ("copy") exclude only collections; a collection ("collect") excludes copies and other collections,
+            // not the per-snapshot copy-key locks (a copy's removal holds its key while it collects).
             return exclusive
-                ? await _leases.AcquireAsync("collect", _ => true, "collect chunks", timeout, cancellationToken).ConfigureAwait(false)
+                ? await _leases.AcquireAsync("collect", scope => scope is "copy" or "collect", "collect chunks", timeout, cancellationToken).ConfigureAwait(false)
                 : await _leases.AcquireAsync("copy", scope => scope == "collect", "copy", timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (S3Errors.IsStorageFailure(e))
