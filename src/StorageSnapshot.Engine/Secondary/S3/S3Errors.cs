@@ -42,11 +42,11 @@ internal static class S3Errors
                 case "NoSuchBucket":
                     return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ObjectNotFound,
                         $"{where}: the bucket '{place.Bucket}' does not exist (while {what}).", place.Location, e)
-                    { RecommendedAction = $"Create the bucket '{place.Bucket}' (or correct -Bucket), then try again." };
+                    { RecommendedAction = $"Create the bucket '{place.Bucket}' (or correct the bucket's name), then try again." };
                 case "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" or "InvalidToken" or "ExpiredToken":
                     return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.PermissionDenied,
                         $"{where} refused the credentials while {what} ({code}: {s3.Message}). Nothing was committed.", place.Location, e)
-                    { RecommendedAction = "Check the access key and its secret (register the storage again with the right -Credential), and that the user may read and write the bucket." };
+                    { RecommendedAction = "Check the access key and its secret (register the storage again with the right credential), and that the user may read and write the bucket." };
                 case "QuotaExceeded" or "EntityTooLarge":
                     return new SecondaryStorageFullException(
                         $"{where} is full (the server answered {code} while {what}). Nothing was committed.", place.Location, what, e)
@@ -65,7 +65,7 @@ internal static class S3Errors
         {
             return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.PermissionDenied,
                 $"{where}: no credentials (while {what}): {client.Message}", place.Location, e)
-            { RecommendedAction = "Register the storage with -Credential, or give the SDK's default credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)." };
+            { RecommendedAction = "Register the storage with a credential, or give the SDK's default credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile)." };
         }
         // Connection refused, name not resolved, timeouts after the SDK's retries: the server cannot be reached.
         return new StorageSnapshotException(ErrorIds.SecondaryStorageFailed, ErrorKind.ResourceUnavailable,

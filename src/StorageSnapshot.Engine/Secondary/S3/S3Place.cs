@@ -37,7 +37,7 @@ internal sealed record S3Place(Uri Endpoint, string Bucket, string Prefix, strin
         }
         else if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.UserInfo))
         {
-            problems.Add($"The endpoint of secondary storage '{storageName}' must be a server's URL alone, without a path, query or user (got '{endpoint}'); give the bucket with -Bucket and the folder with -Prefix.");
+            problems.Add($"The endpoint of secondary storage '{storageName}' must be a server's URL alone, without a path, query or user (got '{endpoint}'); the bucket and the folder in it are given apart.");
         }
         if (string.IsNullOrWhiteSpace(bucket) || !IsValidBucketName(bucket))
         {
