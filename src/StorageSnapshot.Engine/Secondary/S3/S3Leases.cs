@@ -49,7 +49,10 @@ internal sealed class S3Leases(IAmazonS3 client, S3Place place, S3LeaseTimings t
         }
     }
 
-    /// <summary>Deletes intents not renewed for a lease and last written before <paramref name="olderThanUtc"/> (their holders died); returns how many.</summary>
+    /// <summary>
+    /// Deletes intents last written before <paramref name="olderThanUtc"/> whose holders died: not renewed for a lease, or
+    /// naming a process of this host that is gone; returns how many.
+    /// </summary>
     public async Task<int> DeleteExpiredAsync(DateTime olderThanUtc, CancellationToken cancellationToken)
     {
         var intents = await ListAsync(cancellationToken).ConfigureAwait(false);
@@ -59,7 +62,8 @@ internal sealed class S3Leases(IAmazonS3 client, S3Place place, S3LeaseTimings t
         foreach (var intent in intents)
         {
             var written = intent.LastModified?.ToUniversalTime() ?? DateTime.MaxValue;
-            if (written + timings.Lease >= now || written >= olderThanUtc) continue;
+            if (written >= olderThanUtc) continue;
+            if (written + timings.Lease >= now && !await HeldByDeadProcessOnThisHostAsync(intent.Key, cancellationToken).ConfigureAwait(false)) continue;
             await DeleteAsync(intent.Key).ConfigureAwait(false);
             deleted++;
         }
@@ -78,9 +82,45 @@ internal sealed class S3Leases(IAmazonS3 client, S3Place place, S3LeaseTimings t
             var name = intent.Key[place.Key(Folder).Length..];
             var dot = name.IndexOf('.');
             if (dot <= 0 || !name.EndsWith(".json", StringComparison.Ordinal) || !conflicts(name[..dot])) continue; // clock probes are no one's intent
-            if ((intent.LastModified?.ToUniversalTime() ?? DateTime.MinValue) + timings.Lease > now) return name;
+            if ((intent.LastModified?.ToUniversalTime() ?? DateTime.MinValue) + timings.Lease > now
+                && !await HeldByDeadProcessOnThisHostAsync(intent.Key, cancellationToken).ConfigureAwait(false))
+            {
+                return name;
+            }
         }
         return null;
+    }
+
+    /// <summary>
+    /// True when the intent names this host and a process that is not running: its holder was killed, so nobody waits
+    /// out its lease (a copy killed and run again at once would otherwise wait for its own dead key lock). A reused
+    /// process id only makes it look alive: the lease then decides, as for another host's intent.
+    /// </summary>
+    private async Task<bool> HeldByDeadProcessOnThisHostAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetObjectAsync(place.Bucket, key, cancellationToken).ConfigureAwait(false);
+            using var reader = new StreamReader(response.ResponseStream, Encoding.UTF8);
+            var holder = Newtonsoft.Json.Linq.JObject.Parse(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false));
+            if (!string.Equals((string?)holder["host"], Environment.MachineName, StringComparison.Ordinal) || holder["pid"] is not { } pidToken) return false;
+            var pid = (int)pidToken;
+            if (pid == Environment.ProcessId) return false;
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                return process.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                return true; // no such process
+            }
+        }
+        catch (Exception e) when (e is Newtonsoft.Json.JsonException or InvalidCastException or FormatException or OverflowException
+                                      || (e is AmazonS3Exception s3 && S3Errors.IsNotFound(s3)))
+        {
+            return false; // unreadable, or released meanwhile: the lease decides
+        }
     }
 
     private async Task<List<S3Object>> ListAsync(CancellationToken cancellationToken)
