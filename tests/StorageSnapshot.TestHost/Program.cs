@@ -11,11 +11,12 @@ return args.Length == 0
         "secondary" => await SecondaryScenarios.RunAsync(args[1..]),
         "local-driver" => await LocalDriverScenarios.RunAsync(args[1..]),
         "faults" => await FaultScenarios.RunAsync(args[1..]),
+        "s3" => await S3Scenarios.RunAsync(args[1..]),
         _ => Usage(),
     };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|local-driver|faults> <scenario> [arguments]");
+    Console.Error.WriteLine("usage: StorageSnapshot.TestHost <orchestration|secondary|local-driver|faults|s3> <scenario> [arguments]");
     return 64;
 }

@@ -114,7 +114,7 @@ internal static class SecondaryScenarios
         }
     }
 
-    private sealed class ConsoleOutput : IOperationOutput
+    internal sealed class ConsoleOutput : IOperationOutput
     {
         public void WriteVerbose(string message) { }
         public void WriteWarning(string message) => Console.Error.WriteLine("WARNING: " + message);

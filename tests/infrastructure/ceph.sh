@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# ceph.sh — the single-node Ceph cluster the ceph-rbd tests and benchmarks run against: 1 mon, 1 mgr, 1 BlueStore
-# OSD on a sparse file, cephx, every listener on 127.0.0.1, started by hand from Debian 12's ceph 16.2 packages
-# (no systemd, no containers). Throw-away: nothing here is part of the product.
+# ceph.sh — the single-node Ceph cluster the ceph-rbd and S3 tests and benchmarks run against: 1 mon, 1 mgr, 1 BlueStore
+# OSD on a sparse file, 1 RADOS Gateway (S3, beast on 127.0.0.1) with a test user, cephx, every listener on 127.0.0.1,
+# started by hand from Debian 12's ceph 16.2 packages (no systemd, no containers). Throw-away: nothing here is part of
+# the product.
 #
 #   ceph.sh start [--owner TOKEN]   install the packages if missing, bootstrap a new cluster or resume a stopped one,
 #                                   wait until it is healthy, create the test pools. Idempotent: running daemons are
 #                                   left alone, dead ones restarted. With --owner, remembers that TOKEN bootstrapped
 #                                   (or resumed) the cluster, so that `purge --owner TOKEN` removes only what it made.
+#                                   A running cluster without a RADOS Gateway (made by an older copy of this script)
+#                                   gets one: its key, its conf section, the daemon and the S3 user are added.
 #   ceph.sh stop                    stop the daemons by the PIDs this script recorded; data is kept.
 #   ceph.sh purge [--owner TOKEN]   stop and delete the data directory. With --owner: only a cluster that TOKEN
 #                                   bootstrapped is deleted; one it merely resumed is stopped; any other is left alone.
@@ -21,6 +24,7 @@
 #   STORAGESNAPSHOT_CEPH_DIR=/tmp/storagesnapshot-ceph-cluster   conf, keyrings, data, logs, PIDs
 #   STORAGESNAPSHOT_CEPH_OSD_SIZE=16G     the OSD's sparse file (only what is written takes disk space)
 #   STORAGESNAPSHOT_CEPH_MON_PORT=3300 STORAGESNAPSHOT_CEPH_MON_V1_PORT=6789
+#   STORAGESNAPSHOT_CEPH_RGW_PORT=7480    the RADOS Gateway's S3 endpoint, http://127.0.0.1:PORT
 #   STORAGESNAPSHOT_CEPH_WAIT_S=240       how long to wait for the cluster to become healthy
 #   STORAGESNAPSHOT_CEPH_SKIP_INSTALL=1   do not touch apt
 set -euo pipefail
@@ -30,7 +34,14 @@ OSD_SIZE=${STORAGESNAPSHOT_CEPH_OSD_SIZE:-16G}
 MON_PORT=${STORAGESNAPSHOT_CEPH_MON_PORT:-3300}
 MON_V1_PORT=${STORAGESNAPSHOT_CEPH_MON_V1_PORT:-6789}
 WAIT_S=${STORAGESNAPSHOT_CEPH_WAIT_S:-240}
-PKGS=(ceph-mon ceph-mgr ceph-osd ceph-common librados2 librbd1 python3-rados)
+RGW_PORT=${STORAGESNAPSHOT_CEPH_RGW_PORT:-7480}
+# radosgw: the S3 secondary-storage tests; rclone and s3cmd: the tests that move a repository between a directory
+# and a bucket with ordinary tools; curl: waiting for the gateway.
+PKGS=(ceph-mon ceph-mgr ceph-osd ceph-common librados2 librbd1 python3-rados radosgw rclone s3cmd curl)
+# The S3 user the tests use (a throw-away cluster on loopback: fixed, well-known keys).
+S3_USER=storagesnapshot-test
+S3_ACCESS_KEY=STORAGESNAPSHOTTEST0001
+S3_SECRET_KEY=storagesnapshotTestSecretKey000000000001
 # The pools the tests use: an RBD pool, a second RBD pool for the DataPool property, a pool without the rbd
 # application (registration must refuse it).
 RBD_POOL=rbd
@@ -60,7 +71,7 @@ install_packages() {
 }
 
 # ---------------------------------------------------------------- processes
-program_of() { case $1 in mon.*) echo ceph-mon;; mgr.*) echo ceph-mgr;; osd.*) echo ceph-osd;; esac; }
+program_of() { case $1 in mon.*) echo ceph-mon;; mgr.*) echo ceph-mgr;; osd.*) echo ceph-osd;; client.rgw.*) echo radosgw;; esac; }
 pid_of() { local f=$LAB/pids/$1.pid; [ -f "$f" ] && cat "$f" || true; }
 alive() {   # alive NAME: the recorded PID is the expected program, running (a killed daemon may linger as a zombie)
   local p state; p=$(pid_of "$1"); [ -n "$p" ] && [ -d "/proc/$p" ] || return 1
@@ -143,6 +154,20 @@ bluestore cache size = 128M
 # snaptrim_wait for minutes after rbd snap rm
 osd snap trim sleep hdd = 0
 osd recovery sleep hdd = 0
+EOF
+  write_rgw_conf
+}
+
+# The RADOS Gateway's section, appended to a conf that lacks it (a cluster bootstrapped before the gateway existed).
+write_rgw_conf() {
+  grep -q '^\[client.rgw.a\]' "$LAB/ceph.conf" && return 0
+  cat >>"$LAB/ceph.conf" <<EOF
+
+[client.rgw.a]
+keyring = $LAB/rgw/keyring
+admin socket = $LAB/run/\$cluster-\$name.asok
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw thread pool size = 64
 EOF
 }
 
@@ -266,6 +291,53 @@ ensure_pools() {
   fi
 }
 
+# The RADOS Gateway: its key (made by the mon, so a running cluster gets one too), its conf section, the daemon,
+# and the S3 user. The tests make their own buckets. Also writes s3cmd and rclone configurations for that user.
+ensure_rgw() {
+  write_rgw_conf
+  mkdir -p "$LAB/rgw"
+  if [ ! -s "$LAB/rgw/keyring" ]; then
+    ceph_ auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' mgr 'allow rw' -o "$LAB/rgw/keyring"
+    log "rgw key made"
+  fi
+  if ! alive client.rgw.a; then
+    port_busy "$RGW_PORT" && die "127.0.0.1:$RGW_PORT is already in use; set STORAGESNAPSHOT_CEPH_RGW_PORT"
+    spawn client.rgw.a radosgw -f -n client.rgw.a
+  fi
+  local deadline=$((SECONDS + WAIT_S))
+  until curl -fs -o /dev/null "http://127.0.0.1:$RGW_PORT/"; do
+    alive client.rgw.a || { tail -20 "$LAB/log/ceph-client.rgw.a.log" >&2 || true; die "radosgw died (logs: $LAB/log)"; }
+    [ $SECONDS -ge $deadline ] && die "radosgw is not answering on 127.0.0.1:$RGW_PORT after ${WAIT_S} s"
+    sleep 0.5
+  done
+  log "rgw answering on http://127.0.0.1:$RGW_PORT"
+  if ! timeout 60 radosgw-admin -n client.admin user info --uid="$S3_USER" >/dev/null 2>&1; then
+    timeout 60 radosgw-admin -n client.admin user create --uid="$S3_USER" --display-name="StorageSnapshot tests" \
+      --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >"$LAB/rgw/user.json"
+    log "s3 user $S3_USER made"
+  fi
+  cat >"$LAB/rgw/s3cfg" <<EOF
+[default]
+access_key = $S3_ACCESS_KEY
+secret_key = $S3_SECRET_KEY
+host_base = 127.0.0.1:$RGW_PORT
+host_bucket = 127.0.0.1:$RGW_PORT
+use_https = False
+signature_v2 = False
+bucket_location = us-east-1
+EOF
+  cat >"$LAB/rgw/rclone.conf" <<EOF
+[rgw]
+type = s3
+provider = Ceph
+access_key_id = $S3_ACCESS_KEY
+secret_access_key = $S3_SECRET_KEY
+endpoint = http://127.0.0.1:$RGW_PORT
+region = us-east-1
+EOF
+  chmod 600 "$LAB/rgw/s3cfg" "$LAB/rgw/rclone.conf"
+}
+
 print_env() {
   cat <<EOF
 export STORAGESNAPSHOT_CEPH_CONF=$LAB/ceph.conf
@@ -273,6 +345,12 @@ export STORAGESNAPSHOT_CEPH_POOL=$RBD_POOL
 export STORAGESNAPSHOT_CEPH_DATA_POOL=$RBD_DATA_POOL
 export STORAGESNAPSHOT_CEPH_PLAIN_POOL=$PLAIN_POOL
 export STORAGESNAPSHOT_CEPH_DIR=$LAB
+export STORAGESNAPSHOT_S3_ENDPOINT=http://127.0.0.1:$RGW_PORT
+export STORAGESNAPSHOT_S3_REGION=us-east-1
+export STORAGESNAPSHOT_S3_ACCESS_KEY=$S3_ACCESS_KEY
+export STORAGESNAPSHOT_S3_SECRET_KEY=$S3_SECRET_KEY
+export STORAGESNAPSHOT_S3_RCLONE_CONF=$LAB/rgw/rclone.conf
+export STORAGESNAPSHOT_S3_S3CMD_CONF=$LAB/rgw/s3cfg
 EOF
 }
 
@@ -297,6 +375,7 @@ cmd_start() {
   fi
   wait_cluster osd
   ensure_pools
+  ensure_rgw
   wait_cluster all
   log "ready: $LAB/ceph.conf (eval \"\$(bash $0 env)\")"
 }
@@ -320,6 +399,8 @@ stop_group() {   # SIGTERM the given daemons together (by recorded PID), wait, S
 
 cmd_stop() {
   [ -d "$LAB/pids" ] || return 0
+  # the gateway first: stopped together with the OSD it can hang on in-flight RADOS operations until SIGKILL
+  stop_group client.rgw.a
   stop_group osd.0 mgr.x
   stop_group mon.a
 }
@@ -346,7 +427,7 @@ cmd_purge() {
 
 cmd_status() {
   local d p
-  for d in mon.a mgr.x osd.0; do
+  for d in mon.a mgr.x osd.0 client.rgw.a; do
     if alive "$d"; then p=$(pid_of "$d"); echo "$d pid $p rss $(awk '/VmRSS/{print $2" "$3}' "/proc/$p/status")"; else echo "$d not running"; fi
   done
   alive mon.a && ceph_ -s || true

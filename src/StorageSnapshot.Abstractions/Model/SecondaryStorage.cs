@@ -5,6 +5,9 @@ public enum SecondaryStorageKind
 {
     /// <summary>A repository in a directory: a local disk or a mounted NFS/SMB share.</summary>
     FileSystem,
+
+    /// <summary>A repository in an S3-compatible bucket (RADOS Gateway, MinIO, AWS S3), under a prefix.</summary>
+    S3,
 }
 
 /// <summary>How chunks are encoded at rest. Chosen once per repository and recorded in its format file.</summary>
@@ -24,17 +27,23 @@ public enum ChunkCompression
     Brotli,
 }
 
-/// <summary>A registered secondary storage: a copy repository in a directory (a local disk or a mounted NFS/SMB share).</summary>
+/// <summary>A registered secondary storage: a copy repository in a directory (a local disk or a mounted NFS/SMB share) or in an S3 bucket.</summary>
 public sealed record SecondaryStorage
 {
     /// <summary>Name, unique (case-insensitive); what -Destination takes.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The kind of target (S3 later).</summary>
+    /// <summary>The kind of target: a directory or an S3 bucket.</summary>
     public SecondaryStorageKind Kind { get; init; } = SecondaryStorageKind.FileSystem;
 
-    /// <summary>The repository directory.</summary>
+    /// <summary>Where the repository is: the directory, or for S3 <c>http(s)://host[:port]/bucket[/prefix]</c>.</summary>
     public required string Path { get; init; }
+
+    /// <summary>
+    /// What else the kind needs to reach it (S3: Region, ForcePathStyle, AccessKeyId, SecretAccessKey). A secret
+    /// property holds its protected text, never the secret. Empty for a directory.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
     /// The id recorded in the repository's format file when it was registered: one repository cannot be

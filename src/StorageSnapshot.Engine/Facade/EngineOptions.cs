@@ -52,8 +52,17 @@ public sealed record EngineOptions
     /// <summary>The drivers available to backends.</summary>
     public DriverRegistry Drivers { get; init; } = DriverRegistry.CreateDefault();
 
-    /// <summary>The kinds of secondary storage (where copy repositories live) and how each is opened.</summary>
-    internal ChunkStoreRegistry ChunkStores { get; init; } = ChunkStoreRegistry.CreateDefault();
+    /// <summary>
+    /// The kinds of secondary storage (where copy repositories live) and how each is opened; by default the built-in
+    /// ones, made on first use so that the S3 kind protects its secrets with <see cref="SecretStore"/> (or the user's).
+    /// </summary>
+    internal ChunkStoreRegistry ChunkStores
+    {
+        get => _chunkStores ??= ChunkStoreRegistry.CreateDefault(SecretStore ?? Secrets.SecretStores.ForUser(HomeDirectory));
+        init => _chunkStores = value;
+    }
+
+    private ChunkStoreRegistry? _chunkStores;
 
     /// <summary>
     /// Where secret backend properties are protected; null: <see cref="Secrets.SecretStores.ForUser"/> (DPAPI on

@@ -3,8 +3,10 @@ using StorageSnapshot.Engine.Secondary.Repository;
 namespace StorageSnapshot.Engine.Facade;
 
 /// <summary>
-/// Register-SecondaryStorage -Path. An empty directory gets a repository with the given settings (default 4 MiB
-/// chunks, no compression); an existing repository keeps its own; anything else is refused.
+/// Register-SecondaryStorage -Path (a directory) or -S3 (<see cref="Endpoint"/>, <see cref="Bucket"/>,
+/// <see cref="Prefix"/>; then <paramref name="Path"/> is not used). An empty directory or prefix gets a repository with
+/// the given settings (default 4 MiB chunks, no compression); an existing repository keeps its own; anything else is
+/// refused.
 /// </summary>
 public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
 {
@@ -12,10 +14,25 @@ public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
     public const int DefaultChunkSizeBytes = Secondary.Repository.RepositoryFormat.DefaultChunkSize;
 
     /// <summary>
-    /// The kind of secondary storage, one of <see cref="EngineOptions.ChunkStores"/>: FileSystem (the only
-    /// built-in kind so far), where <see cref="Path"/> is a directory.
+    /// The kind of secondary storage, one of <see cref="EngineOptions.ChunkStores"/>: FileSystem, where
+    /// <see cref="Path"/> is a directory, or S3.
     /// </summary>
     public SecondaryStorageKind Kind { get; init; } = SecondaryStorageKind.FileSystem;
+
+    /// <summary>S3: the server's URL (http(s)://host[:port], no path).</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>S3: the bucket (it must exist).</summary>
+    public string? Bucket { get; init; }
+
+    /// <summary>S3: the folder in the bucket that holds the repository (empty: the bucket's root).</summary>
+    public string? Prefix { get; init; }
+
+    /// <summary>
+    /// The kind's properties, clear (S3: Region, ForcePathStyle, AccessKeyId, SecretAccessKey; none: the SDK's
+    /// default credentials). Secret ones are stored protected and never appear in a message, event or result.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Properties { get; init; }
 
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }

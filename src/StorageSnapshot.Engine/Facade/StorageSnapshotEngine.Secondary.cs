@@ -30,7 +30,12 @@ public sealed partial class StorageSnapshotEngine
         var cancellationToken = context.CancellationToken;
         var name = NameRules.Require("secondary storage", request.Name);
         var kind = Options.ChunkStores.Get(request.Kind);
-        var location = kind.CanonicalLocation(request.Path, name);
+        var location = request.Kind == SecondaryStorageKind.S3
+            ? kind.CanonicalLocation(Secondary.S3.S3Place.FormatLocation(request.Endpoint, request.Bucket, request.Prefix, name), name)
+            : kind.CanonicalLocation(request.Path, name);
+        var properties = new Dictionary<string, string>(request.Properties ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase);
+        var propertyProblems = kind.CheckProperties(properties, name);
+        if (propertyProblems.Count > 0) throw new ValidationException(ErrorIds.PropertyValidationFailed, propertyProblems, name);
         var format = new RepositoryFormat
         {
             ChunkSize = request.ChunkSizeBytes ?? RepositoryFormat.DefaultChunkSize,
@@ -41,14 +46,14 @@ public sealed partial class StorageSnapshotEngine
         if (await Inventory.GetSecondaryStorageAsync(name, cancellationToken).ConfigureAwait(false) is not null)
             throw EngineErrors.AlreadyExists($"A secondary storage named '{name}' is already registered.", name);
 
-        var existing = await kind.InspectAsync(location, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
+        var existing = await kind.InspectAsync(location, properties, request.CreateDirectory, cancellationToken).ConfigureAwait(false);
         await SecondaryStorageRules.RequireRepositoryNotRegisteredAsync(Inventory, kind, location, existing?.Id, cancellationToken).ConfigureAwait(false);
         var action = existing is null
             ? $"Create a repository ({format.ChunkSize} byte chunks, compression {format.Compression.ToString().ToLowerInvariant()}) and register it as secondary storage"
             : "Register the existing repository as secondary storage";
         if (!context.ShouldProcess($"secondary storage '{name}' at {location}", action)) return null;
 
-        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, kind, location, format, request.CreateDirectory), context).ConfigureAwait(false);
+        var storage = await runner.ApplyAsync(new RegisterSecondaryStorageChange(name, kind, location, properties, format, request.CreateDirectory), context).ConfigureAwait(false);
         Verbose(context, $"Registered secondary storage '{name}' at {location} ({storage.ChunkSizeBytes} byte chunks, compression {storage.Compression.ToString().ToLowerInvariant()}, repository {storage.RepositoryId}).");
         return storage;
     }

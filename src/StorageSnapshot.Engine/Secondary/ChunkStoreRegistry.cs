@@ -1,4 +1,6 @@
 using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary.S3;
+using StorageSnapshot.Engine.Secrets;
 
 namespace StorageSnapshot.Engine.Secondary;
 
@@ -14,8 +16,15 @@ internal sealed class ChunkStoreRegistry
 {
     private readonly Dictionary<SecondaryStorageKind, IChunkStoreKind> _kinds = new();
 
-    /// <summary>The built-in kinds: repositories in a directory.</summary>
-    public static ChunkStoreRegistry CreateDefault() => new ChunkStoreRegistry().Add(new FileSystemChunkStoreKind());
+    /// <summary>
+    /// The built-in kinds: repositories in a directory, and in an S3 bucket (whose secret access keys
+    /// <paramref name="secrets"/> protects; without it, S3 storages cannot be registered or opened).
+    /// </summary>
+    public static ChunkStoreRegistry CreateDefault(ISecretStore? secrets = null)
+    {
+        var registry = new ChunkStoreRegistry().Add(new FileSystemChunkStoreKind());
+        return secrets is null ? registry : registry.Add(new S3ChunkStoreKind(secrets));
+    }
 
     /// <summary>Adds a kind; its name must be new.</summary>
     public ChunkStoreRegistry Add(IChunkStoreKind kind)

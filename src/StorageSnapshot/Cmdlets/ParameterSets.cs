@@ -23,4 +23,10 @@ internal static class ParameterSets
 
     /// <summary>Remove-StorageSnapshot -Expired: the snapshots past their expiry.</summary>
     public const string Expired = "Expired";
+
+    /// <summary>Register-SecondaryStorage -Path: a repository in a directory.</summary>
+    public const string Directory = "Directory";
+
+    /// <summary>Register-SecondaryStorage -S3: a repository in an S3 bucket.</summary>
+    public const string S3 = "S3";
 }

@@ -20,7 +20,7 @@ internal abstract partial class PostgresInventoryReader
     private protected const string EventColumns =
         "sequence, time, kind, backend::text, volume::text, target_kind, target_id, bytes, operation_id, message, \"user\", host";
 
-    private protected const string SecondaryStorageColumns = "name::text, kind, path, chunk_size, compression, registered, repository_id::text";
+    private protected const string SecondaryStorageColumns = "name::text, kind, path, chunk_size, compression, registered, repository_id::text, properties";
 
     private protected const string CopyColumns =
         "id, destination::text, backend::text, volume::text, volume_id, snapshot_id, snapshot_name, state, base_copy_id, size, bytes_read, " +
@@ -215,6 +215,7 @@ internal abstract partial class PostgresInventoryReader
         Compression = r.GetEnum<ChunkCompression>(4),
         RegisteredUtc = r.GetUtc(5),
         RepositoryId = r.GetNullableString(6),
+        Properties = SecondaryStoragePropertiesJson.FromColumn(r.GetNullableString(7)),
     };
 
     private protected static SnapshotCopy ReadCopy(NpgsqlDataReader r)

@@ -338,8 +338,8 @@ internal sealed partial class PostgresInventoryTransaction
         try
         {
             await ExecuteAsync(
-                "INSERT INTO secondary_storages (name, kind, path, chunk_size, compression, registered, repository_id) " +
-                "VALUES (@name, @kind, @path, @chunk_size, @compression, @registered, @repository_id)",
+                "INSERT INTO secondary_storages (name, kind, path, chunk_size, compression, registered, repository_id, properties) " +
+                "VALUES (@name, @kind, @path, @chunk_size, @compression, @registered, @repository_id, @properties)",
                 p =>
                 {
                     p.SetText("name", storage.Name);
@@ -349,6 +349,7 @@ internal sealed partial class PostgresInventoryTransaction
                     p.SetText("compression", SqliteValues.ToText(storage.Compression));
                     p.SetTime("registered", storage.RegisteredUtc);
                     p.SetText("repository_id", storage.RepositoryId);
+                    p.SetText("properties", SecondaryStoragePropertiesJson.ToColumn(storage.Properties));
                 }, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.IsUniqueViolation(out var constraint))

@@ -3,8 +3,9 @@ namespace StorageSnapshot.Engine.Inventory.Postgres;
 /// <summary>
 /// The PostgreSQL schema, versioned like the SQLite one and numbered the same: version N of either store holds
 /// the same records with the same meaning, so an inventory moves between them (Export-/Import-StorageInventory).
-/// A new PostgreSQL database starts at version 7 — the SQLite schema after M0001..M0007 — in one step; the next
-/// logical migration (M0010) adds a step here and one in Sqlite/Migrations. Never edit a step that has shipped.
+/// A new PostgreSQL database starts at version 7 — the SQLite schema after M0001..M0007 — in one step, then takes
+/// the later logical migrations (9: secondary storage properties); the next one (M0010) adds a step here and one in
+/// Sqlite/Migrations. Never edit a step that has shipped.
 /// </summary>
 /// <remarks>
 /// Names compare case-insensitively as on SQLite (COLLATE NOCASE): <c>citext</c> columns, so unique keys, foreign
@@ -162,6 +163,10 @@ internal static class PostgresSchema
                 slot    timestamptz NOT NULL
             );
             CREATE INDEX ix_policy_copies_policy ON policy_copies (policy);
+            """),
+        // SQLite M0009 (M0008 was never used): each secondary storage's properties as a JSON object (S3).
+        new(9, "properties of secondary storages", """
+            ALTER TABLE secondary_storages ADD COLUMN properties text;
             """),
     ];
 }

@@ -5,7 +5,7 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 internal abstract partial class SqliteInventoryReader
 {
-    private protected const string SecondaryStorageColumns = "name, kind, path, chunk_size, compression, registered, repository_id";
+    private protected const string SecondaryStorageColumns = "name, kind, path, chunk_size, compression, registered, repository_id, properties";
 
     private protected const string CopyColumns =
         "id, destination, backend, volume, volume_id, snapshot_id, snapshot_name, state, base_copy_id, size, bytes_read, " +
@@ -55,6 +55,7 @@ internal abstract partial class SqliteInventoryReader
         Compression = r.GetEnum<ChunkCompression>(4),
         RegisteredUtc = r.GetUtc(5),
         RepositoryId = r.IsDBNull(6) ? null : r.GetString(6),
+        Properties = SecondaryStoragePropertiesJson.FromColumn(r.IsDBNull(7) ? null : r.GetString(7)),
     };
 
     private protected static SnapshotCopy ReadCopy(SqliteDataReader r)

@@ -11,7 +11,7 @@ internal sealed partial class SqliteInventoryTransaction
         try
         {
             await ExecuteAsync(
-                $"INSERT INTO secondary_storages ({SecondaryStorageColumns}) VALUES ($name, $kind, $path, $chunk_size, $compression, $registered, $repository_id)",
+                $"INSERT INTO secondary_storages ({SecondaryStorageColumns}) VALUES ($name, $kind, $path, $chunk_size, $compression, $registered, $repository_id, $properties)",
                 p =>
                 {
                     p.Set("$name", storage.Name);
@@ -21,6 +21,7 @@ internal sealed partial class SqliteInventoryTransaction
                     p.Set("$compression", SqliteValues.ToText(storage.Compression));
                     p.SetTime("$registered", storage.RegisteredUtc);
                     p.Set("$repository_id", storage.RepositoryId);
+                    p.Set("$properties", SecondaryStoragePropertiesJson.ToColumn(storage.Properties));
                 }, cancellationToken).ConfigureAwait(false);
         }
         catch (SqliteException e) when (e.IsUniqueViolation(out var columns))

@@ -10,7 +10,8 @@ namespace StorageSnapshot.Engine.Operations.Changes;
 /// unless that repository or location was registered meanwhile. A repository created here stays if recording it
 /// is refused: it is empty, and registering the place again adopts it.
 /// </summary>
-internal sealed class RegisterSecondaryStorageChange(string name, IChunkStoreKind kind, string location, RepositoryFormat format, bool createDirectory)
+internal sealed class RegisterSecondaryStorageChange(string name, IChunkStoreKind kind, string location, IReadOnlyDictionary<string, string> properties,
+    RepositoryFormat format, bool createDirectory)
     : InventoryChange<SecondaryStorage>
 {
     private RepositoryFormat? opened;
@@ -19,7 +20,7 @@ internal sealed class RegisterSecondaryStorageChange(string name, IChunkStoreKin
 
     public override async Task BeforeAsync(IOperationOutput output, CancellationToken cancellationToken)
     {
-        await using var store = await kind.OpenOrCreateAsync(location, format, createDirectory, cancellationToken).ConfigureAwait(false);
+        await using var store = await kind.OpenOrCreateAsync(location, properties, format, createDirectory, cancellationToken).ConfigureAwait(false);
         opened = store.Format;
     }
 
@@ -33,6 +34,8 @@ internal sealed class RegisterSecondaryStorageChange(string name, IChunkStoreKin
             Kind = kind.Kind,
             Path = location,
             RepositoryId = repository.Id,
+            // Secret ones protected (bound to this storage's name): the clear values never reach the inventory.
+            Properties = kind.ProtectProperties(name, properties),
             ChunkSizeBytes = repository.ChunkSize,
             Compression = repository.Compression,
             RegisteredUtc = DateTime.UtcNow,

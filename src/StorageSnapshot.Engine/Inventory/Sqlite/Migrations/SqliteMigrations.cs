@@ -15,5 +15,6 @@ internal static class SqliteMigrations
         M0005SnapshotNameIndex.Migration,
         M0006RecoveryAndAudit.Migration,
         M0007SnapshotPolicies.Migration,
+        M0009SecondaryStorageProperties.Migration,
     ];
 }

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using StorageSnapshot.Engine.Secondary.Maintenance;
+using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Secondary.S3;
+using StorageSnapshot.Engine.Secondary.Verify;
+using StorageSnapshot.Engine.Tests.Infrastructure;
+using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
+
+namespace StorageSnapshot.Engine.Tests.Secondary.S3;
+
+/// <summary>The S3 chunk store on the RADOS Gateway of the test cluster, each test in a bucket of its own.</summary>
+public sealed class S3ChunkStoreTests : IAsyncLifetime
+{
+    private const int Chunk = 64 << 10;
+    private static readonly S3LeaseTimings ShortLeases = new(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
+    private readonly SecondaryScratch _scratch = new();
+    private S3TestBucket? _bucket;
+
+    private S3TestBucket Bucket => _bucket!;
+
+    public async Task InitializeAsync()
+    {
+        if (S3TestServer.SkipReason is null) _bucket = await S3TestBucket.CreateAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_bucket is not null) await _bucket.DisposeAsync();
+        _scratch.Dispose();
+    }
+
+    private Task<S3ChunkStore> OpenAsync(string prefix = "repo", ChunkCompression compression = ChunkCompression.None, S3LeaseTimings? timings = null) =>
+        S3ChunkStore.OpenAsync(S3TestServer.Place(Bucket.Name, prefix), new RepositoryFormat { ChunkSize = Chunk, Compression = compression }, null, timings, CancellationToken.None);
+
+    [S3Fact]
+    public async Task A_chunk_is_stored_once_and_read_back_and_the_second_put_is_answered_412()
+    {
+        await using var store = await OpenAsync();
+        var data = RandomNumberGenerator.GetBytes(Chunk);
+        var digest = Convert.ToHexStringLower(SHA256.HashData(data));
+
+        var first = await store.PutChunkIfAbsentAsync(digest, data, CancellationToken.None);
+        var second = await store.PutChunkIfAbsentAsync(digest, data, CancellationToken.None);
+        var read = new byte[Chunk];
+        var length = await store.ReadChunkAsync(digest, read, CancellationToken.None);
+
+        Assert.Equal(Chunk, first);
+        Assert.Equal(0, second);
+        Assert.Equal((1L, 1L), (store.Requests.Puts, store.Requests.AlreadyThere));
+        Assert.Equal(data, read[..length]);
+        Assert.True(await store.ChunkExistsAsync(digest, CancellationToken.None));
+        var listed = Assert.Single(await store.ListChunksAsync(CancellationToken.None).ToListAsync());
+        Assert.Equal(digest, listed.Digest);
+        Assert.Contains(await Bucket.ObjectsAsync(), o => o.Key == $"repo/chunks/{digest[..2]}/{digest}");
+        await Assert.ThrowsAsync<ChunkUnreadableException>(() => store.ReadChunkAsync(new string('0', 64), read, CancellationToken.None));
+    }
+
+    [S3Fact]
+    public async Task Copy_restore_and_verify_round_trip_byte_exact_with_compression_and_incremental_equals_full()
+    {
+        await using var store = await OpenAsync(compression: ChunkCompression.Deflate);
+        var image = _scratch.Image("volume", 40L * Chunk, s =>
+        {
+            var random = new Random(7);
+            var text = new byte[Chunk];
+            for (var i = 0; i < 30; i++)
+            {
+                random.NextBytes(text.AsSpan(0, Chunk / 2)); // half random, half zero: compressible
+                s.Position = (long)i * Chunk;
+                s.Write(text);
+            }
+        });
+        var full = await CopyFileAsync(store, image, "S1");
+        using (var stream = new FileStream(image, FileMode.Open)) { stream.Position = 5L * Chunk + 10; stream.Write([1, 2, 3]); }
+        var incremental = await CopyFileAsync(store, image, "S2", baseCopyId: full.Manifest.CopyId, changed: [new ByteRange(5L * Chunk, 3)]);
+        var again = await CopyFileAsync(store, image, "S3", copyId: "COPY-S3-full");
+
+        await RestoreToFileAsync(store, incremental.Manifest.CopyId, _scratch.PathOf("restored"), 40L * Chunk);
+        AssertSameBytes(image, _scratch.PathOf("restored"));
+        Assert.Equal(1, incremental.Statistics.ChunksNew);
+        Assert.Equal(0, again.Statistics.ChunksNew);
+        Assert.Equal(await ChunkDigestsAsync(store, again.Manifest.CopyId), await ChunkDigestsAsync(store, incremental.Manifest.CopyId));
+        Assert.Equal(again.Manifest.ImageSha256, incremental.Manifest.ImageSha256);
+        using var reader = new StorageSnapshot.Engine.Drivers.RawImages.FileBlockReader(image);
+        var verification = await new CopyVerifier(store).VerifyAsync(incremental.Manifest.CopyId, reader, new RecordingOutput(), CancellationToken.None);
+        Assert.True(verification.IsValid, string.Join("; ", verification.Mismatches));
+        Assert.Equal(["COPY-S1", "COPY-S2", "COPY-S3-full"], await store.ListManifestsAsync(CancellationToken.None));
+    }
+
+    [S3Fact]
+    public async Task A_flipped_byte_in_a_chunk_object_is_reported_by_verification_and_refused_by_restore()
+    {
+        await using var store = await OpenAsync();
+        var image = _scratch.RandomImage("volume", 8L * Chunk, seed: 3);
+        var copy = await CopyFileAsync(store, image, "S1");
+        var victim = (await Bucket.ObjectsAsync("repo/chunks/")).First();
+        using (var client = S3TestServer.Client())
+        {
+            using var response = await client.GetObjectAsync(Bucket.Name, victim.Key);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer);
+            var bytes = buffer.ToArray();
+            bytes[100] ^= 0x01;
+            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = Bucket.Name, Key = victim.Key, InputStream = new MemoryStream(bytes), UseChunkEncoding = false });
+        }
+
+        var verification = await new CopyVerifier(store).VerifyAsync(copy.Manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
+        var restore = await Assert.ThrowsAsync<CopyCorruptException>(() => RestoreToFileAsync(store, copy.Manifest.CopyId, _scratch.PathOf("restored"), 8L * Chunk));
+
+        Assert.False(verification.IsValid);
+        Assert.Contains(verification.Mismatches, m => m.Contains(victim.Key[^64..], StringComparison.Ordinal));
+        Assert.Contains(restore.Mismatches, m => m.Contains(victim.Key[^64..], StringComparison.Ordinal));
+    }
+
+    [S3Fact]
+    public async Task A_manifest_is_the_commit_and_is_written_once()
+    {
+        await using var store = await OpenAsync();
+        var image = _scratch.RandomImage("volume", 4L * Chunk, seed: 5);
+        var copy = await CopyFileAsync(store, image, "S1");
+        await using var staged = await store.StageChunkListAsync(copy.Manifest.CopyId, 4L * Chunk, CancellationToken.None);
+        await foreach (var run in store.ReadChunkListAsync(copy.Manifest.CopyId, CancellationToken.None)) staged.Add(run);
+
+        var again = await Assert.ThrowsAsync<ConflictException>(() => store.CommitManifestAsync(copy.Manifest, staged, CancellationToken.None));
+
+        Assert.Equal(ErrorIds.AlreadyExists, again.ErrorId);
+        Assert.True(await store.ManifestExistsAsync(copy.Manifest.CopyId, CancellationToken.None));
+        Assert.Contains(await Bucket.ObjectsAsync(), o => o.Key == $"repo/manifests/{copy.Manifest.CopyId}.manifest");
+        Assert.Empty(await Bucket.ObjectsAsync("repo/intents/")); // a finished copy leaves no intent
+    }
+
+    [S3Fact]
+    public async Task A_copy_that_references_a_chunk_missing_from_the_bucket_commits_nothing()
+    {
+        await using var store = await OpenAsync();
+        var image = _scratch.RandomImage("volume", 4L * Chunk, seed: 9);
+        var first = await CopyFileAsync(store, image, "S1");
+        // The chunks go behind the store's back (another tool, a lifecycle rule): an incremental copy that reuses them must refuse to commit.
+        using (var client = S3TestServer.Client())
+        {
+            foreach (var o in await Bucket.ObjectsAsync("repo/chunks/")) await client.DeleteObjectAsync(Bucket.Name, o.Key);
+        }
+        using (var stream = new FileStream(image, FileMode.Open)) stream.Write([1]);
+
+        var failed = await Assert.ThrowsAnyAsync<StorageSnapshotException>(() =>
+            CopyFileAsync(store, image, "S2", baseCopyId: first.Manifest.CopyId, changed: [new ByteRange(0, 1)]));
+
+        Assert.Contains("is not in", failed.Message, StringComparison.Ordinal);
+        Assert.False(await store.ManifestExistsAsync(CopyIdOf("S2"), CancellationToken.None));
+    }
+
+    [S3Fact]
+    public async Task Collection_waits_for_a_copy_in_another_process_and_not_for_one_killed_after_its_lease()
+    {
+        await using var store = await OpenAsync(timings: ShortLeases);
+        var image = _scratch.RandomImage("volume", 4L * Chunk, seed: 11);
+        var copy = await CopyFileAsync(store, image, "S1");
+        await store.DeleteManifestAsync(copy.Manifest.CopyId, CancellationToken.None); // its chunks are now unreferenced
+        var collector = new ChunkCollector(store);
+
+        // A live copy in another process: its intent is renewed, so collection cannot start.
+        using (var child = StartLockHolder(store.Place, "shared", holdMs: 60_000))
+        {
+            await WaitForLineAsync(child, "held");
+            var busy = await Assert.ThrowsAsync<ConflictException>(() => collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(5), new RecordingOutput(), CancellationToken.None));
+            Assert.Equal(ErrorKind.ResourceBusy, busy.Kind);
+            Assert.Equal(4, (await store.ListChunksAsync(CancellationToken.None).ToListAsync()).Count);
+
+            // Killed: nobody renews its intent; after the lease collection runs and removes the stale intent.
+            child.Kill();
+            await child.WaitForExitAsync();
+        }
+        var clock = Stopwatch.StartNew();
+        var result = await collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(30), new RecordingOutput(), CancellationToken.None);
+
+        Assert.Equal(4, result.ChunksDeleted);
+        Assert.True(result.AbandonedWritesDeleted >= 1, $"the killed copy's intent was not collected: {string.Join(", ", (await Bucket.ObjectsAsync("repo/intents/")).Select(o => $"{o.Key} {o.LastModified:O}"))} now {DateTime.UtcNow:O}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"collection waited {clock.Elapsed} for a lease of 3 s");
+        Assert.Empty(await Bucket.ObjectsAsync("repo/chunks/"));
+        Assert.Empty(await Bucket.ObjectsAsync("repo/intents/"));
+    }
+
+    [S3Fact]
+    public async Task A_copy_in_another_process_waits_for_a_running_collection()
+    {
+        await using var store = await OpenAsync(timings: ShortLeases);
+        var collection = await store.LockRepositoryAsync(exclusive: true, TimeSpan.FromSeconds(5), CancellationToken.None);
+        using var child = StartLockHolder(store.Place, "shared", holdMs: 0);
+        var firstLine = child.StandardOutput.ReadLineAsync();
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var tookItDuringCollection = firstLine.IsCompleted;
+        await collection.DisposeAsync();
+        var line = await firstLine.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.False(tookItDuringCollection, $"the copy took its lock during a collection: {line}");
+        Assert.Equal("held", line);
+        await child.WaitForExitAsync();
+        Assert.Equal(0, child.ExitCode);
+    }
+
+    [S3Fact]
+    public async Task Two_copies_racing_into_one_repository_both_commit_sound_copies_and_store_each_chunk_once()
+    {
+        await using var first = await OpenAsync();
+        await using var second = await OpenAsync();
+        var image = _scratch.RandomImage("volume", 32L * Chunk, seed: 13);
+
+        var copies = await Task.WhenAll(CopyFileAsync(first, image, "A"), CopyFileAsync(second, image, "B"));
+
+        Assert.Equal(32, copies.Sum(c => c.Statistics.ChunksNew));
+        Assert.Equal(32, (await first.ListChunksAsync(CancellationToken.None).ToListAsync()).Count);
+        foreach (var copy in copies)
+        {
+            var verification = await new CopyVerifier(first).VerifyAsync(copy.Manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
+            Assert.True(verification.IsValid, string.Join("; ", verification.Mismatches));
+        }
+    }
+
+    private static Process StartLockHolder(S3Place place, string mode, int holdMs)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { TestHostProcess.AssemblyPath, "s3", "lock", place.Location, mode, "3000", "500", holdMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            info.ArgumentList.Add(a);
+        info.Environment["STORAGESNAPSHOT_S3_ACCESS_KEY"] = S3TestServer.AccessKey;
+        info.Environment["STORAGESNAPSHOT_S3_SECRET_KEY"] = S3TestServer.SecretKey;
+        return Process.Start(info)!;
+    }
+
+    private static async Task WaitForLineAsync(Process process, string expected)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line == expected) return;
+            Assert.Fail($"the child printed '{line}' instead of '{expected}': {await process.StandardError.ReadToEndAsync()}");
+        }
+        Assert.Fail($"the child ended without printing '{expected}': {await process.StandardError.ReadToEndAsync()}");
+    }
+}
