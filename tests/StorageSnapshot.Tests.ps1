@@ -74,7 +74,8 @@ Describe 'Importing the module' {
             'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend',
             'Register-SecondaryStorage', 'Get-SecondaryStorage', 'Unregister-SecondaryStorage', 'Copy-SnapshotToSecondary',
             'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy',
-            'Get-StorageOperation', 'Repair-StorageOperation', 'Get-StorageEvent',
+            'Get-StorageOperation', 'Repair-StorageOperation', 'Get-StorageEvent', 'Test-StorageInventory', 'Import-SnapshotCopy',
+            'Get-StorageInventory', 'Set-StorageInventory', 'Move-StorageInventory',
             'New-SnapshotPolicy', 'Get-SnapshotPolicy', 'Set-SnapshotPolicy', 'Remove-SnapshotPolicy', 'Invoke-SnapshotPolicy', 'Get-SnapshotRetentionPlan'
         $module = Get-Module StorageSnapshot
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
