@@ -436,6 +436,9 @@ internal sealed class FileSystemChunkStore : IChunkStore
                 cancellationToken.ThrowIfCancellationRequested();
                 DurableFileSystem.SyncDirectory(directory);
             }
+            // A fan-out directory made by this copy is itself an entry of chunks/: durable only once chunks/ is
+            // synced (XFS and ext4 journal the mkdir; other filesystems may not). One fsync per commit.
+            if (directories.Count > 0) DurableFileSystem.SyncDirectory(_chunks);
             // Past this point the copy is committed whatever happens to the caller: no cancellation.
             File.Move(temporary, path, overwrite: false);
             DurableFileSystem.SyncDirectory(_manifests);
