@@ -73,9 +73,10 @@ Describe 'Importing the module' {
             'New-StorageVolume', 'Register-StorageBackend', 'Remove-StorageSnapshot', 'Remove-StorageVolume', 'Restore-StorageSnapshot',
             'Set-StorageBackend', 'Set-StorageSnapshot', 'Unregister-StorageBackend',
             'Register-SecondaryStorage', 'Get-SecondaryStorage', 'Unregister-SecondaryStorage', 'Copy-SnapshotToSecondary',
-            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy',
+            'Get-SnapshotCopy', 'Test-SnapshotCopy', 'Remove-SnapshotCopy', 'Import-SnapshotCopy',
             'Get-StorageOperation', 'Repair-StorageOperation', 'Get-StorageEvent',
-            'New-SnapshotPolicy', 'Get-SnapshotPolicy', 'Set-SnapshotPolicy', 'Remove-SnapshotPolicy', 'Invoke-SnapshotPolicy', 'Get-SnapshotRetentionPlan'
+            'New-SnapshotPolicy', 'Get-SnapshotPolicy', 'Set-SnapshotPolicy', 'Remove-SnapshotPolicy', 'Invoke-SnapshotPolicy', 'Get-SnapshotRetentionPlan',
+            'Get-StorageInventory', 'Set-StorageInventory', 'Test-StorageInventory', 'Move-StorageInventory'
         $module = Get-Module StorageSnapshot
         @($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be ($expected | Sort-Object)
         $module.ExportedFunctions.Count | Should -Be 0
