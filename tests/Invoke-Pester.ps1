@@ -66,6 +66,42 @@ if ($missing -and $env:STORAGESNAPSHOT_INTEGRATION -ne 'required') {
     $configuration.Run.SkipRun = $true
 }
 Write-Host "Backend kind: $kind"
+
+# The inventory: SQLite in TestDrive: (the test file's STORAGESNAPSHOT_HOME) by default; with
+# $env:STORAGESNAPSHOT_TEST_INVENTORY=postgresql (tests/run.sh's suite Pester-postgresql) a fresh database on the test
+# server of tests/infrastructure/postgres.sh ($env:STORAGESNAPSHOT_TEST_POSTGRES, else its connection file), named by
+# $env:STORAGESNAPSHOT_INVENTORY for this run and dropped after it. A missing server skips the run, unless
+# STORAGESNAPSHOT_INTEGRATION=required, when it fails.
+$testDatabase = $null
+if ($env:STORAGESNAPSHOT_TEST_INVENTORY -eq 'postgresql') {
+    $server = $env:STORAGESNAPSHOT_TEST_POSTGRES
+    $connectionFile = Join-Path ($env:STORAGESNAPSHOT_PG_DIR ? $env:STORAGESNAPSHOT_PG_DIR : '/tmp/storagesnapshot-pg-cluster') 'connection'
+    if (-not $server -and (Test-Path -LiteralPath $connectionFile)) { $server = (Get-Content -LiteralPath $connectionFile -Raw).Trim() }
+    $missingServer = if (-not $server) { "no PostgreSQL test server (set STORAGESNAPSHOT_TEST_POSTGRES or run 'bash tests/infrastructure/postgres.sh start'; '$connectionFile' is missing)" }
+                     elseif (-not (Get-Command psql -CommandType Application -ErrorAction Ignore)) { "the inventory on PostgreSQL needs 'psql' (postgresql-client)" }
+    if ($missingServer) {
+        if ($env:STORAGESNAPSHOT_INTEGRATION -eq 'required') { throw "Inventory postgresql cannot run here ($missingServer) and STORAGESNAPSHOT_INTEGRATION=required." }
+        Write-Warning "Inventory postgresql cannot run here ($missingServer): its tests are discovered and counted as skipped."
+        $configuration.Run.SkipRun = $true
+    }
+    else {
+        # Methods, not properties: PowerShell reads and writes a dictionary's "properties" as its keys.
+        $builder = [Data.Common.DbConnectionStringBuilder]::new()
+        $builder.set_ConnectionString($server)
+        $psql = {
+            param([string] $Sql)
+            $env:PGPASSWORD = $builder['Password']
+            try { $output = & psql -X -q -v ON_ERROR_STOP=1 -h $builder['Host'] -p $builder['Port'] -U $builder['Username'] -d postgres -c $Sql 2>&1 }
+            finally { Remove-Item Env:PGPASSWORD }
+            if ($LASTEXITCODE -ne 0) { throw "psql '$Sql' failed ($LASTEXITCODE): $output" }
+        }
+        $testDatabase = "ss_pester_$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+        & $psql "CREATE DATABASE $testDatabase"
+        $builder['Database'] = $testDatabase
+        $env:STORAGESNAPSHOT_INVENTORY = $builder.get_ConnectionString()
+    }
+}
+Write-Host "Inventory: $(if ($testDatabase) { "PostgreSQL database $testDatabase" } elseif ($env:STORAGESNAPSHOT_TEST_INVENTORY -eq 'postgresql') { 'PostgreSQL (not run)' } else { 'SQLite' })"
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 # Plain text into run.sh's log files (no colour escapes); colours on a terminal.
@@ -74,7 +110,13 @@ $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultsPath
 
-$result = Invoke-Pester -Configuration $configuration
+try { $result = Invoke-Pester -Configuration $configuration }
+finally {
+    if ($testDatabase) {
+        Remove-Item Env:STORAGESNAPSHOT_INVENTORY
+        & $psql "DROP DATABASE $testDatabase WITH (FORCE)"
+    }
+}
 
 # Tests that could not run count as failed: a broken BeforeAll or a file that does not parse fails a block or a
 # container, whose tests are otherwise unseen. NotRun tests (filtered out or stopped) count as skipped, so that
