@@ -27,6 +27,12 @@ internal static class ChunkDigest
     public static bool IsValid(string? digest) =>
         digest is { Length: 64 } && digest.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
 
+    /// <summary>Refuses a string that is not a chunk digest (a store's argument check: digests name files and objects).</summary>
+    public static void Require(string digest)
+    {
+        if (!IsValid(digest)) throw new ArgumentException($"'{digest}' is not a chunk digest.", nameof(digest));
+    }
+
     /// <summary>The image digest of a chunk list: SHA-256 over the chunks' binary digests in order.</summary>
     public static string OfImage(IEnumerable<string> chunkDigests)
     {

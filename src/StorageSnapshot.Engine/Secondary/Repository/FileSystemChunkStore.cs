@@ -190,7 +190,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
     /// <inheritdoc />
     public async Task<long> PutChunkIfAbsentAsync(string digest, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         // Two workers of one copy holding identical chunks would otherwise both find the chunk absent and both
         // store it — File.Move without overwrite checks and renames in two steps here, so both moves can succeed —
         // counting it as new twice (seen as a flaky RoundTripTests). The second waits for the first instead; if
@@ -304,14 +304,14 @@ internal sealed class FileSystemChunkStore : IChunkStore
     /// <inheritdoc />
     public Task<bool> ChunkExistsAsync(string digest, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         return Task.FromResult(File.Exists(ChunkPath(digest)));
     }
 
     /// <inheritdoc />
     public async Task<int> ReadChunkAsync(string digest, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         var path = ChunkPath(digest);
         try
         {
@@ -370,7 +370,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
     /// <inheritdoc />
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         Guard(() => File.Delete(ChunkPath(digest)), $"deleting chunk {digest}");
         return Task.CompletedTask;
     }
@@ -654,11 +654,6 @@ internal sealed class FileSystemChunkStore : IChunkStore
         {
             // A stray temporary file is collected later; never fail a copy over it.
         }
-    }
-
-    private static void CheckDigest(string digest)
-    {
-        if (!ChunkDigest.IsValid(digest)) throw new ArgumentException($"'{digest}' is not a chunk digest.", nameof(digest));
     }
 
     /// <summary>Ids become file names: only [A-Za-z0-9_-] (inventory ids are base32).</summary>

@@ -192,7 +192,7 @@ internal sealed class S3ChunkStore : IChunkStore
     /// <inheritdoc />
     public async Task<long> PutChunkIfAbsentAsync(string digest, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         var key = ChunkKey(digest);
         try
         {
@@ -234,7 +234,7 @@ internal sealed class S3ChunkStore : IChunkStore
     /// <inheritdoc />
     public async Task<bool> ChunkExistsAsync(string digest, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         try
         {
             return await ExistsAsync(ChunkKey(digest), cancellationToken).ConfigureAwait(false);
@@ -262,7 +262,7 @@ internal sealed class S3ChunkStore : IChunkStore
     /// <inheritdoc />
     public async Task<int> ReadChunkAsync(string digest, Memory<byte> destination, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         Requests.AddGet();
         try
         {
@@ -344,7 +344,7 @@ internal sealed class S3ChunkStore : IChunkStore
     /// <inheritdoc />
     public async Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
     {
-        CheckDigest(digest);
+        ChunkDigest.Require(digest);
         await DeleteObjectAsync(ChunkKey(digest), $"deleting chunk {digest}", cancellationToken).ConfigureAwait(false);
     }
 
@@ -640,11 +640,6 @@ internal sealed class S3ChunkStore : IChunkStore
         {
             // A stray temporary file on this host; harmless.
         }
-    }
-
-    private static void CheckDigest(string digest)
-    {
-        if (!ChunkDigest.IsValid(digest)) throw new ArgumentException($"'{digest}' is not a chunk digest.", nameof(digest));
     }
 
     private static bool IsValidId(string id) => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
