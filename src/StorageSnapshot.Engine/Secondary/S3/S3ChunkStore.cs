@@ -116,7 +116,9 @@ internal sealed class S3ChunkStore : IChunkStore
                     $"S3 secondary storage '{place.Location}' now holds repository {format.Id ?? "(without an id)"}, not the registered repository {expectedId}.", place.Location)
                 { RecommendedAction = "Point the storage at the bucket and prefix that hold the registered repository, or unregister it." };
             }
-            return new S3ChunkStore(client, place, format, timings ?? S3LeaseTimings.Default);
+            var store = new S3ChunkStore(client, place, format, timings ?? S3LeaseTimings.Default);
+            store._conditionalPutUnsupported = !await HonoursConditionalPutAsync(client, place, cancellationToken).ConfigureAwait(false);
+            return store;
         }
         catch (Exception e) when (S3Errors.IsStorageFailure(e))
         {
@@ -617,6 +619,35 @@ internal sealed class S3ChunkStore : IChunkStore
         _client.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// Whether the server honours <c>If-None-Match: *</c> on PUT. Some servers (s3rver) answer 200 and overwrite: the
+    /// store would then re-upload every chunk and could overwrite a manifest, so such servers get HEAD, then PUT.
+    /// Two conditional PUTs of a small probe object under the prefix: the second must be refused with 412.
+    /// </summary>
+    private static async Task<bool> HonoursConditionalPutAsync(AmazonS3Client client, S3Place place, CancellationToken cancellationToken)
+    {
+        var key = place.Key(ConditionalPutProbeName);
+        var body = "If-None-Match probe of the StorageSnapshot S3 chunk store\n"u8.ToArray();
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            try
+            {
+                await PutAsync(client, place, key, body, ifNoneMatch: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsPreconditionFailed(e))
+            {
+                return true;
+            }
+            catch (AmazonS3Exception e) when (S3Errors.IsNotImplemented(e))
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private const string ConditionalPutProbeName = "conditional-put-probe";
 
     private static async Task PutAsync(AmazonS3Client client, S3Place place, string key, ReadOnlyMemory<byte> body, bool ifNoneMatch, CancellationToken cancellationToken)
     {
