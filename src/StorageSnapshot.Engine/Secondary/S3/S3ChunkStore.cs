@@ -623,31 +623,33 @@ internal sealed class S3ChunkStore : IChunkStore
     /// <summary>
     /// Whether the server honours <c>If-None-Match: *</c> on PUT. Some servers (s3rver) answer 200 and overwrite: the
     /// store would then re-upload every chunk and could overwrite a manifest, so such servers get HEAD, then PUT.
-    /// Two conditional PUTs of a small probe object under the prefix: the second must be refused with 412.
+    /// The probe writes the format object's own bytes back with the header: a server that honours it answers 412 and
+    /// changes nothing; one that ignores it rewrites identical bytes. No object of its own is left in the bucket.
     /// </summary>
     private static async Task<bool> HonoursConditionalPutAsync(AmazonS3Client client, S3Place place, CancellationToken cancellationToken)
     {
-        var key = place.Key(ConditionalPutProbeName);
-        var body = "If-None-Match probe of the StorageSnapshot S3 chunk store\n"u8.ToArray();
-        for (var attempt = 0; attempt < 2; attempt++)
+        var key = place.Key(FormatObjectName);
+        byte[] body;
+        using (var response = await client.GetObjectAsync(place.Bucket, key, cancellationToken).ConfigureAwait(false))
+        using (var buffer = new MemoryStream())
         {
-            try
-            {
-                await PutAsync(client, place, key, body, ifNoneMatch: true, cancellationToken).ConfigureAwait(false);
-            }
-            catch (AmazonS3Exception e) when (S3Errors.IsPreconditionFailed(e))
-            {
-                return true;
-            }
-            catch (AmazonS3Exception e) when (S3Errors.IsNotImplemented(e))
-            {
-                return false;
-            }
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            body = buffer.ToArray();
         }
-        return false;
+        try
+        {
+            await PutAsync(client, place, key, body, ifNoneMatch: true, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (AmazonS3Exception e) when (S3Errors.IsPreconditionFailed(e))
+        {
+            return true;
+        }
+        catch (AmazonS3Exception e) when (S3Errors.IsNotImplemented(e))
+        {
+            return false;
+        }
     }
-
-    private const string ConditionalPutProbeName = "conditional-put-probe";
 
     private static async Task PutAsync(AmazonS3Client client, S3Place place, string key, ReadOnlyMemory<byte> body, bool ifNoneMatch, CancellationToken cancellationToken)
     {
