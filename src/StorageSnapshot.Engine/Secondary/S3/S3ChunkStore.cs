@@ -649,6 +649,11 @@ internal sealed class S3ChunkStore : IChunkStore
         {
             return false;
         }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            // A key that may read but not write (restore, verify): it never PUTs, so the answer does not matter here.
+            return true;
+        }
     }
 
     private static async Task PutAsync(AmazonS3Client client, S3Place place, string key, ReadOnlyMemory<byte> body, bool ifNoneMatch, CancellationToken cancellationToken)
