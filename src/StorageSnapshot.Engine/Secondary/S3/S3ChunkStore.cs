@@ -116,7 +116,9 @@ internal sealed class S3ChunkStore : IChunkStore
                     $"S3 secondary storage '{place.Location}' now holds repository {format.Id ?? "(without an id)"}, not the registered repository {expectedId}.", place.Location)
                 { RecommendedAction = "Point the storage at the bucket and prefix that hold the registered repository, or unregister it." };
             }
-            return new S3ChunkStore(client, place, format, timings ?? S3LeaseTimings.Default);
+            var store = new S3ChunkStore(client, place, format, timings ?? S3LeaseTimings.Default);
+            store._conditionalPutUnsupported = !await HonoursConditionalPutAsync(client, place, cancellationToken).ConfigureAwait(false);
+            return store;
         }
         catch (Exception e) when (S3Errors.IsStorageFailure(e))
         {
@@ -616,6 +618,42 @@ internal sealed class S3ChunkStore : IChunkStore
     {
         _client.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Whether the server honours <c>If-None-Match: *</c> on PUT. Some servers (s3rver) answer 200 and overwrite: the
+    /// store would then re-upload every chunk and could overwrite a manifest, so such servers get HEAD, then PUT.
+    /// The probe writes the format object's own bytes back with the header: a server that honours it answers 412 and
+    /// changes nothing; one that ignores it rewrites identical bytes. No object of its own is left in the bucket.
+    /// </summary>
+    private static async Task<bool> HonoursConditionalPutAsync(AmazonS3Client client, S3Place place, CancellationToken cancellationToken)
+    {
+        var key = place.Key(FormatObjectName);
+        byte[] body;
+        using (var response = await client.GetObjectAsync(place.Bucket, key, cancellationToken).ConfigureAwait(false))
+        using (var buffer = new MemoryStream())
+        {
+            await response.ResponseStream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            body = buffer.ToArray();
+        }
+        try
+        {
+            await PutAsync(client, place, key, body, ifNoneMatch: true, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (AmazonS3Exception e) when (S3Errors.IsPreconditionFailed(e))
+        {
+            return true;
+        }
+        catch (AmazonS3Exception e) when (S3Errors.IsNotImplemented(e))
+        {
+            return false;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            // A key that may read but not write (restore, verify): it never PUTs, so the answer does not matter here.
+            return true;
+        }
     }
 
     private static async Task PutAsync(AmazonS3Client client, S3Place place, string key, ReadOnlyMemory<byte> body, bool ifNoneMatch, CancellationToken cancellationToken)
