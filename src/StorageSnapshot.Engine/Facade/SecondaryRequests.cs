@@ -34,6 +34,22 @@ public sealed record RegisterSecondaryStorageRequest(string Name, string Path)
     /// </summary>
     public IReadOnlyDictionary<string, string>? Properties { get; init; }
 
+    /// <summary>The names of the S3 kind's <see cref="Properties"/> (the store's own, so callers never spell them).</summary>
+    public static class S3PropertyNames
+    {
+        /// <summary>The bucket's region (the SDK's default when absent).</summary>
+        public const string Region = Secondary.S3.S3Place.RegionProperty;
+
+        /// <summary>"true": path-style addressing (host/bucket/key), as RADOS Gateway and most local servers want.</summary>
+        public const string ForcePathStyle = Secondary.S3.S3Place.ForcePathStyleProperty;
+
+        /// <summary>The access key id (with <see cref="SecretAccessKey"/>; both absent: the SDK's default credentials).</summary>
+        public const string AccessKeyId = Secondary.S3.S3Place.AccessKeyIdProperty;
+
+        /// <summary>The secret access key: stored protected, never shown.</summary>
+        public const string SecretAccessKey = Secondary.S3.S3Place.SecretAccessKeyProperty;
+    }
+
     /// <summary>Create the directory when it does not exist (without it, a missing directory is an error).</summary>
     public bool CreateDirectory { get; init; }
 

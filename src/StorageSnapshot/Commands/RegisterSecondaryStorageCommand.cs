@@ -100,12 +100,12 @@ public sealed class RegisterSecondaryStorageCommand : StorageSnapshotCmdlet
         if (ParameterSetName == ParameterSets.S3)
         {
             var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            if (Region is not null) properties["Region"] = Region;
-            if (ForcePathStyle) properties["ForcePathStyle"] = "true";
+            if (Region is not null) properties[RegisterSecondaryStorageRequest.S3PropertyNames.Region] = Region;
+            if (ForcePathStyle) properties[RegisterSecondaryStorageRequest.S3PropertyNames.ForcePathStyle] = "true";
             if (Credentials.From(Credential) is { } credential)
             {
-                properties["AccessKeyId"] = credential.UserName;
-                properties["SecretAccessKey"] = credential.Secret;
+                properties[RegisterSecondaryStorageRequest.S3PropertyNames.AccessKeyId] = credential.UserName;
+                properties[RegisterSecondaryStorageRequest.S3PropertyNames.SecretAccessKey] = credential.Secret;
             }
             request = new RegisterSecondaryStorageRequest(Name, "")
             {
