@@ -12,6 +12,9 @@ public sealed record InventoryCheckRequest
     /// <summary>The repair to make of every difference it applies to (ShouldProcess per item); null reports only.</summary>
     public DriftRepair? Repair { get; init; }
 
-    /// <summary>Unreferenced chunks younger than this are not reported (a copy may be about to reference them).</summary>
-    public TimeSpan GracePeriod { get; init; } = TimeSpan.FromHours(24);
+    /// <summary>
+    /// Unreferenced chunks younger than this are not reported (a copy may be about to reference them); by default the
+    /// chunk collector's own grace period.
+    /// </summary>
+    public TimeSpan GracePeriod { get; init; } = Secondary.Maintenance.ChunkCollector.DefaultGracePeriod;
 }

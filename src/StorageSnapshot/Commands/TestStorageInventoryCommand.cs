@@ -60,8 +60,9 @@ public sealed class TestStorageInventoryCommand : StorageSnapshotCmdlet
             Backends = NamedObject.Names<Backend>(Backend, b => b.Name),
             Destinations = NamedObject.Names<SecondaryStorage>(Destination, s => s.Name),
             Repair = Repair,
-            GracePeriod = GracePeriod ?? TimeSpan.FromHours(24),
         };
+        // Without -GracePeriod the engine's default (the chunk collector's) applies.
+        if (GracePeriod is { } grace) request = request with { GracePeriod = grace };
         if (TryRun((engine, context) => engine.TestInventoryAsync(request, context), (object?)Backend ?? (object?)Destination ?? "the inventory", out var drifts,
                 (target, action) => ShouldProcessUnlessForced(target, action, Force)))
         {
