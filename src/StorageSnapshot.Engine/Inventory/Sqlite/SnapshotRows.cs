@@ -5,18 +5,24 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 /// <summary>
 /// Maps the rows of one snapshot query (<see cref="SnapshotSql"/>'s column order) to records. Values that repeat
 /// from row to row — the volume's id and names, the state, a description, tags and driver details shared by
-/// many snapshots, a parent that is the row before — are made once and shared (records are immutable); the rest
-/// are decoded per row. States, tags and details are shared across queries through the session's
+/// many snapshots, a parent that is the row before — are made once and shared (records are immutable); ids are
+/// decoded per row; names, client tokens, driver handles and locations stay UTF-8 bytes in one buffer per listing
+/// until a reader asks for them (<see cref="DeferredTextBuffer"/>: most readers of a long listing never do, and
+/// strings that survive a listing are what its garbage collections copy). States, tags and details are shared across queries through the session's
 /// <see cref="SnapshotValueCache"/>; the rest only within one listing. One instance per listing; <see cref="ReadOne"/>
 /// for a single row.
 /// </summary>
 internal sealed class SnapshotRows
 {
     private readonly SnapshotValueCache _shared;
-    private readonly RecentStrings<string>? _ids;
     private readonly RecentStrings<(string Id, string Name, string Backend)>? _volumes;
     private readonly RecentStrings<string>? _descriptions;
     private readonly RecentStrings<string>? _errors;
+    private readonly DeferredTextBuffer? _deferred;
+
+    // The ids of the two rows just read: in a volume's listing a snapshot's parent is usually one of them.
+    private DeferredText _lastId;
+    private DeferredText _idBeforeLast;
 
     /// <summary>A mapper for the rows of one listing; <paramref name="shared"/> is the session's cache (used under its gate).</summary>
     public SnapshotRows(SnapshotValueCache shared) : this(shared, perListing: true)
@@ -27,11 +33,10 @@ internal sealed class SnapshotRows
     {
         _shared = shared;
         if (!perListing) return;
-        // The ids of the rows just read: in a volume's listing a snapshot's parent is usually the row before it.
-        _ids = new(Identity, capacity: 2);
         _volumes = new(parse: null, capacity: 4);
         _descriptions = new(Identity, capacity: 4);
         _errors = new(Identity, capacity: 4);
+        _deferred = new();
     }
 
     /// <summary>The record of a query's only row (nothing of its own to share; states, tags and details come from the session).</summary>
@@ -41,27 +46,37 @@ internal sealed class SnapshotRows
     public Snapshot Read(RawStatement row)
     {
         var (volumeId, volume, backend) = Volume(row);
-        return new Snapshot
+        var id = Deferred(row.PlainUtf8(0));
+        var snapshot = new Snapshot(id, Deferred(row.PlainUtf8(4)), volumeId, volume, backend)
         {
-            Id = _ids is null ? Encoding.UTF8.GetString(row.PlainUtf8(0)) : _ids.Get(row.PlainUtf8(0)),
-            VolumeId = volumeId,
-            Volume = volume,
-            Backend = backend,
-            Name = Encoding.UTF8.GetString(row.PlainUtf8(4)),
             CreatedUtc = SqliteValues.FromUnixMilliseconds(row.Int64(5)),
             SizeBytes = row.Int64(6),
             State = _shared.States.Get(row.PlainUtf8(7)),
             Description = row.TryUtf8(8, out var description) ? Text(_descriptions, description) : null,
             Tags = _shared.Tags.Get(row.PlainUtf8(9)),
             ExpiresUtc = Expires(row),
-            ClientToken = NullableText(row, 11),
-            // Looked up among the ids just read, not remembered: a parent is rarely anyone else's. Ids are never empty.
-            ParentId = row.PlainUtf8(12) is { IsEmpty: false } parent ? Known(_ids, parent) ?? Encoding.UTF8.GetString(parent) : null,
-            DriverReference = NullableText(row, 13),
-            Location = NullableText(row, 14),
+            ClientTokenText = Deferred(row, 11),
+            ParentIdText = Parent(row.PlainUtf8(12)),
+            DriverReferenceText = Deferred(row, 13),
+            LocationText = Deferred(row, 14),
             Details = _shared.Details.Get(row.PlainUtf8(15)),
             ErrorMessage = row.TryUtf8(16, out var error) ? Text(_errors, error) : null,
         };
+        _idBeforeLast = _lastId;
+        _lastId = id;
+        return snapshot;
+    }
+
+    /// <summary>
+    /// The parent's id: in a volume's listing usually the row before (or the one before that), whose id's bytes are
+    /// then shared rather than copied again. Ids are never empty, so empty bytes are NULL.
+    /// </summary>
+    private DeferredText Parent(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty) return default;
+        if (_lastId.IsUtf8(utf8)) return _lastId;
+        if (_idBeforeLast.IsUtf8(utf8)) return _idBeforeLast;
+        return Deferred(utf8);
     }
 
     /// <summary>
@@ -84,13 +99,16 @@ internal sealed class SnapshotRows
         return milliseconds == 0 && row.IsNull(10) ? null : SqliteValues.FromUnixMilliseconds(milliseconds);
     }
 
-    private static string? Known(RecentStrings<string>? recent, ReadOnlySpan<byte> utf8) =>
-        recent is not null && recent.TryFind(utf8, out var value) ? value : null;
-
     private static string Text(RecentStrings<string>? recent, ReadOnlySpan<byte> utf8) =>
         recent is null ? Encoding.UTF8.GetString(utf8) : recent.Get(utf8);
 
-    private static string? NullableText(RawStatement row, int column) => row.TryUtf8(column, out var utf8) ? Encoding.UTF8.GetString(utf8) : null;
+    /// <summary>
+    /// A value few readers of a listing look at: its bytes kept for decoding on first read (see <see cref="DeferredText"/>);
+    /// decoded now for a single row, which has nothing to share a buffer with.
+    /// </summary>
+    private DeferredText Deferred(RawStatement row, int column) => row.TryUtf8(column, out var utf8) ? Deferred(utf8) : default;
+
+    private DeferredText Deferred(ReadOnlySpan<byte> utf8) => _deferred is null ? DeferredText.Of(Encoding.UTF8.GetString(utf8)) : _deferred.Add(utf8);
 
     private static readonly Func<string, string> Identity = static s => s;
 }
