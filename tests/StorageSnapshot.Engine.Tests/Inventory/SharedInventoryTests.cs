@@ -242,21 +242,36 @@ public sealed class PostgresInventoryTests : IDisposable
     [ContractFact]
     public async Task A_transaction_cut_by_a_server_restart_is_a_clear_error_and_writes_nothing()
     {
-        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        // A real restart, of a server of this test's own (the shared one serves the other tests meanwhile).
+        await using var server = await PrivatePostgresServer.StartAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using var inventory = await PostgresInventory.OpenAsync(database, None);
+        var held = await inventory.Locks.TryAcquireAsync("lab/db01", None);
+        Assert.NotNull(held);
         await using (var transaction = await inventory.BeginAsync(None))
         {
             await transaction.InsertBackendAsync(Backend("lab"), None);
             await transaction.InsertVolumeAsync(Volume("lab", "db01"), None);
-            // What a restart does to every session: terminated (57P01), its open transaction rolled back.
-            await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+            await server.RestartAsync();
+
             var error = await Assert.ThrowsAsync<InventoryUnavailableException>(() => transaction.CommitAsync(None));
             Assert.Contains("unreachable or was restarted", error.Message, StringComparison.Ordinal);
             Assert.Contains("nothing of it was written", error.Message, StringComparison.Ordinal);
         }
+
+        // Nothing of the transaction is there; locks work on a new session (the old one's died with it).
         NpgsqlConnection.ClearAllPools();
-        await using var reopened = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        await using var reopened = await PostgresInventory.OpenAsync(database, None);
         Assert.Empty(await reopened.ListBackendsAsync(None));
         Assert.Empty(await reopened.ListVolumesAsync(null, None));
+        await using (var other = await reopened.Locks.TryAcquireAsync("lab/db02", None)) Assert.NotNull(other);
+        await using var again = await reopened.Locks.TryAcquireAsync("lab/db01", None); // free for every host since the restart
+        Assert.NotNull(again);
+        await held!.DisposeAsync(); // the holder from before the restart lets go late: quiet, and it frees nothing
+        Assert.Null(await inventory.Locks.TryAcquireAsync("lab/db01", None));
+        await reopened.WriteAsync(tx => tx.InsertBackendAsync(Backend("lab"), None));
+        Assert.Single(await reopened.ListBackendsAsync(None));
     }
 
     [ContractFact]
