@@ -219,6 +219,27 @@ public sealed class PostgresInventoryTests : IDisposable
     }
 
     [ContractFact]
+    public async Task A_lock_session_holding_nothing_is_closed_when_idle_and_one_holding_a_lock_never()
+    {
+        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        var session = PostgresLockSession.For(PostgresConnection.ForLocks(PostgresConnection.Parse(_store.ConnectionString)), "test");
+        var ours = $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'StorageSnapshot {Environment.MachineName}/{Environment.ProcessId}'";
+
+        var held = await inventory.Locks.TryAcquireAsync("lab/db01", None);
+        Assert.NotNull(held);
+        Assert.False(await session.CloseIfIdleAsync(TimeSpan.Zero)); // a held lock keeps its session
+        Assert.Equal(1L, await ScalarAsync(ours));
+        Assert.False(await session.CloseIfIdleAsync(TimeSpan.FromMinutes(1))); // just used
+        await held!.DisposeAsync();
+
+        Assert.True(await session.CloseIfIdleAsync(TimeSpan.Zero));
+        Assert.Equal(0L, await ScalarAsync(ours));
+        var opened = session.SessionsOpened;
+        await using (var again = await inventory.Locks.TryAcquireAsync("lab/db01", None)) Assert.NotNull(again); // a new session
+        Assert.Equal(opened + 1, session.SessionsOpened);
+    }
+
+    [ContractFact]
     public async Task After_the_lock_session_ends_a_new_one_serves_and_a_release_from_the_old_one_frees_nothing()
     {
         await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);

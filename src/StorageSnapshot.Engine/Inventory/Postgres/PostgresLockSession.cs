@@ -20,6 +20,10 @@ namespace StorageSnapshot.Engine.Inventory.Postgres;
 /// session, and a holder's later release of a lock of the old session does nothing (it would otherwise free a lock
 /// another holder took since).
 /// </para>
+/// <para>
+/// A session that holds nothing for <see cref="IdleTimeout"/> is closed (the next lock opens a new one): a long-lived
+/// PowerShell session keeps no idle server connection, and a process whose database was dropped keeps no dead socket.
+/// </para>
 /// </summary>
 internal sealed class PostgresLockSession
 {
@@ -32,12 +36,17 @@ internal sealed class PostgresLockSession
     private readonly Dictionary<long, int> _held = new();
     private NpgsqlConnection? _connection;
     private int _generation;
+    private long _lastUsed = Environment.TickCount64;
+    private Timer? _idleCheck;
 
     private PostgresLockSession(string connectionString, string where)
     {
         _connectionString = connectionString;
         _where = where;
     }
+
+    /// <summary>How long a session that holds no lock stays open after its last use.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>This process's lock session for the (unpooled, <see cref="PostgresConnection.ForLocks"/>) connection string.</summary>
     public static PostgresLockSession For(string connectionString, string where) =>
@@ -110,6 +119,7 @@ internal sealed class PostgresLockSession
         {
             if (!_held.TryGetValue(id, out var heldIn) || heldIn != generation) return;
             _held.Remove(id);
+            _lastUsed = Environment.TickCount64;
             if (_connection is null) return;
             try
             {
@@ -134,6 +144,7 @@ internal sealed class PostgresLockSession
     /// </summary>
     private async Task<T> WithSessionAsync<T>(Func<NpgsqlConnection, Task<T>> work)
     {
+        _lastUsed = Environment.TickCount64;
         for (var attempt = 1; ; attempt++)
         {
             var reused = _connection is not null;
@@ -167,7 +178,29 @@ internal sealed class PostgresLockSession
             throw;
         }
         SessionsOpened++;
+        // Checked every half idle period while a session is open; the callback is quick (the gate, then a close).
+        _idleCheck ??= new Timer(_ => _ = CloseIfIdleAsync(IdleTimeout), null, IdleTimeout / 2, IdleTimeout / 2);
         return _connection = connection;
+    }
+
+    /// <summary>
+    /// Closes the session when it holds no lock and was last used more than <paramref name="idleFor"/> ago; true when it
+    /// did (or no session was open). Called by the idle timer, and by tests.
+    /// </summary>
+    internal async Task<bool> CloseIfIdleAsync(TimeSpan idleFor)
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_connection is null) return true;
+            if (_held.Count > 0 || Environment.TickCount64 - _lastUsed < (long)idleFor.TotalMilliseconds) return false;
+            await EndSessionAsync().ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>Closes the session (the server releases its locks) and forgets what it held.</summary>
