@@ -227,9 +227,12 @@ internal static class PostgresInventoryBenchmark
                 return count / clock.Elapsed.TotalSeconds;
             }
 
+            var (ourCpu, serverCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ServerCpu());
             var single = await RunHostAsync(0, "t0", creates);
-            var clock = Stopwatch.StartNew();
+            var singleCpu = CpuPerCreate(ourCpu, serverCpu, creates + 3);
+            (ourCpu, serverCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ServerCpu());
             var rates = await Task.WhenAll(Enumerable.Range(1, 4).Select(n => Task.Run(() => RunHostAsync(n, $"t{n}", creates))));
+            var fourCpu = CpuPerCreate(ourCpu, serverCpu, 4 * (creates + 3));
             var combined = rates.Sum();
             Console.WriteLine("| create-snapshot throughput | snapshots/s |");
             Console.WriteLine("|---|---:|");
@@ -237,11 +240,58 @@ internal static class PostgresInventoryBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| four hosts at once (sum) | {combined:0.0} ({string.Join(", ", rates.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))}) |"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| four ÷ (4 × one) | {combined / (4 * single):0.00} (target ≥ 0.80: {(combined >= 0.8 * 4 * single ? "met" : "NOT MET")}; {Environment.ProcessorCount} cores run all four hosts and the server) |"));
+            Console.WriteLine();
+            Console.WriteLine("| CPU per create (ms) | engine process | server (local postgres processes) |");
+            Console.WriteLine("|---|---:|---:|");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one host | {singleCpu.Ours:0.0} | {Server(singleCpu.Server)} |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| four hosts | {fourCpu.Ours:0.0} | {Server(fourCpu.Server)} |"));
         }
         finally
         {
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static string Server(double? ms) => ms is { } value ? value.ToString("0.0", CultureInfo.InvariantCulture) : "n/a (not a local server)";
+
+    private static (double Ours, double? Server) CpuPerCreate(TimeSpan oursBefore, TimeSpan? serverBefore, int creates)
+    {
+        var ours = (Process.GetCurrentProcess().TotalProcessorTime - oursBefore).TotalMilliseconds / creates;
+        var server = ServerCpu() is { } after && serverBefore is { } before ? (after - before).TotalMilliseconds / creates : (double?)null;
+        return (ours, server);
+    }
+
+    /// <summary>
+    /// The CPU time of the local PostgreSQL server: every live "postgres" process's user+system time, plus the
+    /// postmaster's reaped children (backends that ended — a session per lock — are counted in its cutime/cstime).
+    /// Null when no postgres process runs here (a remote server).
+    /// </summary>
+    private static TimeSpan? ServerCpu()
+    {
+        if (!Directory.Exists("/proc")) return null;
+        long ticks = 0;
+        var found = false;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (stat[(stat.IndexOf('(') + 1)..close] != "postgres") continue;
+                // Fields after the command: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
+                var fields = stat[(close + 2)..].Split(' ');
+                var parentIsPostgres = File.Exists($"/proc/{fields[1]}/comm") && File.ReadAllText($"/proc/{fields[1]}/comm").Trim() == "postgres";
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                if (!parentIsPostgres) ticks += long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture);
+                found = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+            {
+                // The process ended while being read.
+            }
+        }
+        return found ? TimeSpan.FromSeconds(ticks / 100.0) : null; // USER_HZ is 100 on Linux
     }
 
     private static void Check(string scenario, int expected, int actual)

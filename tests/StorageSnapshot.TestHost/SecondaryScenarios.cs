@@ -99,7 +99,14 @@ internal static class SecondaryScenarios
                 return Task.CompletedTask;
             },
         };
-        var options = new EngineOptions { HomeDirectory = home, Drivers = new DriverRegistry().Add(driver) };
+        // A shared inventory when the parent says so (its bed on PostgreSQL): the home alone names only the SQLite file.
+        var shared = Environment.GetEnvironmentVariable(EngineOptions.InventoryVariable);
+        var options = new EngineOptions
+        {
+            HomeDirectory = home,
+            Drivers = new DriverRegistry().Add(driver),
+            InventoryConnectionString = string.IsNullOrWhiteSpace(shared) ? null : shared,
+        };
         try
         {
             await using var engine = await StorageSnapshotEngine.OpenAsync(options, CancellationToken.None);

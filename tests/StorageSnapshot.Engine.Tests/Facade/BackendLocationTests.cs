@@ -10,6 +10,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// data loss 2: Set-StorageBackend -Property @{Path=…} re-pointed a backend with volumes, and removing a volume
 /// through it deleted another backend's image while that backend still listed it).
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class BackendLocationTests : IAsyncLifetime
 {
     private EngineTestBed _bed = null!;

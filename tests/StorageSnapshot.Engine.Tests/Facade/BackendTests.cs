@@ -5,6 +5,7 @@ using StorageSnapshot.Engine.Tests.Orchestration;
 namespace StorageSnapshot.Engine.Tests.Facade;
 
 /// <summary>Register, Set and Unregister-StorageBackend: validated properties, the questions asked, the events written.</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class BackendTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

@@ -10,6 +10,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// space is thin provisioning, allowed with a warning. On a real 64 MiB ext4 filesystem, whose largest file is
 /// 16 TiB.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class CapacityTests
 {
     private const long OnePiB = 1L << 50;

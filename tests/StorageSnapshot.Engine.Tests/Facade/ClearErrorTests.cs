@@ -1,9 +1,11 @@
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Tests.Orchestration;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Facade;
 
 /// <summary>Error messages that read as one sentence about the problem, with the way out in RecommendedAction (issue 8).</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class ClearErrorTests
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// driver wrapped to declare them, as an RBD- or ZFS-like array would): what the clone holds, what is refused
 /// and what a revert leaves, checked on the bytes of the volumes and against the plain directory driver.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class DependentClonesTests : IAsyncLifetime
 {
     private static readonly byte[] FirstData = Encoding.ASCII.GetBytes("the data when 'first' was taken");

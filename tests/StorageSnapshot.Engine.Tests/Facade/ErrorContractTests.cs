@@ -14,6 +14,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// catches one of these relies on as much as on the id (<see cref="Raises"/>). VolumeBusy, BackendInMaintenance,
 /// DriverFailed and OperationCancelled under other processes and injected faults are in Orchestration/.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class ErrorContractTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;
@@ -273,8 +274,7 @@ public sealed class ErrorContractTests : IAsyncLifetime
     public async Task VolumeBusy_targets_the_object_whose_volume_is_held()
     {
         var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromMilliseconds(100));
-        using var held = VolumeLock.TryAcquire(engine.Options.LockDirectory, VolumeLock.KeyFor(EngineTestBed.Backend, "db01"));
-        Assert.NotNull(held);
+        await using var held = await bed.HoldLockAsync(VolumeLock.KeyFor(EngineTestBed.Backend, "db01"));
 
         var revert = await Raises(ErrorIds.VolumeBusy, ErrorKind.ResourceBusy, () => engine.RevertSnapshotAsync(SnapshotSelector.Of(snapshot), new RecordingContext()));
         AssertTargetIs(snapshot, revert.Target);

@@ -5,6 +5,7 @@ using StorageSnapshot.Engine.Tests.Orchestration;
 namespace StorageSnapshot.Engine.Tests.Facade;
 
 /// <summary>The whole life of a volume through the façade, on the real directory driver and a real SQLite inventory.</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class LifecycleTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// InvalidName before asking ShouldProcess, and leaves the inventory, the backend directory and the repository
 /// exactly as they were (issue 8: "nl`n" made a volume image named "nl\n.img").
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class NameValidationTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

@@ -10,6 +10,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// process umask — unless a directory backend asks for group access with its Mode property.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class PermissionTests : IAsyncLifetime
 {
     private const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -37,6 +38,7 @@ public sealed class PermissionTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait(InventoryKinds.Trait, InventoryKinds.SqliteOnly)] // the SQLite file and the host's lock files
     public async Task The_home_folder_the_inventory_and_the_lock_files_are_the_owners_alone()
     {
         if (!OperatingSystem.IsLinux()) return;

@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// New-StorageSnapshot and compares it with Get-StorageSnapshot later (times included) must see the same values.
 /// The inventory stores times to the millisecond, so an object built in memory would differ below that.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class ReturnedObjectsTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

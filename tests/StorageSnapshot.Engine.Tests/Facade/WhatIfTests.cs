@@ -8,6 +8,7 @@ namespace StorageSnapshot.Engine.Tests.Facade;
 /// -WhatIf: when ShouldProcess answers no, every changing use case asks exactly once, about the right target,
 /// and changes nothing — no inventory row, no backend file, no driver call.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class WhatIfTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

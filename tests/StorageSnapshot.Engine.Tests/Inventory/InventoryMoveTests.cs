@@ -15,7 +15,7 @@ public sealed class InventoryMoveTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _bed = await EngineTestBed.CreateAsync();
+        _bed = await EngineTestBed.CreateAsync(sqlite: true); // the move's source
         await _bed.NewVolumeAsync("db01");
         await _bed.NewSnapshotAsync("db01", "first", new Dictionary<string, string> { ["app"] = "db", ["tier"] = "gold" });
         await _bed.NewSnapshotAsync("db01", "second");

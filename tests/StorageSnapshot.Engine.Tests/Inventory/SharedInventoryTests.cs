@@ -174,44 +174,125 @@ public sealed class PostgresInventoryTests : IDisposable
     [ContractFact]
     public async Task An_advisory_lock_is_exclusive_across_sessions_names_its_holder_and_dies_with_its_session()
     {
-        await using var first = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
-        await using var second = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
-        var held = await first.Locks.TryAcquireAsync("lab/db01", None);
-        Assert.NotNull(held);
-        Assert.Null(await second.Locks.TryAcquireAsync("LAB/DB01", None)); // keys are case-insensitive, as names are
-        Assert.Null(await first.Locks.TryAcquireAsync("lab/db01", None)); // not re-entrant, like the lock files
-        await using (var other = await second.Locks.TryAcquireAsync("lab/db02", None)) Assert.NotNull(other);
-        Assert.Null(await second.Locks.AcquireAsync("lab/db01", TimeSpan.FromMilliseconds(200), None));
+        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        // Another host's session (its own application name) holds lab/db01.
+        await using var otherHost = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_store.ConnectionString) { Pooling = false, ApplicationName = "StorageSnapshot db9/4242" }.ConnectionString);
+        await otherHost.OpenAsync();
+        await using (var take = new NpgsqlCommand($"SELECT pg_try_advisory_lock({PostgresKeys.OfOperationLock("lab/db01")})", otherHost))
+            Assert.True((bool)(await take.ExecuteScalarAsync())!);
 
-        var holder = await second.Locks.DescribeHolderAsync("lab/db01", None);
-        Assert.StartsWith($"{Environment.MachineName}/{Environment.ProcessId}, connected from 127.0.0.1", holder);
+        Assert.Null(await inventory.Locks.TryAcquireAsync("LAB/DB01", None)); // keys are case-insensitive, as names are
+        Assert.Null(await inventory.Locks.AcquireAsync("lab/db01", TimeSpan.FromMilliseconds(200), None));
+        await using (var other = await inventory.Locks.TryAcquireAsync("lab/db02", None)) Assert.NotNull(other);
+        Assert.StartsWith("db9/4242, connected from 127.0.0.1", await inventory.Locks.DescribeHolderAsync("lab/db01", None));
 
         // The holder's session ends (its host died, the server restarted it): the lock is free at once.
-        await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() " +
-                          $"AND application_name LIKE 'StorageSnapshot {Environment.MachineName}/%' AND pid <> pg_backend_pid()");
-        await using var taken = await second.Locks.AcquireAsync("lab/db01", TimeSpan.FromSeconds(10), None);
+        var acquiring = inventory.Locks.AcquireAsync("lab/db01", TimeSpan.FromSeconds(30), None);
+        await Task.Delay(300);
+        Assert.False(acquiring.IsCompleted); // it waits while the other session lives
+        await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'StorageSnapshot db9/4242'");
+        await using var taken = await acquiring;
         Assert.NotNull(taken);
-        await held!.DisposeAsync(); // releasing a lock whose session is gone is quiet
+        Assert.StartsWith($"{Environment.MachineName}/{Environment.ProcessId}, connected from 127.0.0.1", await inventory.Locks.DescribeHolderAsync("lab/db01", None));
+    }
+
+    [ContractFact]
+    public async Task One_session_holds_every_lock_of_the_process_and_no_lock_is_re_entrant_in_it()
+    {
+        await using var first = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        await using var second = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        var session = PostgresLockSession.For(PostgresConnection.ForLocks(PostgresConnection.Parse(_store.ConnectionString)), "test");
+        var opened = session.SessionsOpened;
+
+        for (var i = 0; i < 20; i++)
+        {
+            await using var held = await first.Locks.TryAcquireAsync($"lab/v{i}", None);
+            Assert.NotNull(held);
+            Assert.Null(await second.Locks.TryAcquireAsync($"LAB/V{i}", None)); // another engine of this process: refused, like a lock file
+            Assert.Null(await first.Locks.TryAcquireAsync($"lab/v{i}", None)); // the same engine too: not re-entrant
+        }
+        await using (var again = await second.Locks.TryAcquireAsync("lab/v0", None)) Assert.NotNull(again); // released
+
+        Assert.True(session.SessionsOpened - opened <= 1, $"{session.SessionsOpened - opened} sessions opened for 20 locks");
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() " +
+                                           $"AND application_name = 'StorageSnapshot {Environment.MachineName}/{Environment.ProcessId}'"));
+    }
+
+    [ContractFact]
+    public async Task A_lock_session_holding_nothing_is_closed_when_idle_and_one_holding_a_lock_never()
+    {
+        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        var session = PostgresLockSession.For(PostgresConnection.ForLocks(PostgresConnection.Parse(_store.ConnectionString)), "test");
+        var ours = $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'StorageSnapshot {Environment.MachineName}/{Environment.ProcessId}'";
+
+        var held = await inventory.Locks.TryAcquireAsync("lab/db01", None);
+        Assert.NotNull(held);
+        Assert.False(await session.CloseIfIdleAsync(TimeSpan.Zero)); // a held lock keeps its session
+        Assert.Equal(1L, await ScalarAsync(ours));
+        Assert.False(await session.CloseIfIdleAsync(TimeSpan.FromMinutes(1))); // just used
+        await held!.DisposeAsync();
+
+        Assert.True(await session.CloseIfIdleAsync(TimeSpan.Zero));
+        Assert.Equal(0L, await ScalarAsync(ours));
+        var opened = session.SessionsOpened;
+        await using (var again = await inventory.Locks.TryAcquireAsync("lab/db01", None)) Assert.NotNull(again); // a new session
+        Assert.Equal(opened + 1, session.SessionsOpened);
+    }
+
+    [ContractFact]
+    public async Task After_the_lock_session_ends_a_new_one_serves_and_a_release_from_the_old_one_frees_nothing()
+    {
+        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        var old = await inventory.Locks.TryAcquireAsync("lab/db01", None);
+        Assert.NotNull(old);
+
+        // What a server restart does to the session: terminated, its locks released.
+        await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() " +
+                          $"AND application_name = 'StorageSnapshot {Environment.MachineName}/{Environment.ProcessId}'");
+        await using var other = await inventory.Locks.TryAcquireAsync("lab/db02", None); // the next use opens a new session
+        Assert.NotNull(other);
+        await using var retaken = await inventory.Locks.TryAcquireAsync("lab/db01", None); // the old session's lock died with it
+        Assert.NotNull(retaken);
+
+        await old!.DisposeAsync(); // the old holder lets go late: the new holder keeps its lock
+        Assert.Null(await inventory.Locks.TryAcquireAsync("lab/db01", None));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted " +
+                                           $"AND objid::bigint = {(long)(uint)PostgresKeys.OfOperationLock("lab/db01")}"));
     }
 
     [ContractFact]
     public async Task A_transaction_cut_by_a_server_restart_is_a_clear_error_and_writes_nothing()
     {
-        await using var inventory = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        // A real restart, of a server of this test's own (the shared one serves the other tests meanwhile).
+        await using var server = await PrivatePostgresServer.StartAsync();
+        var database = await server.CreateDatabaseAsync();
+        await using var inventory = await PostgresInventory.OpenAsync(database, None);
+        var held = await inventory.Locks.TryAcquireAsync("lab/db01", None);
+        Assert.NotNull(held);
         await using (var transaction = await inventory.BeginAsync(None))
         {
             await transaction.InsertBackendAsync(Backend("lab"), None);
             await transaction.InsertVolumeAsync(Volume("lab", "db01"), None);
-            // What a restart does to every session: terminated (57P01), its open transaction rolled back.
-            await ScalarAsync("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+            await server.RestartAsync();
+
             var error = await Assert.ThrowsAsync<InventoryUnavailableException>(() => transaction.CommitAsync(None));
             Assert.Contains("unreachable or was restarted", error.Message, StringComparison.Ordinal);
             Assert.Contains("nothing of it was written", error.Message, StringComparison.Ordinal);
         }
+
+        // Nothing of the transaction is there; locks work on a new session (the old one's died with it).
         NpgsqlConnection.ClearAllPools();
-        await using var reopened = await PostgresInventory.OpenAsync(_store.ConnectionString, None);
+        await using var reopened = await PostgresInventory.OpenAsync(database, None);
         Assert.Empty(await reopened.ListBackendsAsync(None));
         Assert.Empty(await reopened.ListVolumesAsync(null, None));
+        await using (var other = await reopened.Locks.TryAcquireAsync("lab/db02", None)) Assert.NotNull(other);
+        await using var again = await reopened.Locks.TryAcquireAsync("lab/db01", None); // free for every host since the restart
+        Assert.NotNull(again);
+        await held!.DisposeAsync(); // the holder from before the restart lets go late: quiet, and it frees nothing
+        Assert.Null(await inventory.Locks.TryAcquireAsync("lab/db01", None));
+        await reopened.WriteAsync(tx => tx.InsertBackendAsync(Backend("lab"), None));
+        Assert.Single(await reopened.ListBackendsAsync(None));
     }
 
     [ContractFact]

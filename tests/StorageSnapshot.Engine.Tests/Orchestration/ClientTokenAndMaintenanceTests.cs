@@ -4,6 +4,7 @@ using StorageSnapshot.Engine.Tests.Infrastructure;
 namespace StorageSnapshot.Engine.Tests.Orchestration;
 
 /// <summary>Idempotent create with a client token, and maintenance mode.</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class ClientTokenAndMaintenanceTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

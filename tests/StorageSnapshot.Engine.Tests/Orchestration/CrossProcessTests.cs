@@ -8,6 +8,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// volume lock and its journal entry is Running), and this process's engine races it — or the child is killed
 /// with SIGKILL inside the driver call and the next open finds its operation.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class CrossProcessTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;
@@ -24,7 +25,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
     public async Task A_second_process_gets_VolumeBusy_naming_the_holders_operation()
     {
         // The holder keeps the lock until told GO: however slow this machine, it still holds it during the race.
-        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
+        await using var holder = TestHostProcess.Start(bed.ChildEnvironment, "orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
         await holder.WaitForLineAsync("READY");
         var running = Assert.Single(await bed.Engine.GetOperationsAsync(new[] { OperationState.Running }, new RecordingContext()));
         Assert.Equal(OperationKind.CreateSnapshot, running.Kind);
@@ -53,7 +54,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
     public async Task With_a_long_timeout_the_second_process_waits_and_succeeds_after_the_holder()
     {
         // A handshake, no time window: the child holds the lock until this process, seen waiting for it, says GO.
-        await using var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
+        await using var holder = TestHostProcess.Start(bed.ChildEnvironment, "orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "until-go");
         await holder.WaitForLineAsync("READY");
 
         var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromSeconds(60));
@@ -83,7 +84,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_process_killed_inside_the_driver_call_leaves_an_operation_marked_NeedsRecovery_on_the_next_open()
     {
-        await using (var holder = TestHostProcess.Start("orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "600000"))
+        await using (var holder = TestHostProcess.Start(bed.ChildEnvironment, "orchestration", "hold-lock", bed.Home, EngineTestBed.Backend, "db01", "600000"))
         {
             await holder.WaitForLineAsync("READY");
             await holder.KillAsync();
@@ -121,7 +122,7 @@ public sealed class CrossProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_process_killed_after_the_driver_made_the_snapshot_leaves_it_Creating_and_findable_for_repair()
     {
-        await using (var holder = TestHostProcess.Start("orchestration", "hold-after-driver", bed.Home, EngineTestBed.Backend, "db01", "600000"))
+        await using (var holder = TestHostProcess.Start(bed.ChildEnvironment, "orchestration", "hold-after-driver", bed.Home, EngineTestBed.Backend, "db01", "600000"))
         {
             await holder.WaitForLineAsync("READY");
             await holder.KillAsync();

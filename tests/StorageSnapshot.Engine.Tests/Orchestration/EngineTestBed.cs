@@ -49,17 +49,43 @@ public sealed class EngineTestBed : IAsyncDisposable
     /// <summary>A PostgreSQL inventory's connection string, or null for the SQLite file in <see cref="Home"/>.</summary>
     public string? InventoryConnectionString { get; init; }
 
+    /// <summary>True when this bed's inventory is a PostgreSQL database (shared inventory), false for SQLite.</summary>
+    public bool OnPostgres => InventoryConnectionString is not null;
+
+    /// <summary>
+    /// What a child process (StorageSnapshot.TestHost) opening this bed's home needs in its environment to open the same
+    /// inventory: the database's connection string when the bed is on PostgreSQL (the home alone names the SQLite file).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ChildEnvironment =>
+        InventoryConnectionString is null
+            ? new Dictionary<string, string>()
+            : new Dictionary<string, string> { [EngineOptions.InventoryVariable] = InventoryConnectionString };
+
+    /// <summary>
+    /// The operation locks of this bed's inventory as another process would take them: lock files in the home's lock
+    /// directory (SQLite), or advisory locks on sessions of their own (PostgreSQL) — held apart from the engine's.
+    /// </summary>
+    internal StorageSnapshot.Engine.Inventory.IOperationLocks Locks => Operations.OperationLocks.For(Engine.Inventory, Engine.Options.LockDirectory);
+
+    /// <summary>Takes <paramref name="key"/>'s operation lock as another holder would (fails the test if it is taken).</summary>
+    internal async Task<IAsyncDisposable> HoldLockAsync(string key) =>
+        await Locks.TryAcquireAsync(key, CancellationToken.None) ?? throw new Xunit.Sdk.XunitException($"The lock '{key}' is held already.");
+
     public EngineOptions Options(TimeSpan? lockTimeout = null) =>
         new() { HomeDirectory = Home, Drivers = Drivers, LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(5), InventoryConnectionString = InventoryConnectionString };
 
-    /// <summary>A bed with the engine open and, unless <paramref name="register"/> is false, backend "lab" registered.</summary>
+    /// <summary>
+    /// A bed with the engine open and, unless <paramref name="register"/> is false, backend "lab" registered; on the
+    /// inventory <paramref name="inventoryConnectionString"/> names, else SQLite when <paramref name="sqlite"/> (the test
+    /// is about SQLite), else the run's (<see cref="InventoryVariable"/>).
+    /// </summary>
     public static async Task<EngineTestBed> CreateAsync(bool register = true, string driver = DirectoryDriver.DriverName, TimeSpan? lockTimeout = null,
-        string? inventoryConnectionString = null)
+        string? inventoryConnectionString = null, bool sqlite = false)
     {
-        // STORAGESNAPSHOT_TEST_INVENTORY=postgresql runs every bed on a fresh PostgreSQL database (the orchestration and
-        // façade suites once on the shared inventory: not part of the default run, which keeps CI time bounded).
+        // STORAGESNAPSHOT_TEST_INVENTORY=postgresql runs every bed on a fresh PostgreSQL database: tests/run.sh runs the
+        // classes with the InventoryKinds.Each trait once more so (suite StorageSnapshot.Engine.Tests-postgresql).
         Inventory.PostgresStore? store = null;
-        if (inventoryConnectionString is null && string.Equals(Environment.GetEnvironmentVariable(InventoryVariable), "postgresql", StringComparison.OrdinalIgnoreCase))
+        if (inventoryConnectionString is null && !sqlite && string.Equals(Environment.GetEnvironmentVariable(InventoryVariable), "postgresql", StringComparison.OrdinalIgnoreCase))
         {
             store = new Inventory.PostgresStore();
             inventoryConnectionString = store.ConnectionString;

@@ -7,6 +7,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// Driver failures and cancellation in the middle of an operation, injected with the HookedDriver around the
 /// real directory driver: compensation removes what was half-made and nothing half-done reads as Ready.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class FailureAndCancellationTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;
@@ -133,7 +134,7 @@ public sealed class FailureAndCancellationTests : IAsyncLifetime
     [Fact]
     public async Task Cancelling_while_waiting_for_the_volume_lock_changes_nothing()
     {
-        using var held = Operations.VolumeLock.TryAcquire(bed.Options().LockDirectory, Operations.VolumeLock.KeyFor("lab", "db01"))!;
+        await using var held = await bed.HoldLockAsync(Operations.VolumeLock.KeyFor("lab", "db01"));
         await bed.ReopenAsync(lockTimeout: TimeSpan.FromMinutes(5));
         var before = await bed.CaptureAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
@@ -147,7 +148,7 @@ public sealed class FailureAndCancellationTests : IAsyncLifetime
     [Fact]
     public async Task VolumeBusy_without_a_recorded_operation_says_another_process()
     {
-        using var held = Operations.VolumeLock.TryAcquire(bed.Options().LockDirectory, Operations.VolumeLock.KeyFor("lab", "db01"))!;
+        await using var held = await bed.HoldLockAsync(Operations.VolumeLock.KeyFor("lab", "db01"));
         var engine = await bed.ReopenAsync(lockTimeout: TimeSpan.FromMilliseconds(100));
 
         var busy = await Assert.ThrowsAsync<VolumeBusyException>(() => engine.RemoveVolumeAsync(new RemoveVolumeRequest(VolumeSelector.Of(volume)), new RecordingContext()));

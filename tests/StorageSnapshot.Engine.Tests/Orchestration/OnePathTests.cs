@@ -12,6 +12,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// session they opened; operations on secondary storage alone run through the same runner under the storage's
 /// host lock, journaled like the others, and a dead one is found by the same scan.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class OnePathTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;
@@ -119,7 +120,7 @@ public sealed class OnePathTests : IAsyncLifetime
     {
         var (storage, copy) = await CopyAsync();
         var runner = Runner();
-        var probe = new ProbeRepositoryOperation(storage, copy, bed.Engine.Options.LockDirectory);
+        var probe = new ProbeRepositoryOperation(storage, copy, bed.Locks);
 
         var manifests = await runner.RunAsync(probe, OperationContext.Unattended());
 
@@ -137,7 +138,7 @@ public sealed class OnePathTests : IAsyncLifetime
     public async Task A_failing_secondary_storage_operation_is_recorded_Failed_after_compensation()
     {
         var (storage, copy) = await CopyAsync();
-        var probe = new ProbeRepositoryOperation(storage, copy, bed.Engine.Options.LockDirectory) { Failure = new IOException("the share went away") };
+        var probe = new ProbeRepositoryOperation(storage, copy, bed.Locks) { Failure = new IOException("the share went away") };
 
         var error = await Assert.ThrowsAsync<StorageSnapshotException>(() => Runner().RunAsync(probe, OperationContext.Unattended()));
 
@@ -154,11 +155,10 @@ public sealed class OnePathTests : IAsyncLifetime
     public async Task A_held_storage_lock_makes_a_secondary_storage_operation_wait_then_refuse_naming_the_storage()
     {
         var (storage, copy) = await CopyAsync();
-        using var held = VolumeLock.TryAcquire(bed.Engine.Options.LockDirectory, VolumeLock.KeyForSecondaryStorage("NFS1"));
-        Assert.NotNull(held);
+        await using var held = await bed.HoldLockAsync(VolumeLock.KeyForSecondaryStorage("NFS1"));
         var runner = new OperationRunner(bed.Options(TimeSpan.FromMilliseconds(100)).ForRunner(), bed.Engine.Inventory, bed.Engine.Secrets);
 
-        var busy = await Assert.ThrowsAsync<ConflictException>(() => runner.RunAsync(new ProbeRepositoryOperation(storage, copy, bed.Engine.Options.LockDirectory), OperationContext.Unattended()));
+        var busy = await Assert.ThrowsAsync<ConflictException>(() => runner.RunAsync(new ProbeRepositoryOperation(storage, copy, bed.Locks), OperationContext.Unattended()));
 
         Assert.Equal((ErrorIds.InvalidState, ErrorKind.ResourceBusy), (busy.ErrorId, busy.Kind));
         Assert.StartsWith("Secondary storage 'nfs1' is busy", busy.Message, StringComparison.Ordinal);
@@ -182,7 +182,7 @@ public sealed class OnePathTests : IAsyncLifetime
         }
 
         // While its lock is held (its process alive), it is left alone; once free, it is dead.
-        using (VolumeLock.TryAcquire(bed.Engine.Options.LockDirectory, VolumeLock.KeyForSecondaryStorage(storage.Name)))
+        await using (await bed.HoldLockAsync(VolumeLock.KeyForSecondaryStorage(storage.Name)))
         {
             Assert.Empty(await DeadOperationDetector.MarkAsync(bed.Engine.Inventory, bed.Engine.Options.LockDirectory, CancellationToken.None));
         }
@@ -219,7 +219,7 @@ public sealed class OnePathTests : IAsyncLifetime
     /// A stand-in for the secondary-storage operations (copy removal, chunk collection) to drive the runner's
     /// hook for them: it counts the repository's manifests (or fails), and records what the runner asked of it.
     /// </summary>
-    private sealed class ProbeRepositoryOperation(SecondaryStorage storage, SnapshotCopy copy, string lockDirectory) : RepositoryOperation<int>(storage)
+    private sealed class ProbeRepositoryOperation(SecondaryStorage storage, SnapshotCopy copy, IOperationLocks locks) : RepositoryOperation<int>(storage)
     {
         private int manifests;
 
@@ -240,7 +240,7 @@ public sealed class OnePathTests : IAsyncLifetime
 
         public override async Task ExecuteAsync(IChunkStore store, CancellationToken cancellationToken)
         {
-            using (var probe = VolumeLock.TryAcquire(lockDirectory, VolumeLock.KeyForSecondaryStorage(Storage.Name)))
+            await using (var probe = await locks.TryAcquireAsync(VolumeLock.KeyForSecondaryStorage(Storage.Name), cancellationToken))
                 HeldStorageLock = probe is null;
             if (Failure is not null) throw Failure;
             manifests = (await store.ListManifestsAsync(cancellationToken)).Count;

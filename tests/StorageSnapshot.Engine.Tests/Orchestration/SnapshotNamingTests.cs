@@ -5,6 +5,7 @@ using StorageSnapshot.Engine.Tests.Infrastructure;
 namespace StorageSnapshot.Engine.Tests.Orchestration;
 
 /// <summary>Default snapshot names and the journal owner's host check.</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class SnapshotNamingTests
 {
     [Fact]

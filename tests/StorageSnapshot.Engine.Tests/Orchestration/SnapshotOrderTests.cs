@@ -8,6 +8,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// plan, what a RevertDestroysNewerSnapshots driver destroys), so it must follow the order in which snapshots
 /// really are taken — the volume lock's order — not the moment a caller started asking.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class SnapshotOrderTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// volume of the same name must refuse and leave that data alone — compensation removes only what the failed
 /// operation made, and the refused name leaves no inventory row whose later removal could reach the data.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class UntrackedStorageTests : IAsyncLifetime
 {
     private static readonly byte[] TheirData = "someone else's volume"u8.ToArray();

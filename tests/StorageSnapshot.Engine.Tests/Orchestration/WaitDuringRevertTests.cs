@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Tests.Orchestration;
 /// like any other (up to the lock timeout, then VolumeBusy) and re-checks under it — it does not fail at once with
 /// InvalidState (issue 8: 53 of 260 New-StorageSnapshot calls in a race did).
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class WaitDuringRevertTests : IAsyncLifetime
 {
     private EngineTestBed bed = null!;

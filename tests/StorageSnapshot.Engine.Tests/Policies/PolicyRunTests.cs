@@ -11,6 +11,7 @@ namespace StorageSnapshot.Engine.Tests.Policies;
 /// of nightly runs with an explicit time, re-runs and two schedulers at once, per-volume failures, the start window,
 /// and retention that never touches what the policy did not make.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class PolicyRunTests : IAsyncLifetime
 {
     private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");

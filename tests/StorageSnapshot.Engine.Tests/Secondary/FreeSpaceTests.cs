@@ -12,6 +12,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// copies left), never a chunk a committed copy references, and never while a copy runs; the error names exactly
 /// that command.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class FreeSpaceTests : IAsyncLifetime
 {
     private const int Chunk = 64 << 10;

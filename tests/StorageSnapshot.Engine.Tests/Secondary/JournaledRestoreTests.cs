@@ -11,6 +11,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// RestoreFromCopy operations: real inventory, directory driver and repository; the crash cases SIGKILL a TestHost
 /// child paused in the middle of writing the copy into the volume, and the next open finds what it left.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class JournaledRestoreTests : IAsyncLifetime
 {
     private const long VolumeSize = 2L << 20;
@@ -161,7 +162,7 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
     [Fact]
     public async Task A_restore_into_a_new_volume_killed_mid_write_leaves_it_Creating_and_its_operation_NeedsRecovery()
     {
-        await using (var child = HostProcess.Start("secondary", "restore-new", bed.Home, copy.Id, "db01-restored", "600000"))
+        await using (var child = HostProcess.Start(bed.ChildEnvironment, "secondary", "restore-new", bed.Home, copy.Id, "db01-restored", "600000"))
         {
             await child.WaitForLineAsync("READY");
             await child.KillAsync();
@@ -184,7 +185,7 @@ public sealed class JournaledRestoreTests : IAsyncLifetime
     {
         var before = MovedOnData();
 
-        await using (var child = HostProcess.Start("secondary", "restore-in-place", bed.Home, copy.Id, "600000"))
+        await using (var child = HostProcess.Start(bed.ChildEnvironment, "secondary", "restore-in-place", bed.Home, copy.Id, "600000"))
         {
             await child.WaitForLineAsync("READY");
             await child.KillAsync();

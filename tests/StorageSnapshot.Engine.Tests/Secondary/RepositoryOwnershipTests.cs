@@ -12,6 +12,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// loss 1: registering a folder with files in it, then Remove-SnapshotCopy's collection, deleted the user's files
 /// in its tmp/).
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class RepositoryOwnershipTests : IAsyncLifetime
 {
     private EngineTestBed _bed = null!;

@@ -5,6 +5,7 @@ using StorageSnapshot.Engine.Operations;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Tests.Orchestration;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 
@@ -13,6 +14,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// own manifest and its base's, never the whole repository, and keeps its idempotence when the inventory lost
 /// track of a commit; copy removal and chunk collection are journaled operations under the repository's locks.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class RepositorySeamTests : IAsyncLifetime
 {
     private const int Chunk = 64 << 10;
@@ -197,7 +199,7 @@ public sealed class RepositorySeamTests : IAsyncLifetime
         }
 
         // The removal's process is alive (holds its storage's lock); the collection's is not.
-        using (VolumeLock.TryAcquire(_bed.Options().LockDirectory, VolumeLock.KeyForSecondaryStorage("nfs1")))
+        await using (await _bed.HoldLockAsync(VolumeLock.KeyForSecondaryStorage("nfs1")))
         {
             await using var reopened = await StorageSnapshotEngine.OpenAsync(_bed.Options(), CancellationToken.None);
             var entries = (await reopened.GetOperationsAsync(null, OperationContext.Unattended())).ToDictionary(o => o.Id);

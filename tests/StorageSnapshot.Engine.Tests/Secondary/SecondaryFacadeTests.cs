@@ -8,6 +8,7 @@ using StorageSnapshot.Engine.Tests.Orchestration;
 namespace StorageSnapshot.Engine.Tests.Secondary;
 
 /// <summary>The secondary-storage use cases through the façade: real inventory, real directory driver, real repository.</summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class SecondaryFacadeTests : IAsyncLifetime
 {
     private const long VolumeSize = 3L << 20;

@@ -1,5 +1,6 @@
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Tests.Orchestration;
+using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Secondary;
 
@@ -7,6 +8,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary;
 /// Ctrl+C during a copy: the error says what was stopped and kept and how to resume, the copy record shows the bytes
 /// really stored, no temporary file stays behind, and running the copy again finishes it.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class StoppedCopyTests : IAsyncLifetime
 {
     private const long VolumeSize = 48L << 20;

@@ -39,9 +39,9 @@ internal static class PostgresConnection
     }
 
     /// <summary>
-    /// The settings of the lock sessions: unpooled, so closing one ends its server session and with it every
-    /// advisory lock it held (a pooled connection would keep the session — and the lock — alive in the pool). Named
-    /// after this process, so that a waiter can tell who holds a lock.
+    /// The settings of the lock session (<see cref="PostgresLockSession"/>, one per process and database): unpooled, so
+    /// closing it ends its server session and with it every advisory lock it held (a pooled connection would keep the
+    /// session — and the locks — alive in the pool). Named after this process, so that a waiter can tell who holds a lock.
     /// </summary>
     public static string ForLocks(NpgsqlConnectionStringBuilder settings)
     {

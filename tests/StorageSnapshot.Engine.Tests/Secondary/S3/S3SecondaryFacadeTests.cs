@@ -9,6 +9,7 @@ namespace StorageSnapshot.Engine.Tests.Secondary.S3;
 /// Every secondary-storage use case through the façade on an S3 destination (the RADOS Gateway of the test cluster):
 /// what the cmdlets do, unchanged, with a real inventory, the directory driver and a bucket of the test's own.
 /// </summary>
+[Trait(InventoryKinds.Trait, InventoryKinds.Each)]
 public sealed class S3SecondaryFacadeTests : IAsyncLifetime
 {
     private const long VolumeSize = 3L << 20;
