@@ -54,6 +54,7 @@ internal static class S3Benchmark
                 {
                     Console.WriteLine($"store level, run {run}/{runs}:");
                     await StoreRunAsync(gateway, meter, table, bucket, image, size, chunkSize, run, work);
+                    gateway.Discard(bucket, $"repo-{run}", $"baseline/run-{run}.img");
                 }
                 table.Print($"store level (SnapshotCopier/CopyRestorer into S3ChunkStore), medians of {runs} run(s):");
             }
@@ -228,6 +229,25 @@ internal sealed record S3Gateway(string Endpoint, string AccessKey, string Secre
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed: {stderr.Trim()}");
         return stdout.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Deletes what a run wrote (prefixes or objects of <paramref name="bucket"/>) and has the gateway free the space at
+    /// once: it otherwise keeps deleted data for its garbage collector's two hours, and a few runs of 2 GiB fill the
+    /// 16 GiB test cluster (every other test's writes then fail). Without radosgw-admin the space comes back later.
+    /// </summary>
+    public void Discard(string bucket, params string[] paths)
+    {
+        foreach (var path in paths) Run("rclone", "--config", RcloneConfig, path.EndsWith(".img", StringComparison.Ordinal) ? "deletefile" : "purge", $"rgw:{bucket}/{path}");
+        try
+        {
+            var conf = Variable("STORAGESNAPSHOT_CEPH_CONF", "/tmp/storagesnapshot-ceph-cluster/ceph.conf");
+            Run("radosgw-admin", "--conf", conf, "gc", "process", "--include-all");
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine($"  (radosgw-admin gc process failed, the space of deleted objects comes back later: {e.Message})");
+        }
     }
 
     private static string Variable(string name, string fallback) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : fallback;

@@ -90,6 +90,7 @@ internal static class S3CmdletBenchmark
                 pwsh.Run("Restore-StorageSnapshot -FromCopy (Get-SnapshotCopy full -Destination offsite) -Force | Out-Null"));
             gateway.Run("cmp", full, volume); // the volume holds the full snapshot's data again
             table.Add("Restore-StorageSnapshot -FromCopy (in place)", inPlace, size, Download, "", "volume equals the snapshot (cmp)");
+            gateway.Discard(bucket, $"cmdlets-{run}", $"cmdlet-baseline/run-{run}.img");
         }
         table.Print($"cmdlets in pwsh 7.6.10 (one process per step, start-up included), medians of {runs} run(s):");
     }
