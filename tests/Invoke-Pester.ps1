@@ -9,7 +9,9 @@
     -Path names the test files (default: every tests/*.Tests.ps1). tests/run.sh runs StorageSnapshot.Tests.ps1 once more
     per backend kind with $env:STORAGESNAPSHOT_TEST_BACKEND_KIND set (tests/TestBackends.ps1); a kind whose
     prerequisites are missing is discovered but not run (its tests count as skipped), unless
-    STORAGESNAPSHOT_INTEGRATION=required, when it runs and fails.
+    STORAGESNAPSHOT_INTEGRATION=required, when it runs and fails. With $env:STORAGESNAPSHOT_TEST_SECONDARY_KIND=s3
+    the secondary-storage tests copy to a bucket on the RADOS Gateway instead of a folder (skipped without the
+    gateway; under STORAGESNAPSHOT_INTEGRATION=required the run fails at once).
     Writes NUnit XML to -ResultsPath and the counts tests/summarise-results.sh reads to -CountsPath:
         passed <n> / failed <n> / skipped <n>, then one "fail <test>" or "skip <test>" line per such test.
     Exits non-zero when a test, a block or a container failed.
@@ -66,6 +68,17 @@ if ($missing -and $env:STORAGESNAPSHOT_INTEGRATION -ne 'required') {
     $configuration.Run.SkipRun = $true
 }
 Write-Host "Backend kind: $kind"
+# The secondary storage of the 'Secondary storage' tests: a folder, or with $env:STORAGESNAPSHOT_TEST_SECONDARY_KIND=s3
+# (tests/run.sh's suite Pester-s3) a bucket on the RADOS Gateway. No gateway: skipped, unless
+# STORAGESNAPSHOT_INTEGRATION=required, when the run fails.
+$secondaryKind = Get-TestSecondaryKind
+$missingSecondary = Test-TestSecondaryPrerequisite $secondaryKind
+if ($missingSecondary) {
+    if ($env:STORAGESNAPSHOT_INTEGRATION -eq 'required') { throw "Secondary storage kind '$secondaryKind' cannot run here ($missingSecondary) and STORAGESNAPSHOT_INTEGRATION=required." }
+    Write-Warning "Secondary storage kind '$secondaryKind' cannot run here ($missingSecondary): its tests are discovered and counted as skipped."
+    $configuration.Run.SkipRun = $true
+}
+Write-Host "Secondary storage kind: $secondaryKind"
 
 # The inventory: SQLite in TestDrive: (the test file's STORAGESNAPSHOT_HOME) by default; with
 # $env:STORAGESNAPSHOT_TEST_INVENTORY=postgresql (tests/run.sh's suite Pester-postgresql) a fresh database on the test

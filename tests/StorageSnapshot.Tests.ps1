@@ -3,7 +3,9 @@
     The module as a user meets it: import the root manifest of a built clone (`dotnet build` first; tests/run.sh
     does), keep the inventory in TestDrive:, and drive a `lab` backend of the kind $env:STORAGESNAPSHOT_TEST_BACKEND_KIND
     names (tests/TestBackends.ps1: `directory` in TestDrive: by default; tests/run.sh runs this file once more on
-    `btrfs`, `qcow2` and `ceph-rbd`, where `lab` is a fresh namespace of the Ceph test cluster).
+    `btrfs`, `qcow2` and `ceph-rbd`, where `lab` is a fresh namespace of the Ceph test cluster). The 'Secondary storage'
+    tests copy to a folder, or with $env:STORAGESNAPSHOT_TEST_SECONDARY_KIND=s3 (suite Pester-s3) to a fresh bucket on the
+    RADOS Gateway of the same cluster.
     Pester removes, at the end of each Describe, every TestDrive: file that Describe created: the volumes made in
     the top-level BeforeAll (and the inventory) stay, but snapshot and clone images made inside one Describe are
     gone in the next while the inventory still lists them. Read image files only in the Describe that made them.
@@ -331,11 +333,23 @@ Describe 'Formatting' {
 
 Describe 'Secondary storage' {
     BeforeAll {
-        # An existing empty folder, as a mounted share would be.
-        $script:RepositoryFolder = (New-Item -ItemType Directory -Path (Join-Path $TestDrive 'secondary')).FullName
-        Register-SecondaryStorage -Name nfs1 -Path $script:RepositoryFolder -ChunkSizeBytes 64KB
+        # A folder by default; a bucket on the RADOS Gateway in the suite Pester-s3 (tests/TestBackends.ps1).
+        $script:SecondaryKind = Get-TestSecondaryKind
+        $script:Secondary = New-TestSecondaryStorage -Kind $script:SecondaryKind -Name nfs1 -Under $TestDrive
         Set-VolumeText v2 'copied text'
         $script:Copy = New-StorageSnapshot -Volume v2 -Backend lab -Name for-copy | Copy-SnapshotToSecondary -Destination nfs1
+    }
+
+    AfterAll {
+        Remove-TestSecondaryStorage $script:Secondary
+    }
+
+    It 'registers the destination where it was told, its secret never shown' {
+        $storage = Get-SecondaryStorage nfs1
+        $storage.Kind | Should -Be @{ filesystem = 'FileSystem'; s3 = 'S3' }[$script:SecondaryKind]
+        $storage.Path | Should -Be $script:Secondary.Path
+        $shown = ($storage | Format-List * | Out-String) + ($storage.Properties | ConvertTo-Json)
+        if ($script:SecondaryKind -eq 's3') { $shown | Should -Not -Match ([regex]::Escape((Get-TestS3Setting SecretKey))) }
     }
 
     It 'copies a piped snapshot and lists the copy by its snapshot' {
@@ -394,10 +408,7 @@ Describe 'Secondary storage' {
     }
 
     It 'reports a flipped bit as CopyCorrupt' {
-        $chunk = Get-ChildItem (Join-Path $script:RepositoryFolder 'chunks') -Recurse -File | Select-Object -First 1
-        $bytes = [IO.File]::ReadAllBytes($chunk.FullName)
-        $bytes[0] = $bytes[0] -bxor 1
-        [IO.File]::WriteAllBytes($chunk.FullName, $bytes)
+        Invoke-TestChunkCorruption $script:Secondary
         $result = $script:Copy | Test-SnapshotCopy -ErrorVariable problems -ErrorAction SilentlyContinue
         $result.Valid | Should -BeFalse
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'CopyCorrupt,*'

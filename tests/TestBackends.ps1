@@ -202,3 +202,104 @@ function Read-TestVolumeBytes([string] $Kind, [string] $Location, [int] $Count) 
     }
     finally { $stream.Dispose() }
 }
+
+<#
+    The secondary storage the 'Secondary storage' tests copy to, by kind: $env:STORAGESNAPSHOT_TEST_SECONDARY_KIND
+    'filesystem' (default: an empty folder in TestDrive:) or 's3' (tests/run.sh's suite Pester-s3: a fresh bucket on the
+    RADOS Gateway of tests/infrastructure/ceph.sh, found as the xunit tests find it — $env:STORAGESNAPSHOT_S3_* else the
+    script's well-known endpoint, test user and rclone configuration; the tests look behind the module's back with
+    rclone, which ceph.sh installs). tests/Invoke-Pester.ps1 skips an s3 run whose gateway is missing, unless
+    STORAGESNAPSHOT_INTEGRATION=required, when the run fails instead.
+#>
+function Get-TestSecondaryKind {
+    if ($env:STORAGESNAPSHOT_TEST_SECONDARY_KIND) { $env:STORAGESNAPSHOT_TEST_SECONDARY_KIND } else { 'filesystem' }
+}
+
+function Get-TestS3Setting([string] $Name) {
+    $defaults = @{
+        Endpoint = 'http://127.0.0.1:7480'; AccessKey = 'STORAGESNAPSHOTTEST0001'; SecretKey = 'storagesnapshotTestSecretKey000000000001'
+        RcloneConf = (Join-Path ($env:STORAGESNAPSHOT_CEPH_DIR ? $env:STORAGESNAPSHOT_CEPH_DIR : '/tmp/storagesnapshot-ceph-cluster') 'rgw/rclone.conf')
+    }
+    $variable = @{ Endpoint = 'STORAGESNAPSHOT_S3_ENDPOINT'; AccessKey = 'STORAGESNAPSHOT_S3_ACCESS_KEY'; SecretKey = 'STORAGESNAPSHOT_S3_SECRET_KEY'; RcloneConf = 'STORAGESNAPSHOT_S3_RCLONE_CONF' }[$Name]
+    $value = [Environment]::GetEnvironmentVariable($variable)
+    if ($value) { $value } else { $defaults[$Name] }
+}
+
+# Why the secondary kind cannot run here, or $null when it can.
+function Test-TestSecondaryPrerequisite([string] $Kind) {
+    switch ($Kind) {
+        'filesystem' { return $null }
+        's3' {
+            if (-not (Get-Command rclone -CommandType Application -ErrorAction Ignore)) { return "s3 needs 'rclone' (tests/infrastructure/ceph.sh installs it)" }
+            $conf = Get-TestS3Setting RcloneConf
+            if (-not (Test-Path -LiteralPath $conf)) { return "s3 needs the RADOS Gateway of the Ceph test cluster ('$conf' is missing: run 'bash tests/infrastructure/ceph.sh start')" }
+            $endpoint = [uri](Get-TestS3Setting Endpoint)
+            $client = [Net.Sockets.TcpClient]::new()
+            try {
+                $connected = try { $client.ConnectAsync($endpoint.Host, $endpoint.Port).Wait([TimeSpan]::FromSeconds(2)) -and $client.Connected } catch { $false }
+                if (-not $connected) { return "s3 needs the RADOS Gateway: nothing answers at $endpoint (run 'bash tests/infrastructure/ceph.sh start')" }
+            }
+            finally { $client.Dispose() }
+            return $null
+        }
+        default { return "unknown secondary storage kind '$Kind' (known: filesystem, s3)" }
+    }
+}
+
+# rclone with the gateway's test configuration; throws with its output when it fails. The environment's AWS_CA_BUNDLE
+# makes it fail on a plain-HTTP endpoint, so it is left out of rclone's environment.
+function Invoke-TestRclone {
+    $bundle = $env:AWS_CA_BUNDLE
+    Remove-Item Env:AWS_CA_BUNDLE -ErrorAction Ignore
+    try { $output = & rclone --config (Get-TestS3Setting RcloneConf) @args 2>&1 }
+    finally { if ($bundle) { $env:AWS_CA_BUNDLE = $bundle } }
+    if ($LASTEXITCODE -ne 0) { throw "rclone $($args -join ' ') failed ($LASTEXITCODE): $output" }
+    $output
+}
+
+# Registers secondary storage $Name of $Kind on a new place (64 KiB chunks); returns @{ Kind; Path; Chunks; Bucket }:
+# Path is the storage's Path as registered, Chunks where its chunks are (a folder, or rgw:bucket/prefix/chunks).
+function New-TestSecondaryStorage([string] $Kind, [string] $Name, [string] $Under) {
+    switch ($Kind) {
+        'filesystem' {
+            # An existing empty folder, as a mounted share would be.
+            $folder = (New-Item -ItemType Directory -Path (Join-Path $Under "secondary-$Name")).FullName
+            Register-SecondaryStorage -Name $Name -Path $folder -ChunkSizeBytes 64KB
+            return @{ Kind = $Kind; Path = $folder; Chunks = (Join-Path $folder 'chunks') }
+        }
+        's3' {
+            $bucket = "storagesnapshot-pester-$([guid]::NewGuid().ToString('N').Substring(0, 12))"
+            $null = Invoke-TestRclone mkdir "rgw:$bucket"
+            $key = [pscredential]::new((Get-TestS3Setting AccessKey), (ConvertTo-SecureString (Get-TestS3Setting SecretKey) -AsPlainText -Force))
+            Register-SecondaryStorage -Name $Name -S3 -Endpoint (Get-TestS3Setting Endpoint) -Bucket $bucket -Prefix 'pester/site1' -Credential $key -ForcePathStyle -ChunkSizeBytes 64KB
+            return @{ Kind = $Kind; Path = "$((Get-TestS3Setting Endpoint).TrimEnd('/'))/$bucket/pester/site1"; Chunks = "rgw:$bucket/pester/site1/chunks"; Bucket = $bucket }
+        }
+        default { throw "unknown secondary storage kind '$Kind'" }
+    }
+}
+
+# Flips the first bit of one stored chunk behind the module's back (a folder's file, or a bucket's object).
+function Invoke-TestChunkCorruption([hashtable] $Storage) {
+    if ($Storage.Kind -eq 'filesystem') {
+        $chunk = Get-ChildItem $Storage.Chunks -Recurse -File | Select-Object -First 1
+        $bytes = [IO.File]::ReadAllBytes($chunk.FullName)
+        $bytes[0] = $bytes[0] -bxor 1
+        [IO.File]::WriteAllBytes($chunk.FullName, $bytes)
+        return
+    }
+    $object = "$($Storage.Chunks)/$(@(Invoke-TestRclone lsf -R --files-only $Storage.Chunks)[0])"
+    $file = Join-Path ([IO.Path]::GetTempPath()) "storagesnapshot-pester-chunk-$([guid]::NewGuid().ToString('N'))"
+    try {
+        $null = Invoke-TestRclone copyto $object $file
+        $bytes = [IO.File]::ReadAllBytes($file)
+        $bytes[0] = $bytes[0] -bxor 1
+        [IO.File]::WriteAllBytes($file, $bytes)
+        $null = Invoke-TestRclone copyto --ignore-times $file $object
+    }
+    finally { Remove-Item -LiteralPath $file -ErrorAction Ignore }
+}
+
+# Deletes what New-TestSecondaryStorage made outside TestDrive: (an s3 run's bucket, with everything in it).
+function Remove-TestSecondaryStorage([hashtable] $Storage) {
+    if ($Storage -and $Storage.Kind -eq 's3') { $null = Invoke-TestRclone purge "rgw:$($Storage.Bucket)" }
+}

@@ -12,7 +12,7 @@ var suites = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Or
     ["scale"] = ScaleBenchmark.RunAsync,
     ["local-drivers"] = args => OperatingSystem.IsLinux() ? LocalDriversBenchmark.RunAsync(args) : Task.FromResult(64),
     ["ceph"] = CephBenchmark.RunAsync,
-    ["s3"] = S3Benchmark.RunAsync,
+    ["s3"] = StorageSnapshot.Benchmarks.S3.S3Benchmark.RunAsync,
     ["retention"] = RetentionBenchmark.RunAsync,
     ["e2e"] = StorageSnapshot.Benchmarks.EndToEnd.EndToEndBenchmark.RunAsync,
     ["runbook"] = StorageSnapshot.Benchmarks.EndToEnd.RunbookBenchmark.RunAsync,

@@ -94,6 +94,32 @@ public abstract class S3ChunkStoreContract : IAsyncLifetime
         Assert.Contains(restore.Mismatches, m => m.Contains(victim.Key[^64..], StringComparison.Ordinal));
     }
 
+    protected async Task Chunk_objects_that_are_empty_cut_short_or_too_long_are_reported_by_verification_and_refused_by_restoreAsync()
+    {
+        // Chunk bodies are read below the SDK's own MD5 check, straight into the caller's buffer: an empty, a short and an
+        // over-long object must each still be a named mismatch, not a storage failure or a short read taken as whole.
+        await using var store = await OpenAsync();
+        var image = _scratch.RandomImage("volume", 8L * Chunk, seed: 4);
+        var copy = await CopyFileAsync(store, image, "S1");
+        var victims = (await Bucket.ObjectsAsync("repo/chunks/")).Take(3).Select(o => o.Key).ToArray();
+        using (var client = Target.Client())
+        {
+            byte[][] replacements = [[], new byte[Chunk / 2], RandomNumberGenerator.GetBytes(Chunk + 5)];
+            for (var i = 0; i < victims.Length; i++)
+                await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = Bucket.Name, Key = victims[i], InputStream = new MemoryStream(replacements[i]), UseChunkEncoding = false });
+        }
+
+        var verification = await new CopyVerifier(store).VerifyAsync(copy.Manifest.CopyId, null, new RecordingOutput(), CancellationToken.None);
+        var restore = await Assert.ThrowsAsync<CopyCorruptException>(() => RestoreToFileAsync(store, copy.Manifest.CopyId, _scratch.PathOf("restored"), 8L * Chunk));
+
+        Assert.False(verification.IsValid);
+        Assert.Equal(3, verification.Mismatches.Count);
+        Assert.Contains(verification.Mismatches, m => m.Contains($"chunk {victims[0][^64..]} is 0 bytes long", StringComparison.Ordinal));
+        Assert.Contains(verification.Mismatches, m => m.Contains($"chunk {victims[1][^64..]} is {Chunk / 2} bytes long", StringComparison.Ordinal));
+        Assert.Contains(verification.Mismatches, m => m.Contains($"chunk {victims[2][^64..]} is {Chunk + 5} bytes long, more than a chunk", StringComparison.Ordinal));
+        foreach (var victim in victims) Assert.Contains(restore.Mismatches, m => m.Contains(victim[^64..], StringComparison.Ordinal));
+    }
+
     protected async Task A_manifest_is_the_commit_and_is_written_onceAsync()
     {
         await using var store = await OpenAsync();
@@ -159,6 +185,9 @@ public sealed class S3ChunkStoreTests : S3ChunkStoreContract
 
     [S3Fact]
     public Task A_flipped_byte_in_a_chunk_object_is_reported_by_verification_and_refused_by_restore() => A_flipped_byte_in_a_chunk_object_is_reported_by_verification_and_refused_by_restoreAsync();
+
+    [S3Fact]
+    public Task Chunk_objects_that_are_empty_cut_short_or_too_long_are_reported_by_verification_and_refused_by_restore() => Chunk_objects_that_are_empty_cut_short_or_too_long_are_reported_by_verification_and_refused_by_restoreAsync();
 
     [S3Fact]
     public Task A_manifest_is_the_commit_and_is_written_once() => A_manifest_is_the_commit_and_is_written_onceAsync();
@@ -280,6 +309,9 @@ public sealed class S3rverChunkStoreTests : S3ChunkStoreContract
 
     [S3rverFact]
     public Task A_flipped_byte_in_a_chunk_object_is_reported_by_verification_and_refused_by_restore() => A_flipped_byte_in_a_chunk_object_is_reported_by_verification_and_refused_by_restoreAsync();
+
+    [S3rverFact]
+    public Task Chunk_objects_that_are_empty_cut_short_or_too_long_are_reported_by_verification_and_refused_by_restore() => Chunk_objects_that_are_empty_cut_short_or_too_long_are_reported_by_verification_and_refused_by_restoreAsync();
 
     [S3rverFact]
     public Task A_manifest_is_the_commit_and_is_written_once() => A_manifest_is_the_commit_and_is_written_onceAsync();
