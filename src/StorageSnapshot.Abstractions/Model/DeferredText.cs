@@ -10,7 +10,7 @@ namespace StorageSnapshot;
 /// way its values were given.
 /// </summary>
 /// <remarks>
-/// One reference holds either the string or the buffer (16 bytes in a record instead of 24); decoding replaces the
+/// One reference holds either the string or the buffer (16 bytes in a record: the reference, offset and length); decoding replaces the
 /// buffer with the string in one atomic write. Two threads reading at once may both decode and get equal strings;
 /// every reader reads the reference once, so each sees either the buffer (with its fixed offset and length) or the
 /// string. The bytes of a buffer are never written again once a value names them.

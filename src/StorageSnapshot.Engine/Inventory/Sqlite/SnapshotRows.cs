@@ -5,11 +5,12 @@ namespace StorageSnapshot.Engine.Inventory.Sqlite;
 /// <summary>
 /// Maps the rows of one snapshot query (<see cref="SnapshotSql"/>'s column order) to records. Values that repeat
 /// from row to row — the volume's id and names, the state, a description, tags and driver details shared by
-/// many snapshots, a parent that is the row before — are made once and shared (records are immutable); ids are
-/// decoded per row; names, client tokens, driver handles and locations stay UTF-8 bytes in one buffer per listing
-/// until a reader asks for them (<see cref="DeferredTextBuffer"/>: most readers of a long listing never do, and
-/// strings that survive a listing are what its garbage collections copy). States, tags and details are shared across queries through the session's
-/// <see cref="SnapshotValueCache"/>; the rest only within one listing. One instance per listing; <see cref="ReadOne"/>
+/// many snapshots — are made once and shared (records are immutable). Ids, names, client tokens, driver handles,
+/// locations and parent ids stay UTF-8 bytes in a few buffers per listing until a reader asks for them
+/// (<see cref="DeferredTextBuffer"/>: most readers of a long listing never do, and strings that survive a listing
+/// are what its garbage collections copy); a parent that is one of the two rows before shares that row's id bytes.
+/// States, tags and details are shared across queries through the session's <see cref="SnapshotValueCache"/>; the
+/// rest only within one listing. One instance per listing; <see cref="ReadOne"/>
 /// for a single row.
 /// </summary>
 internal sealed class SnapshotRows
