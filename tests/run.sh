@@ -120,49 +120,38 @@ else
 fi
 phase_done "Pester suite"
 
-# The same cmdlet tests once more per backend kind (tests/TestBackends.ps1), each its own suite Pester-<kind>, so that
-# every built-in driver meets the module as a user would. A kind whose prerequisites are missing here counts as
-# skipped (failed under STORAGESNAPSHOT_INTEGRATION=required).
-for kind in btrfs qcow2 ceph-rbd; do
-  phase "Pester suite on $kind"
+# tests/StorageSnapshot.Tests.ps1 once more as its own suite, with one setting in the environment that
+# tests/TestBackends.ps1 or tests/Invoke-Pester.ps1 reads: run_pester_variant SUITE "WHAT" VARIABLE VALUE. A variant
+# whose prerequisites are missing here counts as skipped (failed under STORAGESNAPSHOT_INTEGRATION=required).
+run_pester_variant() {
+  local suite=$1 what=$2 variable=$3 value=$4
+  phase "Pester suite on $what"
   if $powershell_ready; then
-    STORAGESNAPSHOT_TEST_BACKEND_KIND=$kind run_suite "Pester-$kind" dotnet tool run pwsh -NoProfile -NonInteractive \
-      -File "$root/tests/Invoke-Pester.ps1" -Path "$root/tests/StorageSnapshot.Tests.ps1" \
-      -ResultsPath "$results/Pester-$kind/pester.xml" -CountsPath "$results/Pester-$kind/counts"
-    cat "$results/Pester-$kind/output.txt"
+    # In a subshell: the setting holds for this one suite (run_suite leaves its results in files, not variables).
+    (
+      export "$variable=$value"
+      run_suite "$suite" dotnet tool run pwsh -NoProfile -NonInteractive \
+        -File "$root/tests/Invoke-Pester.ps1" -Path "$root/tests/StorageSnapshot.Tests.ps1" \
+        -ResultsPath "$results/$suite/pester.xml" -CountsPath "$results/$suite/counts"
+    )
+    cat "$results/$suite/output.txt"
   else
-    echo "PowerShell or Pester could not be restored: the Pester suite on $kind did not run."
+    echo "PowerShell or Pester could not be restored: the Pester suite on $what did not run."
   fi
-  phase_done "Pester suite on $kind"
+  phase_done "Pester suite on $what"
+}
+
+# Every built-in driver meets the module as a user would (tests/TestBackends.ps1: a btrfs loop filesystem, qcow2
+# images, a namespace of the Ceph test cluster).
+for kind in btrfs qcow2 ceph-rbd; do
+  run_pester_variant "Pester-$kind" "$kind" STORAGESNAPSHOT_TEST_BACKEND_KIND "$kind"
 done
-
-# The main cmdlet tests once more with the secondary storage in a bucket on the RADOS Gateway (issue 13): copy,
-# verify, both restores, corruption, removal with chunk collection, through the cmdlets (tests/TestBackends.ps1, kind
-# s3). No gateway (tests/infrastructure/ceph.sh): skipped (failed under STORAGESNAPSHOT_INTEGRATION=required).
-phase "Pester suite on S3 secondary storage"
-if $powershell_ready; then
-  STORAGESNAPSHOT_TEST_SECONDARY_KIND=s3 run_suite Pester-s3 dotnet tool run pwsh -NoProfile -NonInteractive \
-    -File "$root/tests/Invoke-Pester.ps1" -Path "$root/tests/StorageSnapshot.Tests.ps1" \
-    -ResultsPath "$results/Pester-s3/pester.xml" -CountsPath "$results/Pester-s3/counts"
-  cat "$results/Pester-s3/output.txt"
-else
-  echo "PowerShell or Pester could not be restored: the Pester suite on S3 secondary storage did not run."
-fi
-phase_done "Pester suite on S3 secondary storage"
-
-# The main cmdlet tests once more with the inventory on PostgreSQL (issue 16): tests/Invoke-Pester.ps1 makes a fresh
-# database on the server of tests/infrastructure/postgres.sh, points STORAGESNAPSHOT_INVENTORY at it and drops it
-# after. No server: skipped (failed under STORAGESNAPSHOT_INTEGRATION=required).
-phase "Pester suite on the PostgreSQL inventory"
-if $powershell_ready; then
-  STORAGESNAPSHOT_TEST_INVENTORY=postgresql run_suite Pester-postgresql dotnet tool run pwsh -NoProfile -NonInteractive \
-    -File "$root/tests/Invoke-Pester.ps1" -Path "$root/tests/StorageSnapshot.Tests.ps1" \
-    -ResultsPath "$results/Pester-postgresql/pester.xml" -CountsPath "$results/Pester-postgresql/counts"
-  cat "$results/Pester-postgresql/output.txt"
-else
-  echo "PowerShell or Pester could not be restored: the Pester suite on the PostgreSQL inventory did not run."
-fi
-phase_done "Pester suite on the PostgreSQL inventory"
+# The secondary storage in a bucket on the RADOS Gateway (issue 13): copy, verify, both restores, corruption, removal
+# with chunk collection, through the cmdlets.
+run_pester_variant Pester-s3 "S3 secondary storage" STORAGESNAPSHOT_TEST_SECONDARY_KIND s3
+# The inventory on PostgreSQL (issue 16): tests/Invoke-Pester.ps1 makes a fresh database on the server of
+# tests/infrastructure/postgres.sh, points STORAGESNAPSHOT_INVENTORY at it and drops it after.
+run_pester_variant Pester-postgresql "the PostgreSQL inventory" STORAGESNAPSHOT_TEST_INVENTORY postgresql
 
 echo "== Summary (the test command took $SECONDS s)"
 bash "$root/tests/summarise-results.sh" "$results" "$root/tests/expected-test-floors.txt" "${partial[@]}"

@@ -30,19 +30,7 @@ public static class S3TestServer
     /// <summary>The prerequisite in words.</summary>
     public const string Description = "an S3 server (the RADOS Gateway of `bash tests/infrastructure/ceph.sh start`)";
 
-    private static readonly Lazy<bool> Reachable = new(() =>
-    {
-        try
-        {
-            var uri = new Uri(Endpoint);
-            using var client = new TcpClient();
-            return client.ConnectAsync(uri.Host, uri.Port).Wait(TimeSpan.FromSeconds(2)) && client.Connected;
-        }
-        catch (Exception e) when (e is SocketException or AggregateException or UriFormatException)
-        {
-            return false;
-        }
-    });
+    private static readonly Lazy<bool> Reachable = new(() => Answers(Endpoint));
 
     /// <summary>The server answers on its port.</summary>
     public static bool IsAvailable => Reachable.Value;
