@@ -30,7 +30,7 @@ public static class S3TestServer
     /// <summary>The prerequisite in words.</summary>
     public const string Description = "an S3 server (the RADOS Gateway of `bash tests/infrastructure/ceph.sh start`)";
 
-    private static readonly Lazy<bool> Reachable = new(() => Answers(Endpoint));
+    private static readonly Lazy<bool> Reachable = new(() => S3TestTarget.Answers(Endpoint));
 
     /// <summary>The server answers on its port.</summary>
     public static bool IsAvailable => Reachable.Value;
