@@ -285,14 +285,8 @@ internal sealed class S3ChunkStore : IChunkStore
             {
                 // The object is the chunk: read it straight into the caller's buffer.
                 if (length > destination.Length) throw new ChunkUnreadableException(digest, $"chunk {digest} is longer than a chunk.");
-                var total = 0;
-                while (total < length)
-                {
-                    var n = await body.ReadAsync(destination[total..(int)length], cancellationToken).ConfigureAwait(false);
-                    if (n == 0) break;
-                    total += n;
-                }
-                return total;
+                // A body cut short returns fewer bytes: the chunk's SHA-256 check then refuses it.
+                return await body.ReadAtLeastAsync(destination[..(int)length], (int)length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             }
             var stored = ArrayPool<byte>.Shared.Rent(Format.ChunkSize + 2);
             try
