@@ -18,7 +18,10 @@ namespace StorageSnapshot.Benchmarks;
 /// the same SQL as a raw Npgsql command stepping the rows (the floor); median and p95 of both, and the ratio. Then
 /// create-snapshot throughput through the engine (directory driver, files in /tmp): one host, then 4 "hosts" (engines
 /// with their own homes) at once on 4 volumes; the issue asks ≥ 0.8 × 4 × the single-host rate (no global lock).
-/// Options: --volumes N (10000) --per-volume N (100) --hot N (10000) --iterations N (200) --creates N (40).
+/// Options: --volumes N (10000) --per-volume N (100) --hot N (10000) --iterations N (200) --creates N (40);
+/// --parallel leaves parallel query on (the server's default; see below why it is off);
+/// --explain prints the server's plan and timing of each listing (EXPLAIN ANALYZE, BUFFERS) before and after the
+/// measurements; --keep keeps the database for a look afterwards.
 /// </summary>
 internal static class PostgresInventoryBenchmark
 {
@@ -35,6 +38,9 @@ internal static class PostgresInventoryBenchmark
         var hot = Option(args, "--hot", 10_000);
         var iterations = Option(args, "--iterations", 200);
         var creates = Option(args, "--creates", 40);
+        var keep = args.Contains("--keep");
+        var explain = args.Contains("--explain");
+        var parallel = args.Contains("--parallel");
         var ct = CancellationToken.None;
         var database = $"ss_bench_{Guid.NewGuid():N}"[..24];
         await ExecuteAsync(server, $"CREATE DATABASE {database}");
@@ -44,7 +50,16 @@ internal static class PostgresInventoryBenchmark
             await (await PostgresInventory.OpenAsync(connectionString, ct)).DisposeAsync();
             var clock = Stopwatch.StartNew();
             var seed = await SeedAsync(connectionString, volumes, perVolume, hot);
-            Console.WriteLine($"Seeded {volumes * perVolume + hot:N0} snapshots on {volumes + 1:N0} volumes with COPY in {clock.Elapsed.TotalSeconds:0.0} s (then ANALYZE).");
+            Console.WriteLine($"Seeded {volumes * perVolume + hot:N0} snapshots on {volumes + 1:N0} volumes with COPY in {clock.Elapsed.TotalSeconds:0.0} s (then VACUUM ANALYZE).");
+            if (!parallel)
+            {
+                // ANALYZE samples 30,000 rows at random: its estimate of the hot volume's rows lands either side of
+                // ~9,800, and above it the planner runs the listing in parallel (Gather Merge, 2 workers: on 2 busy
+                // cores 50-80 ms instead of 28 ms) — the floor then moved between runs. Serial plans for everyone
+                // (ours and floor alike) make runs compare; --parallel keeps the server's default.
+                await ExecuteAsync(connectionString, $"ALTER DATABASE {database} SET max_parallel_workers_per_gather = 0");
+                Console.WriteLine("Parallel query off in the benchmark database (max_parallel_workers_per_gather = 0; --parallel keeps the default).");
+            }
             await using (var version = new NpgsqlConnection(connectionString))
             {
                 await version.OpenAsync(ct);
@@ -57,6 +72,7 @@ internal static class PostgresInventoryBenchmark
             await raw.OpenAsync(ct);
             var random = new Random(42);
             var listSql = PostgresInventoryReader.SnapshotList(new SnapshotQuery { VolumeIds = ["x"] }).Sql;
+            if (explain) await ExplainAsync(raw, listSql, seed, "before the measurements");
             Console.WriteLine("| scenario | rows | ours med ms | ours p95 ms | floor med ms | floor p95 ms | ratio (med) | ratio (p95) | target |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
             await MeasureAsync($"list one volume ({perVolume:N0})", perVolume, iterations,
@@ -80,6 +96,7 @@ internal static class PostgresInventoryBenchmark
             Console.WriteLine("connection per read and maps every column. Target: ours ≤ 2x the floor (p95).");
             Console.WriteLine();
 
+            if (explain) await ExplainAsync(raw, listSql, seed, "after the measurements");
             await CreateThroughputAsync(connectionString, creates, ct);
             Console.WriteLine($"Load average at the end: {LoadAverage()}.");
             return 0;
@@ -87,7 +104,8 @@ internal static class PostgresInventoryBenchmark
         finally
         {
             NpgsqlConnection.ClearAllPools();
-            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            if (keep) Console.WriteLine($"Kept the database {database} (--keep): drop it with DROP DATABASE {database} WITH (FORCE).");
+            else await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
     }
 
@@ -98,12 +116,14 @@ internal static class PostgresInventoryBenchmark
     {
         var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var seed = new Seed([], "", []);
+        // Ids from a fixed seed: every run stores the same rows in the same order, so runs compare.
+        var random = new Random(16);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using (var backend = new NpgsqlCommand("INSERT INTO backends (name, driver, registered) VALUES ('bench', 'directory', now())", connection))
             await backend.ExecuteNonQueryAsync();
-        var all = Enumerable.Range(0, volumes).Select(v => (Id: Ids.New(start), Name: $"vol{v:D5}", Count: perVolume)).ToList();
-        var hotVolume = (Id: Ids.New(start), Name: "hot", Count: hot);
+        var all = Enumerable.Range(0, volumes).Select(v => (Id: Ids.New(start, random), Name: $"vol{v:D5}", Count: perVolume)).ToList();
+        var hotVolume = (Id: Ids.New(start, random), Name: "hot", Count: hot);
         all.Add(hotVolume);
         await using (var writer = await connection.BeginBinaryImportAsync("COPY volumes (id, backend, name, size, state, location, created) FROM STDIN (FORMAT BINARY)"))
         {
@@ -130,7 +150,7 @@ internal static class PostgresInventoryBenchmark
                 for (var i = 0; i < v.Count; i++)
                 {
                     var created = start.AddMinutes(i);
-                    var id = Ids.New(created);
+                    var id = Ids.New(created, random);
                     await writer.StartRowAsync();
                     await writer.WriteAsync(id, NpgsqlDbType.Text);
                     await writer.WriteAsync(v.Id, NpgsqlDbType.Text);
@@ -153,8 +173,24 @@ internal static class PostgresInventoryBenchmark
             }
             await writer.CompleteAsync();
         }
-        await using (var analyze = new NpgsqlCommand("ANALYZE", connection) { CommandTimeout = 600 }) await analyze.ExecuteNonQueryAsync();
+        // VACUUM too: the first read of a page COPY wrote sets its hint bits (and dirties it), which would otherwise fall
+        // on whichever measurement reads it first; autovacuum would have done it on a live inventory.
+        await using (var analyze = new NpgsqlCommand("VACUUM ANALYZE", connection) { CommandTimeout = 600 }) await analyze.ExecuteNonQueryAsync();
         return seed with { HotVolumeId = hotVolume.Id };
+    }
+
+    /// <summary>The server's plan, time and buffer use of the two listings, run once each (why a floor moves between runs).</summary>
+    private static async Task ExplainAsync(NpgsqlConnection connection, string listSql, Seed seed, string when)
+    {
+        foreach (var (what, volume) in new[] { ("a 100-row volume", seed.VolumeIds[0]), ("the hot volume", seed.HotVolumeId) })
+        {
+            await using var command = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) " + listSql, connection);
+            command.Parameters.AddWithValue("volume", NpgsqlDbType.Text, volume);
+            Console.WriteLine($"Plan of listing {what}, {when}:");
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) Console.WriteLine("    " + reader.GetString(0));
+        }
+        Console.WriteLine();
     }
 
     private static async Task<int> StepAsync(NpgsqlConnection connection, string sql, params (string Name, string Value)[] parameters)

@@ -1,5 +1,5 @@
 using System.Text;
-using StorageSnapshot.Engine.Inventory.Sqlite;
+using StorageSnapshot.Engine.Inventory.Rows;
 
 namespace StorageSnapshot.Engine.Tests.Inventory;
 

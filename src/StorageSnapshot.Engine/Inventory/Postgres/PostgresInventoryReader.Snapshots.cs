@@ -1,5 +1,6 @@
 using System.Text;
 using Npgsql;
+using StorageSnapshot.Engine.Inventory.Rows;
 using StorageSnapshot.Engine.Inventory.Sqlite;
 
 namespace StorageSnapshot.Engine.Inventory.Postgres;
@@ -21,7 +22,7 @@ internal abstract partial class PostgresInventoryReader
 
     /// <inheritdoc />
     public Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
-        QuerySingleAsync(SnapshotById, p => p.SetText("id", id), new SnapshotMapper().Read, cancellationToken);
+        QuerySingleAsync(SnapshotById, p => p.SetText("id", id), SnapshotMapper.Single().Read, cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
@@ -29,7 +30,7 @@ internal abstract partial class PostgresInventoryReader
         {
             p.SetText("volume", volumeId);
             p.SetText("name", name);
-        }, new SnapshotMapper().Read, cancellationToken);
+        }, SnapshotMapper.Single().Read, cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
@@ -37,13 +38,13 @@ internal abstract partial class PostgresInventoryReader
         {
             p.SetText("volume", volumeId);
             p.SetText("token", clientToken);
-        }, new SnapshotMapper().Read, cancellationToken);
+        }, SnapshotMapper.Single().Read, cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(SnapshotQuery query, CancellationToken cancellationToken)
     {
         var (sql, bind) = SnapshotList(query);
-        return await QueryAsync(sql, bind, new SnapshotMapper().Read, cancellationToken).ConfigureAwait(false);
+        return await QueryAsync(sql, bind, SnapshotMapper.Listing().Read, new RowList<Snapshot>(), static (rows, row) => rows.Add(row), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The SQL and binding of a listing; only the filters given appear, so each combination gets its plan.</summary>
@@ -74,58 +75,28 @@ internal abstract partial class PostgresInventoryReader
     }
 
     /// <summary>
-    /// Maps the rows of one snapshot query. Values that repeat from row to row (the volume's names, the state, the
-    /// tags and details JSON of a series) are parsed once and shared while they repeat: records are immutable.
+    /// The records of a snapshot query's rows, through the mapper SQLite uses too (<see cref="SnapshotRows"/>: repeated
+    /// values shared, rarely read ones kept as bytes until read). Its caches live as long as the query: reads run at
+    /// once on pooled connections, and nothing read is kept from one query to the next.
     /// </summary>
     private sealed class SnapshotMapper
     {
-        private string? _volumeId, _volumeName, _backend, _tagsJson, _detailsJson;
-        private IReadOnlyDictionary<string, string>? _tags, _details;
+        private readonly SnapshotRows? _rows;
+        private readonly PostgresRowBytes _bytes = new();
 
-        public Snapshot Read(NpgsqlDataReader r)
+        private SnapshotMapper(bool listing) => _rows = listing ? new SnapshotRows(new SnapshotValueCache()) : null;
+
+        /// <summary>A mapper for the rows of one listing.</summary>
+        public static SnapshotMapper Listing() => new(listing: true);
+
+        /// <summary>A mapper for a query of one row (values decoded at once: there is nothing to share them with).</summary>
+        public static SnapshotMapper Single() => new(listing: false);
+
+        public Snapshot Read(NpgsqlDataReader reader)
         {
-            var volumeId = r.GetString(1);
-            if (volumeId != _volumeId)
-            {
-                _volumeId = volumeId;
-                _volumeName = r.GetString(2);
-                _backend = r.GetString(3);
-            }
-            var tags = r.GetString(9);
-            if (tags != _tagsJson)
-            {
-                _tagsJson = tags;
-                _tags = Dictionary(tags, "snapshot tags");
-            }
-            var details = r.GetString(15);
-            if (details != _detailsJson)
-            {
-                _detailsJson = details;
-                _details = Dictionary(details, "snapshot details");
-            }
-            return new Snapshot
-            {
-                Id = r.GetString(0),
-                VolumeId = _volumeId,
-                Volume = _volumeName!,
-                Backend = _backend!,
-                Name = r.GetString(4),
-                CreatedUtc = r.GetUtc(5),
-                SizeBytes = r.GetInt64(6),
-                State = r.GetEnum<SnapshotState>(7),
-                Description = r.GetNullableString(8),
-                Tags = _tags!,
-                ExpiresUtc = r.GetNullableUtc(10),
-                ClientToken = r.GetNullableString(11),
-                ParentId = r.GetNullableString(12),
-                DriverReference = r.GetNullableString(13),
-                Location = r.GetNullableString(14),
-                Details = _details!,
-                ErrorMessage = r.GetNullableString(16),
-            };
+            _bytes.NextRow();
+            var row = new PostgresSnapshotColumns(reader, _bytes);
+            return _rows is null ? SnapshotRows.ReadOne(row, new SnapshotValueCache()) : _rows.Read(row);
         }
-
-        private static IReadOnlyDictionary<string, string> Dictionary(string json, string what) =>
-            new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(SqliteValues.FromJson(json, what));
     }
 }

@@ -19,15 +19,22 @@ internal abstract partial class PostgresInventoryReader : IInventoryReader
 
     /// <summary>Rows of <paramref name="sql"/>, each mapped by <paramref name="map"/>.</summary>
     private protected Task<List<T>> QueryAsync<T>(string sql, Action<NpgsqlParameterCollection>? bind, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken) =>
+        QueryAsync(sql, bind, map, new List<T>(), static (rows, row) => rows.Add(row), cancellationToken);
+
+    /// <summary>
+    /// Rows of <paramref name="sql"/>, each mapped by <paramref name="map"/> and given to <paramref name="add"/>: a
+    /// listing of thousands collects into a <see cref="Rows.RowList{T}"/> (chunks, never a large-object array).
+    /// </summary>
+    private protected Task<TRows> QueryAsync<T, TRows>(string sql, Action<NpgsqlParameterCollection>? bind, Func<NpgsqlDataReader, T> map, TRows rows,
+        Action<TRows, T> add, CancellationToken cancellationToken) =>
         UseConnectionAsync(async (connection, transaction) =>
         {
             await using var command = new NpgsqlCommand(sql, connection, transaction);
             bind?.Invoke(command.Parameters);
             try
             {
-                var rows = new List<T>();
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(map(reader));
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) add(rows, map(reader));
                 return rows;
             }
             catch (Exception e) when (e is NpgsqlException or IOException && !(e is PostgresException p && p.IsConstraint()))

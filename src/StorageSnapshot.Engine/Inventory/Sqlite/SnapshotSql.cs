@@ -1,4 +1,5 @@
 using System.Text;
+using StorageSnapshot.Engine.Inventory.Rows;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

@@ -1,3 +1,5 @@
+using StorageSnapshot.Engine.Inventory.Rows;
+
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 
 // Snapshots are the one record type listed by the thousand: read through raw statements (SnapshotRows).
@@ -5,20 +7,21 @@ internal abstract partial class SqliteInventoryReader
 {
     /// <inheritdoc />
     public Task<Snapshot?> GetSnapshotAsync(string id, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ById, [new("$id", id)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ById, [new("$id", id)], row => SnapshotRows.ReadOne(new SqliteSnapshotColumns(row), Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByNameAsync(string volumeId, string name, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ByName, [new("$volume", volumeId), new("$name", name)], row => SnapshotRows.ReadOne(new SqliteSnapshotColumns(row), Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public Task<Snapshot?> FindSnapshotByClientTokenAsync(string volumeId, string clientToken, CancellationToken cancellationToken) =>
-        QueryFirstRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], row => SnapshotRows.ReadOne(row, Session.SnapshotValues), cancellationToken);
+        QueryFirstRawAsync(SnapshotSql.ByClientToken, [new("$volume", volumeId), new("$token", clientToken)], row => SnapshotRows.ReadOne(new SqliteSnapshotColumns(row), Session.SnapshotValues), cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(SnapshotQuery query, CancellationToken cancellationToken)
     {
         var (sql, parameters) = SnapshotSql.List(query);
-        return await QueryRawAsync(sql, parameters, new SnapshotRows(Session.SnapshotValues).Read, cancellationToken).ConfigureAwait(false);
+        var rows = new SnapshotRows(Session.SnapshotValues);
+        return await QueryRawAsync(sql, parameters, row => rows.Read(new SqliteSnapshotColumns(row)), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using StorageSnapshot.Engine.Inventory.Rows;
 
 namespace StorageSnapshot.Engine.Inventory.Sqlite;
 

@@ -1,6 +1,6 @@
 using System.Collections;
 
-namespace StorageSnapshot.Engine.Inventory.Sqlite;
+namespace StorageSnapshot.Engine.Inventory.Rows;
 
 /// <summary>
 /// The rows of one listing, appended in chunks of <see cref="ChunkLength"/>. A List would double its array as it

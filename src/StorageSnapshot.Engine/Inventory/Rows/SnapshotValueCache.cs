@@ -1,13 +1,15 @@
 using System.Collections.ObjectModel;
+using StorageSnapshot.Engine.Inventory.Sqlite;
 
-namespace StorageSnapshot.Engine.Inventory.Sqlite;
+namespace StorageSnapshot.Engine.Inventory.Rows;
 
 /// <summary>
 /// The snapshot column values that repeat across queries, not only across the rows of one: states, and the tags and
 /// driver details JSON that a schedule or a driver writes the same way on every snapshot. Parsing a tags object
 /// costs a dictionary and a JSON reader — more than a short listing's rows themselves — so each distinct value is
-/// parsed once per inventory session and shared (the dictionaries are read-only, the records immutable). Owned by
-/// <see cref="SqliteSession"/> and only used while holding its gate, like the connection.
+/// parsed once per cache and shared (the dictionaries are read-only, the records immutable). Not thread-safe: SQLite
+/// keeps one per <see cref="SqliteSession"/>, used only while holding its gate like the connection; PostgreSQL,
+/// whose reads run at once on pooled connections, one per query.
 /// </summary>
 internal sealed class SnapshotValueCache
 {

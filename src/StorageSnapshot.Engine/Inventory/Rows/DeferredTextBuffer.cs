@@ -1,4 +1,4 @@
-namespace StorageSnapshot.Engine.Inventory.Sqlite;
+namespace StorageSnapshot.Engine.Inventory.Rows;
 
 /// <summary>
 /// Keeps the UTF-8 bytes of one listing's rarely read text values (a snapshot's driver handle, location, client

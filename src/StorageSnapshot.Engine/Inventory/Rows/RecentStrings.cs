@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace StorageSnapshot.Engine.Inventory.Sqlite;
+namespace StorageSnapshot.Engine.Inventory.Rows;
 
 /// <summary>
 /// For one column of one listing: the last few distinct values seen, by their UTF-8 bytes, so that a value that
