@@ -82,6 +82,109 @@ public abstract class SnapshotListingContract : IDisposable
         Assert.Same(labRows[0].Volume, labRows[^1].Volume);
         Assert.Equal("db01", labRows[^1].Volume);
     }
+
+    [ContractFact]
+    public async Task Rows_of_every_shape_read_back_as_stored_by_listings_and_by_single_reads()
+    {
+        // Text columns are handed over as UTF-8 bytes (copied into a per-row buffer on PostgreSQL, which grows when a
+        // row outgrows it) and shared or decoded later: every shape must come back as it went in — NULL apart from
+        // empty, multi-byte and 4-byte UTF-8, values longer than the buffer next to short ones, the volume switching
+        // on every row, every state.
+        var lab = Volume("lab", "db01");
+        var other = Volume("prod-夜", "データ-🙂");
+        var t0 = Utc(2026, 2, 1);
+        var long1 = string.Concat(Enumerable.Repeat("ж夜🙂", 700)); // 6,300 bytes of UTF-8
+        var long2 = new string('x', 3000);
+        var states = Enum.GetValues<SnapshotState>();
+        var stored = new List<Snapshot>();
+        for (var i = 0; i < 40; i++)
+        {
+            var volume = i % 2 == 0 ? lab : other;
+            var shape = i % 5;
+            var snapshot = Snapshot(volume, shape == 2 ? $"夜間-🙂-{i}" : $"s{i:D2}", t0.AddMinutes(i), clientToken: $"token-{i}") with
+            {
+                State = states[i % states.Length],
+                ParentId = i % 3 == 0 ? null : stored.Count > 1 ? stored[^(1 + i % 2)].Id : Ids.New(),
+            };
+            snapshot = shape switch
+            {
+                // Every nullable column NULL, no tags, no details.
+                0 => snapshot with
+                {
+                    Description = null, ClientToken = null, ParentId = null, DriverReference = null, Location = null,
+                    ErrorMessage = null, ExpiresUtc = null, Tags = Dict(), Details = Dict(),
+                },
+                // Every nullable text column empty: not NULL (client tokens are unique per volume: one empty one).
+                1 => snapshot with { Description = "", ClientToken = i == 1 ? "" : snapshot.ClientToken, DriverReference = "", Location = "", ErrorMessage = "" },
+                // Multi-byte text in every text column.
+                2 => snapshot with
+                {
+                    Description = "ночной — 夜間 🙂", ClientToken = $"tök-🙂-{i}", DriverReference = "データ@夜間-🙂", Location = "/srv/夜/データ@🙂",
+                    ErrorMessage = "échec: ✗ 🙂", Tags = Dict(("ключ", "значение 🙂"), ("app", "db")), Details = Dict(("método", "reflink ✓")),
+                },
+                // Values longer than the first row buffer (1 KiB), several in one row.
+                3 => snapshot with
+                {
+                    Description = long1, DriverReference = long2, Location = "/srv/" + long1, ErrorMessage = long2 + "✗",
+                    Tags = Dict(("big", long1)), Details = Dict(("big", long2)),
+                },
+                _ => snapshot,
+            };
+            stored.Add(snapshot);
+        }
+        await using (var inventory = await _folder.OpenAsync())
+        {
+            await inventory.WriteAsync(async tx =>
+            {
+                await tx.InsertBackendAsync(Backend("lab"), None);
+                await tx.InsertBackendAsync(Backend("prod-夜"), None);
+                await tx.InsertVolumeAsync(lab, None);
+                await tx.InsertVolumeAsync(other, None);
+                foreach (var snapshot in stored) await tx.InsertSnapshotAsync(snapshot, None);
+            });
+        }
+
+        await using var reopened = await _folder.OpenAsync();
+        var listed = await reopened.ListSnapshotsAsync(new SnapshotQuery(), None);
+        var labRows = await reopened.ListSnapshotsAsync(new SnapshotQuery { VolumeIds = [lab.Id] }, None);
+        var otherRows = await reopened.ListSnapshotsAsync(new SnapshotQuery { VolumeIds = [other.Id] }, None);
+
+        // The first listing's values are read only now, after two more listings: their bytes were not overwritten.
+        AssertSameRows(stored, listed);
+        AssertSameRows(stored.Where(s => s.VolumeId == lab.Id).ToList(), labRows);
+        AssertSameRows(stored.Where(s => s.VolumeId == other.Id).ToList(), otherRows);
+        foreach (var expected in stored)
+        {
+            AssertSameSnapshot(expected, await reopened.GetSnapshotAsync(expected.Id, None));
+            AssertSameSnapshot(expected, await reopened.FindSnapshotByNameAsync(expected.VolumeId, expected.Name, None));
+            if (expected.ClientToken is { } token) AssertSameSnapshot(expected, await reopened.FindSnapshotByClientTokenAsync(expected.VolumeId, token, None));
+        }
+    }
+
+    private static void AssertSameRows(IReadOnlyList<Snapshot> expected, IReadOnlyList<Snapshot> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++) AssertSameSnapshot(expected[i], actual[i]);
+    }
+
+    private static void AssertSameSnapshot(Snapshot expected, Snapshot? actual)
+    {
+        Assert.NotNull(actual);
+        Assert.Equal(expected.Tags.OrderBy(t => t.Key), actual.Tags.OrderBy(t => t.Key));
+        Assert.Equal(expected.Details.OrderBy(t => t.Key), actual.Details.OrderBy(t => t.Key));
+        // Strings compared one by one first: a failure then names the column, not only the record.
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.Name, actual.Name);
+        Assert.Equal(expected.Volume, actual.Volume);
+        Assert.Equal(expected.Backend, actual.Backend);
+        Assert.Equal(expected.Description, actual.Description);
+        Assert.Equal(expected.ClientToken, actual.ClientToken);
+        Assert.Equal(expected.ParentId, actual.ParentId);
+        Assert.Equal(expected.DriverReference, actual.DriverReference);
+        Assert.Equal(expected.Location, actual.Location);
+        Assert.Equal(expected.ErrorMessage, actual.ErrorMessage);
+        Assert.Equal(expected with { Tags = actual.Tags, Details = actual.Details }, actual);
+    }
 }
 
 /// <summary>The contract on an SQLite file.</summary>
