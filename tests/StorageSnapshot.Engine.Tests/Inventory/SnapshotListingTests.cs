@@ -111,22 +111,38 @@ public abstract class SnapshotListingContract : IDisposable
                 // Every nullable column NULL, no tags, no details.
                 0 => snapshot with
                 {
-                    Description = null, ClientToken = null, ParentId = null, DriverReference = null, Location = null,
-                    ErrorMessage = null, ExpiresUtc = null, Tags = Dict(), Details = Dict(),
+                    Description = null,
+                    ClientToken = null,
+                    ParentId = null,
+                    DriverReference = null,
+                    Location = null,
+                    ErrorMessage = null,
+                    ExpiresUtc = null,
+                    Tags = Dict(),
+                    Details = Dict(),
                 },
                 // Every nullable text column empty: not NULL (client tokens are unique per volume: one empty one).
                 1 => snapshot with { Description = "", ClientToken = i == 1 ? "" : snapshot.ClientToken, DriverReference = "", Location = "", ErrorMessage = "" },
                 // Multi-byte text in every text column.
                 2 => snapshot with
                 {
-                    Description = "ночной — 夜間 🙂", ClientToken = $"tök-🙂-{i}", DriverReference = "データ@夜間-🙂", Location = "/srv/夜/データ@🙂",
-                    ErrorMessage = "échec: ✗ 🙂", Tags = Dict(("ключ", "значение 🙂"), ("app", "db")), Details = Dict(("método", "reflink ✓")),
+                    Description = "ночной — 夜間 🙂",
+                    ClientToken = $"tök-🙂-{i}",
+                    DriverReference = "データ@夜間-🙂",
+                    Location = "/srv/夜/データ@🙂",
+                    ErrorMessage = "échec: ✗ 🙂",
+                    Tags = Dict(("ключ", "значение 🙂"), ("app", "db")),
+                    Details = Dict(("método", "reflink ✓")),
                 },
                 // Values longer than the first row buffer (1 KiB), several in one row.
                 3 => snapshot with
                 {
-                    Description = long1, DriverReference = long2, Location = "/srv/" + long1, ErrorMessage = long2 + "✗",
-                    Tags = Dict(("big", long1)), Details = Dict(("big", long2)),
+                    Description = long1,
+                    DriverReference = long2,
+                    Location = "/srv/" + long1,
+                    ErrorMessage = long2 + "✗",
+                    Tags = Dict(("big", long1)),
+                    Details = Dict(("big", long2)),
                 },
                 _ => snapshot,
             };
