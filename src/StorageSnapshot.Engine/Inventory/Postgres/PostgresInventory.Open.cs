@@ -19,7 +19,7 @@ internal sealed partial class PostgresInventory
     {
         var settings = PostgresConnection.Parse(connectionString);
         var description = PostgresConnection.Describe(settings);
-        var dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+        var dataSource = new NpgsqlDataSourceBuilder(PostgresConnection.ForReads(settings)).Build();
         var locks = new PostgresAdvisoryLocks(PostgresConnection.ForLocks(settings), description);
         try
         {
