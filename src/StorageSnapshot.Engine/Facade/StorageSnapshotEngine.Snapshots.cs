@@ -30,10 +30,14 @@ public sealed partial class StorageSnapshotEngine
         InputRules.ThrowIfAny(problems, request.Name ?? request.Volume.ToString());
 
         var volume = await RequireVolumeAsync(request.Volume, cancellationToken).ConfigureAwait(false);
+        // A snapshot of this token still Creating may be another create running now (another host, or this process):
+        // not decided here but under the volume's lock, which waits for it to end, where phase one looks the token up again.
+        var tokenCreating = false;
         if (request.ClientToken is { } token
             && await Inventory.FindSnapshotByClientTokenAsync(volume.Id, token, cancellationToken).ConfigureAwait(false) is { } earlier)
         {
-            return ClientTokens.Replay(earlier, request.Name, context.Output);
+            if (earlier.State != SnapshotState.Creating) return ClientTokens.Replay(earlier, request.Name, context.Output);
+            tokenCreating = true;
         }
 
         var backend = await RequireBackendAsync(volume.Backend, cancellationToken).ConfigureAwait(false);
@@ -46,7 +50,8 @@ public sealed partial class StorageSnapshotEngine
         var name = request.Name ?? SnapshotNames.Default(volume.Name, now);
         if (request.Name is not null)
         {
-            if (await Inventory.FindSnapshotByNameAsync(volume.Id, name, cancellationToken).ConfigureAwait(false) is not null)
+            // The token's own snapshot may carry this name: phase one answers for the token before it checks names.
+            if (!tokenCreating && await Inventory.FindSnapshotByNameAsync(volume.Id, name, cancellationToken).ConfigureAwait(false) is not null)
                 throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(TargetNames.Volume(volume))} already has a snapshot named '{name}'.", name);
         }
         else

@@ -372,6 +372,26 @@ public sealed class PostgresInventoryTests : IDisposable
         Assert.Equal(3, attempts);
     }
 
+    [ContractFact]
+    public async Task The_snapshot_select_returns_its_text_as_text_whose_wire_bytes_are_the_utf8_of_the_value()
+    {
+        // Listings copy text columns' raw bytes (PostgresSnapshotColumns): right for text (and citext), not for a type
+        // whose binary form is not the value's UTF-8 (jsonb starts with a version byte). A schema step that changes such
+        // a column's type must change the mapper too: this names the column.
+        await (await PostgresInventory.OpenAsync(_store.ConnectionString, None)).DisposeAsync();
+        await using var connection = new NpgsqlConnection(_store.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(PostgresInventoryReader.SnapshotSelect + " LIMIT 0", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var others = new Dictionary<int, string> { [5] = "timestamp with time zone", [6] = "bigint", [10] = "timestamp with time zone" };
+        for (var column = 0; column < reader.FieldCount; column++)
+        {
+            var expected = others.GetValueOrDefault(column, "text");
+            Assert.True(expected == reader.GetDataTypeName(column), $"Column {column} ({reader.GetName(column)}) is {reader.GetDataTypeName(column)}, not {expected}.");
+        }
+        Assert.Equal(17, reader.FieldCount);
+    }
+
     private async Task<object?> ScalarAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_store.ConnectionString) { Pooling = false }.ConnectionString);

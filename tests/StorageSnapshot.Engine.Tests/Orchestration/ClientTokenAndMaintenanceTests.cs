@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Facade;
+using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Tests.Infrastructure;
 
 namespace StorageSnapshot.Engine.Tests.Orchestration;
@@ -37,6 +38,34 @@ public sealed class ClientTokenAndMaintenanceTests : IAsyncLifetime
         var other = await bed.NewVolumeAsync("db02");
         var theirs = await bed.Engine.NewSnapshotAsync(new NewSnapshotRequest(VolumeSelector.Of(other)) { ClientToken = "run-42" }, new RecordingContext());
         Assert.NotEqual(first.Id, theirs!.Id);
+    }
+
+    [Fact]
+    public async Task A_create_with_the_token_of_a_create_still_running_waits_for_it_and_returns_its_snapshot()
+    {
+        // The first create is held inside the driver: its snapshot is in the inventory, Creating, and it holds the lock.
+        var inDriver = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        bed.Driver.After = async (m, _) =>
+        {
+            if (m != "CreateSnapshot") return;
+            inDriver.TrySetResult();
+            await release.Task;
+        };
+        var request = new NewSnapshotRequest(VolumeSelector.Of(volume)) { Name = "once", ClientToken = "t4" };
+        var first = Task.Run(() => bed.Engine.NewSnapshotAsync(request, new RecordingContext()));
+        await inDriver.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(SnapshotState.Creating, Assert.Single(await bed.Engine.Inventory.ListSnapshotsAsync(new SnapshotQuery(), CancellationToken.None)).State);
+
+        // The same request again (a second host, a retried runbook): not refused for a snapshot that is not Ready yet.
+        var second = Task.Run(() => bed.Engine.NewSnapshotAsync(request, new RecordingContext()));
+        await Task.Delay(200);
+        release.SetResult();
+
+        var made = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(SnapshotState.Ready, made[0]!.State);
+        Assert.Equal(made[0]!.Id, made[1]!.Id);
+        Assert.Single(await bed.Engine.Inventory.ListSnapshotsAsync(new SnapshotQuery(), CancellationToken.None));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class SnapshotRows
     private DeferredText _lastId;
     private DeferredText _idBeforeLast;
 
-    /// <summary>A mapper for the rows of one listing; <paramref name="shared"/> is the session's cache (used under its gate).</summary>
+    /// <summary>A mapper for the rows of one listing; <paramref name="shared"/>: SQLite's session cache (used under its gate) or the query's own.</summary>
     public SnapshotRows(SnapshotValueCache shared) : this(shared, perListing: true)
     {
     }
@@ -41,7 +41,7 @@ internal sealed class SnapshotRows
         _deferred = new();
     }
 
-    /// <summary>The record of a query's only row (nothing of its own to share; states, tags and details come from the session).</summary>
+    /// <summary>The record of a query's only row (nothing of its own to share; states, tags and details come from <paramref name="shared"/>).</summary>
     public static Snapshot ReadOne<TRow>(TRow row, SnapshotValueCache shared) where TRow : struct, ISnapshotColumns =>
         new SnapshotRows(shared, perListing: false).Read(row);
 
