@@ -256,7 +256,9 @@ public sealed class PostgresInventoryTests : IDisposable
 
         await old!.DisposeAsync(); // the old holder lets go late: the new holder keeps its lock
         Assert.Null(await inventory.Locks.TryAcquireAsync("lab/db01", None));
+        // pg_locks spans the server: only this database's locks count (other tests lock their own lab/db01 meanwhile).
         Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted " +
+                                           "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) " +
                                            $"AND objid::bigint = {(long)(uint)PostgresKeys.OfOperationLock("lab/db01")}"));
     }
 
