@@ -168,6 +168,10 @@ keyring = $LAB/rgw/keyring
 admin socket = $LAB/run/\$cluster-\$name.asok
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw thread pool size = 64
+# Deleted objects are freed after a minute, not RGW's default two hours: test and benchmark runs delete gigabytes,
+# and once filled the 16 GiB test OSD (a benchmark run did).
+rgw gc obj min wait = 60
+rgw gc processor period = 60
 EOF
 }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -19,15 +18,16 @@ internal static class ChunkListWalker
 {
     /// <summary>Walks <paramref name="manifest"/>'s chunk list, doing <paramref name="work"/> on the items <paramref name="itemsOf"/> makes of each run.</summary>
     public static async Task WalkAsync<TItem>(IChunkStore store, CopyManifest manifest, int parallelism, MismatchList mismatches,
-        Func<ChunkRun, IEnumerable<TItem>> itemsOf, Func<TItem, byte[], CancellationToken, ValueTask> work, CancellationToken cancellationToken)
+        Func<ChunkRun, IEnumerable<TItem>> itemsOf, Func<TItem, Memory<byte>, CancellationToken, ValueTask> work, CancellationToken cancellationToken)
     {
         BlockingIoThreads.Reserve(parallelism + 1);
-        var buffers = ArrayPool<byte>.Create(manifest.ChunkSize, parallelism);
+        // Page-aligned, so that a restore can write the chunks straight to the device (DirectIo).
+        var buffers = new AlignedChunkBuffers(manifest.ChunkSize);
         var walk = Parallel.ForEachAsync(ItemsAsync(store, manifest, mismatches, itemsOf, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (item, token) =>
             {
-                var buffer = buffers.Rent(manifest.ChunkSize);
+                var buffer = buffers.Rent();
                 try
                 {
                     await work(item, buffer, token).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace StorageSnapshot.Engine.Platform.Linux;
 
@@ -23,6 +24,18 @@ internal static class DurableFileSystem
         {
             LibC.Close(fd);
         }
+    }
+
+    /// <summary>
+    /// Asks the kernel to start writing <paramref name="length"/> bytes at <paramref name="offset"/> of a file to
+    /// its device now, without waiting (sync_file_range WRITE; a length of 0 means to the end of the file). Only a
+    /// hint that makes a later fsync short — it promises no durability — so it is skipped off Linux and where the
+    /// filesystem refuses it.
+    /// </summary>
+    public static void StartWriteback(SafeFileHandle file, long offset, long length)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        _ = LibC.SyncFileRange(file, offset, length, LibC.SyncFileRangeWrite);
     }
 
     /// <summary>

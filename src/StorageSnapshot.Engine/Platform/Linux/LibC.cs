@@ -76,6 +76,13 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int FcntlLock(SafeFileHandle fd, int command, void* flock);
 
+    /// <summary>
+    /// sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writeback of a file's dirty pages without waiting, so
+    /// that a later fsync finds them written (.NET has only the waiting fsync).
+    /// </summary>
+    [LibraryImport(Library, EntryPoint = "sync_file_range", SetLastError = true)]
+    internal static partial int SyncFileRange(SafeFileHandle fd, long offset, long count, uint flags);
+
     /// <summary>geteuid(2): subvolume deletion and btrfs send need root (CAP_SYS_ADMIN).</summary>
     [LibraryImport(Library, EntryPoint = "geteuid")]
     internal static partial uint GetEffectiveUserId();
@@ -95,4 +102,5 @@ internal static unsafe partial class LibC
     internal const int SeekHole = 4;
     internal const int FallocKeepSize = 0x01;
     internal const int FallocPunchHole = 0x02;
+    internal const uint SyncFileRangeWrite = 2;
 }

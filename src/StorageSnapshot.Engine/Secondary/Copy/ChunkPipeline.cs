@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using StorageSnapshot.Engine.Secondary.Repository;
@@ -9,11 +8,11 @@ namespace StorageSnapshot.Engine.Secondary.Copy;
 internal sealed class HashedChunk
 {
     public required long Index { get; init; }
-    public required byte[] Buffer { get; init; }
+    public required Memory<byte> Buffer { get; init; }
     public required int Length { get; init; }
     public string Digest { get; set; } = "";
     public bool IsZero { get; set; }
-    public ReadOnlyMemory<byte> Data => Buffer.AsMemory(0, Length);
+    public ReadOnlyMemory<byte> Data => Buffer[..Length];
 }
 
 /// <summary>
@@ -57,7 +56,8 @@ internal static class ChunkPipeline
         CancellationToken cancellationToken)
     {
         var buffersInFlight = 3 * parallelism;
-        var pool = ArrayPool<byte>.Create(chunkSize, buffersInFlight);
+        // Page-aligned, so that a store on a local filesystem can write the chunks straight to the device.
+        var pool = new AlignedChunkBuffers(chunkSize);
         using var slots = new SemaphoreSlim(buffersInFlight);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failure.Token;
@@ -85,10 +85,10 @@ internal static class ChunkPipeline
                 await foreach (var index in chunkIndices.WithCancellation(token))
                 {
                     await slots.WaitAsync(token);
-                    var buffer = pool.Rent(chunkSize);
+                    var buffer = pool.Rent();
                     var offset = index * chunkSize;
                     var chunkLength = (int)Math.Min(chunkSize, length - offset);
-                    await ReadChunkAsync(source, offset, buffer.AsMemory(0, chunkLength), token);
+                    await ReadChunkAsync(source, offset, buffer[..chunkLength], token);
                     await toHash.Writer.WriteAsync(new HashedChunk { Index = index, Buffer = buffer, Length = chunkLength }, token);
                 }
             }
@@ -150,7 +150,7 @@ internal static class ChunkPipeline
 
     private static void Hash(HashedChunk chunk)
     {
-        var data = chunk.Buffer.AsSpan(0, chunk.Length);
+        var data = chunk.Data.Span;
         chunk.IsZero = ChunkDigest.IsAllZero(data);
         chunk.Digest = chunk.IsZero ? ChunkDigest.OfZeros(chunk.Length) : ChunkDigest.Of(data);
     }

@@ -34,6 +34,8 @@ internal sealed class FileSystemChunkStore : IChunkStore
     private readonly string _locks;
     private readonly ConcurrentDictionary<string, bool> _knownFanOutDirectories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<bool>> _putsInFlight = new(StringComparer.Ordinal);
+    private readonly ChunkWriteBehind _writeBehind;
+    private volatile bool _directWrites = true;
 
     private FileSystemChunkStore(string root, RepositoryFormat format)
     {
@@ -43,6 +45,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         _manifests = Path.Combine(root, "manifests");
         _temporary = Path.Combine(root, "tmp");
         _locks = Path.Combine(root, "locks");
+        _writeBehind = new ChunkWriteBehind(SettleChunk);
     }
 
     /// <summary>The repository directory.</summary>
@@ -224,7 +227,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         var path = ChunkPath(digest);
         try
         {
-            if (TryMarkUsed(path)) return 0;
+            if (_writeBehind.Holds(digest) || TryMarkUsed(path)) return 0;
 
             // Without compression a chunk file is the chunk's bytes: written from the caller's buffer as they are.
             // Encoding them anyway cost a 4 MiB copy per chunk and parked a 4 MiB array from the shared pool on
@@ -238,48 +241,68 @@ internal sealed class FileSystemChunkStore : IChunkStore
             }
             var length = bytes.Length;
             var temporary = Path.Combine(_temporary, RepositoryFileNames.NewTemporaryChunk());
+            FileStream written;
             try
             {
-                await WriteDurablyAsync(temporary, bytes, cancellationToken);
-            }
-            catch
-            {
-                // Cancelled (Ctrl+C) or failed half-way: the temporary is nobody's, so it goes now rather than
-                // waiting for a collection after the grace period. Only a killed process leaves one behind.
-                TryDelete(temporary);
-                throw;
+                written = await WriteChunkFileAsync(temporary, bytes, cancellationToken);
             }
             finally
             {
                 if (encoded is not null) ArrayPool<byte>.Shared.Return(encoded);
             }
-
-            try
-            {
-                var directory = Path.GetDirectoryName(path)!;
-                if (!_knownFanOutDirectories.ContainsKey(directory))
-                {
-                    DurableFileSystem.CreateDirectoryInExistingParent(directory);
-                    _knownFanOutDirectories.TryAdd(directory, true);
-                }
-                File.Move(temporary, path, overwrite: false);
-                return length;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another copy stored the same chunk first: same bytes by definition.
-                TryDelete(temporary);
-                return 0;
-            }
-            catch
-            {
-                TryDelete(temporary);
-                throw;
-            }
+            // Durable and visible later, in the write-behind window (ChunkWriteBehind says why); counted as stored
+            // now — if another process stores the same chunk first meanwhile, only this figure is high.
+            _writeBehind.Add(new WrittenChunk(digest, temporary, written, length));
+            return length;
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
             throw SecondaryStorageErrors.From(e, Root, $"storing chunk {digest}");
+        }
+    }
+
+    /// <summary>
+    /// Makes a written chunk durable (fsync) and then visible under its name (rename, no overwrite). Its
+    /// temporary goes whatever happens: a chunk another copy stored first has the same bytes by definition, and
+    /// one that cannot be settled is nobody's.
+    /// </summary>
+    private void SettleChunk(WrittenChunk chunk)
+    {
+        var path = ChunkPath(chunk.Digest);
+        try
+        {
+            try
+            {
+                chunk.File.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                chunk.File.Dispose();
+            }
+            var directory = Path.GetDirectoryName(path)!;
+            if (!_knownFanOutDirectories.ContainsKey(directory))
+            {
+                DurableFileSystem.CreateDirectoryInExistingParent(directory);
+                _knownFanOutDirectories.TryAdd(directory, true);
+            }
+            try
+            {
+                File.Move(chunk.Temporary, path, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                TryDelete(chunk.Temporary);
+            }
+        }
+        catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
+        {
+            TryDelete(chunk.Temporary);
+            throw SecondaryStorageErrors.From(e, Root, $"storing chunk {chunk.Digest}");
+        }
+        catch
+        {
+            TryDelete(chunk.Temporary);
+            throw;
         }
     }
 
@@ -401,9 +424,10 @@ internal sealed class FileSystemChunkStore : IChunkStore
             }
 
             // Every chunk the list names must be present and its directory entry durable before the manifest can
-            // be: a visible copy never references a chunk a power cut could take away. The list is streamed from
-            // its staged file into the manifest, checking each stored chunk on the way (at most 256 fan-out
-            // directories to fsync, whatever the size).
+            // be: a visible copy never references a chunk a power cut could take away. Chunks still in the
+            // write-behind window are made so first. The list is streamed from its staged file into the manifest,
+            // checking each stored chunk on the way (at most 256 fan-out directories to fsync, whatever the size).
+            await _writeBehind.SettleAllAsync();
             var directories = new HashSet<string>(StringComparer.Ordinal);
             await using (var file = new FileStream(temporary, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, bufferSize: 64 << 10)))
             {
@@ -602,8 +626,50 @@ internal sealed class FileSystemChunkStore : IChunkStore
         return Task.FromResult(deleted);
     }
 
-    /// <inheritdoc />
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>
+    /// Settles the chunks still in the write-behind window: a copy that failed or was stopped keeps every chunk it
+    /// wrote in full, as the figures it reports say, so that running it again reuses them. One that cannot be
+    /// settled now has had its temporary deleted (a storage failure is what stopped the copy, and was reported).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _writeBehind.SettleAllAsync().ConfigureAwait(false);
+        }
+        catch (StorageSnapshotException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Writes a chunk's temporary file and returns it open, written but not yet durable (the write-behind window
+    /// fsyncs it): straight to the device when the chunk's buffer and length allow direct I/O and the filesystem
+    /// takes it, else through the page cache with its writeback started at once. A write that fails or is
+    /// cancelled removes the file it created.
+    /// </summary>
+    private async Task<FileStream> WriteChunkFileAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        using var pinned = data.Pin();
+        var direct = _directWrites && DirectIo.IsAligned(0, data.Length) && DirectIo.IsAligned(pinned);
+        var handle = direct ? DirectIo.TryCreate(path, Platform.FilePermissions.OwnerOnly.File) : null;
+        if (direct && handle is null) _directWrites = false; // this filesystem refuses O_DIRECT: do not ask again
+        var stream = handle is not null
+            ? new FileStream(handle, FileAccess.Write, bufferSize: 0)
+            : new FileStream(path, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, preallocationSize: data.Length));
+        try
+        {
+            await RandomAccess.WriteAsync(stream.SafeFileHandle, data, 0, cancellationToken);
+            if (handle is null) DurableFileSystem.StartWriteback(stream.SafeFileHandle, 0, 0);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            TryDelete(path);
+            throw;
+        }
+    }
 
     /// <summary>
     /// Writes a new file and flushes it. A write that fails or is cancelled removes the file it created: a copy whose

@@ -20,7 +20,9 @@ internal interface IChunkStore : IAsyncDisposable
     string Description { get; }
 
     /// <summary>
-    /// Stores a chunk unless one with that digest exists, durably before returning. Returns the bytes written
+    /// Stores a chunk unless one with that digest exists. It is durable and visible when this returns, or at the
+    /// latest when <see cref="CommitManifestAsync"/> or <see cref="IAsyncDisposable.DisposeAsync"/> returns (a
+    /// store may make chunks durable behind the copy: <see cref="ChunkWriteBehind"/>). Returns the bytes written
     /// (after encoding), or 0 when the chunk was already there — in which case it is marked as recently used
     /// so that collection's grace period protects it for the copy that is about to reference it.
     /// </summary>

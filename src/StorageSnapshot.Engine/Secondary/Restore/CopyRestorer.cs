@@ -96,7 +96,7 @@ internal sealed class CopyRestorer
                     mismatches.Add(run.FirstIndex, problem);
                     return;
                 }
-                await target.WriteAsync(offset, buffer.AsMemory(0, length), token).ConfigureAwait(false);
+                await target.WriteAsync(offset, buffer[..length], token).ConfigureAwait(false);
                 progress.Add(length);
             }, cancellationToken).ConfigureAwait(false);
         }

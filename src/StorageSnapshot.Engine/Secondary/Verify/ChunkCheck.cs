@@ -9,7 +9,7 @@ internal static class ChunkCheck
     /// Reads chunk <paramref name="digest"/> into <paramref name="buffer"/>; returns null when it is
     /// <paramref name="length"/> bytes hashing to its digest, else what is wrong.
     /// </summary>
-    public static async Task<string?> ReadAndCheckAsync(IChunkStore store, string digest, int length, byte[] buffer, CancellationToken cancellationToken)
+    public static async Task<string?> ReadAndCheckAsync(IChunkStore store, string digest, int length, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int read;
         try
@@ -21,7 +21,7 @@ internal static class ChunkCheck
             return e.Message;
         }
         if (read != length) return $"chunk {digest} is {read} bytes long, expected {length}.";
-        var actual = ChunkDigest.Of(buffer.AsSpan(0, read));
+        var actual = ChunkDigest.Of(buffer.Span[..read]);
         return actual == digest ? null : $"chunk {digest} has been altered (its content hashes to {actual}).";
     }
 }

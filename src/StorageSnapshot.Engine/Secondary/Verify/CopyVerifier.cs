@@ -88,9 +88,9 @@ internal sealed class CopyVerifier
         for (var i = sourceData.NextIn(run.FirstIndex); i < run.EndIndex; i = sourceData.NextIn(i + 1)) yield return (i, null);
     }
 
-    private static async Task<string?> CompareWithSourceAsync(IBlockReader source, CopyManifest manifest, long index, string expected, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task<string?> CompareWithSourceAsync(IBlockReader source, CopyManifest manifest, long index, string expected, Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        var data = buffer.AsMemory(0, manifest.LengthOf(index));
+        var data = buffer[..manifest.LengthOf(index)];
         var total = await FullReads.ReadAsync(source, index * manifest.ChunkSize, data, cancellationToken).ConfigureAwait(false);
         data.Span[total..].Clear();
         var actual = ChunkDigest.IsAllZero(data.Span) ? ChunkDigest.OfZeros(data.Length) : ChunkDigest.Of(data.Span);
