@@ -20,9 +20,10 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Set it to a seed a failure printed to replay that run's mutations and kill points.</summary>
     public const string SeedVariable = "STORAGESNAPSHOT_CRASH_SEED";
-    // 256 KiB chunks: every committed copy is re-verified after every run, so the image is kept small (6 MiB).
+    // 256 KiB chunks: every committed copy is re-verified after every run, so the image is kept small (10 MiB) —
+    // but longer than the write-behind window by 24 chunks, so that kills late in a copy leave named chunks to reuse.
     private const int Chunk = 256 << 10;
-    private const int Chunks = 24;
+    private const int Chunks = Engine.Secondary.Repository.ChunkWriteBehind.MaxChunks + 24;
     private const int Runs = 52;
     private const int KillFloor = 40;
     // Every UncutEvery-th run is left to finish: those commit, so both sides of the commit are exercised.
@@ -65,9 +66,9 @@ public sealed class CrashSafetyTests(ITestOutputHelper output) : IDisposable
 
         for (var run = 0; run < Runs; run++)
         {
-            // Each run's volume differs from the last in 6 random chunks: a copy writes a few new chunks and
-            // reuses the rest, like a nightly copy.
-            MutateChunks(image, random, 6);
+            // Each run's volume differs from the last in more random chunks than the write-behind window holds, so
+            // that a copy killed late has named some of its new chunks (reused by the rerun), and reuses the rest.
+            MutateChunks(image, random, Engine.Secondary.Repository.ChunkWriteBehind.MaxChunks + 8);
             var snapshotId = $"RUN{run:D3}";
             var chunksBefore = await ChunkDigestsAsync(store);
 

@@ -41,8 +41,11 @@ internal sealed class ChunkWriteBehind(Action<WrittenChunk> settle)
     /// <summary>Bytes waiting before the oldest chunk is settled: enough to keep the device busy behind 4 writers.</summary>
     public const long MaxBytes = 64L << 20;
 
-    /// <summary>Chunks waiting before the oldest is settled, whatever their size: each holds a descriptor.</summary>
-    public const int MaxChunks = 64;
+    /// <summary>
+    /// Chunks waiting before the oldest is settled, whatever their size: 16 × 4 MiB is the byte bound; with smaller
+    /// chunks it keeps what a killed copy loses (written, never named: a rerun writes it again) to a few chunks.
+    /// </summary>
+    public const int MaxChunks = 16;
 
     private readonly object _gate = new();
     private readonly Queue<WrittenChunk> _oldestFirst = new();
