@@ -17,8 +17,6 @@ internal static class DirectIo
     /// <summary>What buffer addresses, offsets and lengths must be multiples of.</summary>
     public const int Alignment = 4096;
 
-    private const int OpenWriteOnly = 1;
-    private const int OpenExclusive = 0x80;
     // O_DIRECT is one of the few open flags whose value differs between Linux architectures.
     private static readonly int OpenDirect = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x10000 : 0x4000;
 
@@ -34,10 +32,10 @@ internal static class DirectIo
     /// throw as file creation does.
     /// </summary>
     public static SafeFileHandle? TryCreate(string path, UnixFileMode mode) =>
-        TryOpen(path, OpenWriteOnly | LibC.OpenCreate | OpenExclusive, (int)mode);
+        TryOpen(path, LibC.OpenWriteOnly | LibC.OpenCreate | LibC.OpenExclusive, (int)mode);
 
     /// <summary>Opens the existing <paramref name="path"/> for direct writes; null where direct I/O is not available.</summary>
-    public static SafeFileHandle? TryOpenExisting(string path) => TryOpen(path, OpenWriteOnly, 0);
+    public static SafeFileHandle? TryOpenExisting(string path) => TryOpen(path, LibC.OpenWriteOnly, 0);
 
     private static SafeFileHandle? TryOpen(string path, int flags, int mode)
     {

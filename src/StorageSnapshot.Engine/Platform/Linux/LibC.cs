@@ -91,8 +91,10 @@ internal static unsafe partial class LibC
     internal const uint RenameExchange = 2;
     internal const uint RenameNoReplace = 1;
     internal const int OpenReadOnly = 0;
+    internal const int OpenWriteOnly = 1;
     internal const int OpenReadWrite = 2;
     internal const int OpenCreate = 0x40;
+    internal const int OpenExclusive = 0x80;
     internal const int OpenDirectory = 0x10000;
     internal const int OpenCloseOnExec = 0x80000;
     internal const int LockShared = 1;
