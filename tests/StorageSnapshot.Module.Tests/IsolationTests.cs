@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using StorageSnapshot.Module.Tests.Infrastructure;
 
@@ -19,7 +20,7 @@ public sealed class IsolationTests(EngineResolverFixture fixture)
         var engine = AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName("StorageSnapshot.Engine"));
         var engineContext = AssemblyLoadContext.GetLoadContext(engine)!;
         Assert.NotSame(AssemblyLoadContext.Default, engineContext);
-        Assert.Equal(Path.Combine(BuiltModule.DependencyDirectory, "StorageSnapshot.Engine.dll"), engine.Location);
+        Assert.Equal(Path.Combine(EngineImageDirectory, "StorageSnapshot.Engine.dll"), engine.Location);
 
         // The object model is shared: the engine's Snapshot is the cmdlets' Snapshot.
         var sharedFromEngine = engineContext.LoadFromAssemblyName(new AssemblyName("StorageSnapshot.Abstractions"));
@@ -32,7 +33,7 @@ public sealed class IsolationTests(EngineResolverFixture fixture)
         var engineNewtonsoft = engineContext.LoadFromAssemblyName(new AssemblyName("Newtonsoft.Json"));
         Assert.NotSame(defaultNewtonsoft, engineNewtonsoft);
         Assert.Same(engineContext, AssemblyLoadContext.GetLoadContext(engineNewtonsoft));
-        Assert.Equal(Path.Combine(BuiltModule.DependencyDirectory, "Newtonsoft.Json.dll"), engineNewtonsoft.Location);
+        Assert.Equal(Path.Combine(EngineImageDirectory, "Newtonsoft.Json.dll"), engineNewtonsoft.Location);
 
         // Native SQLite: SQLitePCLRaw's provider P/Invokes "e_sqlite3"; only the context's LoadUnmanagedDll can find it.
         var batteries = engineContext.LoadFromAssemblyName(new AssemblyName("SQLitePCLRaw.batteries_v2"));
@@ -100,6 +101,57 @@ public sealed class IsolationTests(EngineResolverFixture fixture)
         Assert.NotNull(found);
         Assert.Contains(Path.Combine("runtimes", OperatingSystem.IsLinux() ? "linux-" : ""), found);
         Assert.True(File.Exists(found));
+    }
+
+    /// <summary>
+    /// Where the engine's assemblies load from in this test run. The tests build the module as tests/run.sh does, in
+    /// Release, which on linux-x64 ships ReadyToRun images for .NET 10 — the runtime these tests run on — and the
+    /// context must prefer them; a Debug build ships none (and removes those of an earlier Release build).
+    /// </summary>
+    private static string EngineImageDirectory =>
+#if DEBUG
+        BuiltModule.DependencyDirectory;
+#else
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+            ? Path.Combine(BuiltModule.DependencyDirectory, "ReadyToRun", $"net{Environment.Version.Major}.0-linux-x64")
+            : BuiltModule.DependencyDirectory;
+#endif
+
+    [Fact]
+    public void ReadyToRun_images_are_chosen_by_the_running_runtime_and_can_be_switched_off()
+    {
+        var images = fixture.CmdletAssembly.GetType("StorageSnapshot.Commands.Loading.ReadyToRunImages", throwOnError: true)!;
+        string? FolderFor(string dependencies) =>
+            (string?)images.GetMethod("FolderFor", BindingFlags.Static | BindingFlags.NonPublic)!.Invoke(null, [dependencies]);
+        var thisRuntime = (string)images.GetMethod("RuntimeFolderName", BindingFlags.Static | BindingFlags.NonPublic)!.Invoke(null, null)!;
+        Assert.StartsWith($"net{Environment.Version.Major}.0-", thisRuntime, StringComparison.Ordinal);
+
+        var work = Directory.CreateTempSubdirectory("storagesnapshot-module-tests-");
+        try
+        {
+            // Images for another runtime only (PowerShell 7.4's .NET 8 here): the IL is loaded.
+            var dependencies = Directory.CreateDirectory(Path.Combine(work.FullName, "dependencies")).FullName;
+            Directory.CreateDirectory(Path.Combine(dependencies, "ReadyToRun", "net8.0-linux-x64"));
+            Assert.Null(FolderFor(dependencies));
+
+            var ours = Directory.CreateDirectory(Path.Combine(dependencies, "ReadyToRun", thisRuntime)).FullName;
+            Assert.Equal(ours, FolderFor(dependencies));
+
+            var variable = (string)images.GetField("SwitchVariable", BindingFlags.Static | BindingFlags.NonPublic)!.GetValue(null)!;
+            Environment.SetEnvironmentVariable(variable, "0");
+            try
+            {
+                Assert.Null(FolderFor(dependencies));
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(variable, null);
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
     }
 
     /// <summary>Awaits a Task or Task&lt;T&gt; returned through reflection and gives its result.</summary>

@@ -8,8 +8,9 @@ namespace StorageSnapshot.Commands.Loading;
 /// The isolated context the engine runs in. It loads the engine and everything the engine depends on
 /// (Microsoft.Data.Sqlite, SQLitePCLRaw, Newtonsoft.Json, ...) from the module's <c>dependencies/</c> folder, so
 /// another module's copy of the same assemblies in PowerShell's default context neither breaks us nor is broken
-/// by us. Only the shared object model (StorageSnapshot.Abstractions) is deferred to the default context, so the
-/// cmdlets and the engine see the very same Snapshot/Volume/... types.
+/// by us. Where the module has precompiled images for the running runtime (<see cref="ReadyToRunImages"/>), those
+/// copies are loaded instead of the IL. Only the shared object model (StorageSnapshot.Abstractions) is deferred to
+/// the default context, so the cmdlets and the engine see the very same Snapshot/Volume/... types.
 /// </summary>
 internal sealed class EngineLoadContext : AssemblyLoadContext
 {
@@ -18,19 +19,25 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
 
     private readonly string moduleDirectory;
     private readonly string dependencyDirectory;
+    // Precompiled copies of dependencies/ for this runtime (ReadyToRunImages says why), or null.
+    private readonly string? readyToRunDirectory;
 
     public EngineLoadContext(string moduleDirectory)
         : base("StorageSnapshot.Engine", isCollectible: false)
     {
         this.moduleDirectory = moduleDirectory;
         dependencyDirectory = Path.Combine(moduleDirectory, "dependencies");
+        readyToRunDirectory = ReadyToRunImages.FolderFor(dependencyDirectory);
     }
 
     /// <inheritdoc />
     protected override Assembly? Load(AssemblyName assemblyName)
     {
         if (string.Equals(assemblyName.Name, SharedAssemblyName, StringComparison.OrdinalIgnoreCase)) return SharedAssembly();
-        var path = Path.Combine(dependencyDirectory, assemblyName.Name + ".dll");
+        var fileName = assemblyName.Name + ".dll";
+        if (readyToRunDirectory is not null && File.Exists(Path.Combine(readyToRunDirectory, fileName)))
+            return LoadFromAssemblyPath(Path.Combine(readyToRunDirectory, fileName));
+        var path = Path.Combine(dependencyDirectory, fileName);
         // Anything not shipped in dependencies/ (System.*, the framework) comes from the default context.
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }

@@ -10,7 +10,8 @@ namespace StorageSnapshot.Benchmarks.EndToEnd;
 /// backup, restore into a new volume/file, full verification, incremental backups after 1, 5 and 10 % of the 4 MiB
 /// blocks changed. <c>dd</c> direct reads and writes of the same filesystem measure what the device allows, in the
 /// same run. Prints the medians of the runs and the issue-11 goals, met or not.
-/// Usage: e2e [--size-mib N (2048)] [--runs N (3)] [--module PATH (a built StorageSnapshot.psd1; default: build the clone's)]. Root only (loop devices, drop_caches); installs restic,
+/// Usage: e2e [--size-mib N (2048)] [--runs N (3)] [--module PATH (a built StorageSnapshot.psd1; default: build the clone's)]
+/// [--pwsh-il (pwsh as the dotnet tool ships it, not ReadyToRun: see <see cref="ReadyToRunPwsh"/>)]. Root only (loop devices, drop_caches); installs restic,
 /// borgbackup and time with apt-get when they are missing, and builds the module (Release).
 /// </summary>
 internal static class EndToEndBenchmark
@@ -35,6 +36,7 @@ internal static class EndToEndBenchmark
         var manifest = PowerShellHost.ModuleManifest(repositoryRoot, Option(args, "--module"));
         string pwsh = "";
         Phase("setup: dotnet tool restore (pwsh 7.6.10)", () => pwsh = PowerShellHost.FindPwsh(repositoryRoot));
+        pwsh = ReadyToRunPwsh.Choose(repositoryRoot, pwsh, args);
         Console.WriteLine($"e2e benchmark: {size >> 20} MiB volume of random data, {runs} run(s), {Environment.ProcessorCount} cores, " +
             $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start; {Tool.Run("restic", "version").Trim()}; {Tool.Run("borg", "--version").Trim()}");
 

@@ -10,7 +10,7 @@ namespace StorageSnapshot.Benchmarks.EndToEnd;
 /// filesystem (<c>cp --reflink=always</c> of every image — the snapshots — then <c>cp --reflink=never</c> of them
 /// and <c>sync</c> — the copies). The difference, less pwsh's start-up, divided by the volume count is the
 /// per-volume overhead. A second night (nothing changed: incremental copies) shows the steady state.
-/// Usage: runbook [--volumes N (1000)] [--volume-mib N (64)] [--module PATH]. Root only. Needs about 2 × N × size of disk.
+/// Usage: runbook [--volumes N (1000)] [--volume-mib N (64)] [--module PATH] [--pwsh-il]. Root only. Needs about 2 × N × size of disk.
 /// </summary>
 internal static class RunbookBenchmark
 {
@@ -25,7 +25,7 @@ internal static class RunbookBenchmark
         var volumeSize = long.Parse(Option(args, "--volume-mib") ?? "64", CultureInfo.InvariantCulture) << 20;
         var repositoryRoot = EndToEndBenchmark.FindRepositoryRoot();
         var manifest = PowerShellHost.ModuleManifest(repositoryRoot, Option(args, "--module"));
-        var pwshPath = PowerShellHost.FindPwsh(repositoryRoot);
+        var pwshPath = ReadyToRunPwsh.Choose(repositoryRoot, PowerShellHost.FindPwsh(repositoryRoot), args);
         Console.WriteLine($"runbook benchmark: {volumes} volumes of {volumeSize >> 20} MiB random data, {Environment.ProcessorCount} cores, " +
                           $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
 

@@ -21,7 +21,7 @@ namespace StorageSnapshot.Benchmarks.S3;
 /// FileBlockReader, into the shipped S3ChunkStore; request counts from S3RequestCounts. With <c>--cmdlets</c>, then
 /// the same through the cmdlets in pwsh 7.6.10 (<see cref="S3CmdletBenchmark"/>); <c>--cmdlets-only</c> skips the
 /// store level.
-/// Usage: s3 [--size-mib N (1024)] [--chunk-mib N (4)] [--runs N (3)] [--cmdlets | --cmdlets-only] [--module PATH];
+/// Usage: s3 [--size-mib N (1024)] [--chunk-mib N (4)] [--runs N (3)] [--cmdlets | --cmdlets-only] [--module PATH] [--pwsh-il];
 /// reads STORAGESNAPSHOT_S3_* and the rclone configuration (`eval "$(bash tests/infrastructure/ceph.sh env)"`).
 /// </summary>
 internal static class S3Benchmark
@@ -58,7 +58,7 @@ internal static class S3Benchmark
                 }
                 table.Print($"store level (SnapshotCopier/CopyRestorer into S3ChunkStore), medians of {runs} run(s):");
             }
-            if (cmdlets) await S3CmdletBenchmark.RunAsync(gateway, meter, bucket, size, runs, Option(args, "--module"));
+            if (cmdlets) await S3CmdletBenchmark.RunAsync(gateway, meter, bucket, size, runs, Option(args, "--module"), args);
         }
         finally
         {

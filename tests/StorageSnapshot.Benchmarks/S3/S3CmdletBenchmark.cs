@@ -19,7 +19,7 @@ internal static class S3CmdletBenchmark
     private const string Upload = "baseline: rclone copyto (upload)";
     private const string Download = "baseline: rclone copyto (download)";
 
-    public static async Task RunAsync(S3Gateway gateway, CpuMeter meter, string bucket, long size, int runs, string? module)
+    public static async Task RunAsync(S3Gateway gateway, CpuMeter meter, string bucket, long size, int runs, string? module, string[] args)
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
         {
@@ -30,6 +30,7 @@ internal static class S3CmdletBenchmark
         var manifest = PowerShellHost.ModuleManifest(root, module);
         var pwshPath = "";
         EndToEndBenchmark.Phase("setup: dotnet tool restore (pwsh 7.6.10)", () => pwshPath = PowerShellHost.FindPwsh(root));
+        pwshPath = ReadyToRunPwsh.Choose(root, pwshPath, args);
         var table = new StepTable();
         for (var run = 1; run <= runs; run++)
         {
