@@ -22,12 +22,12 @@ internal static class ChunkListWalker
     {
         BlockingIoThreads.Reserve(parallelism + 1);
         // Page-aligned, so that a restore can write the chunks straight to the device (DirectIo).
-        var buffers = new AlignedChunkBuffers(manifest.ChunkSize);
+        var buffers = AlignedChunkBuffers.Shared;
         var walk = Parallel.ForEachAsync(ItemsAsync(store, manifest, mismatches, itemsOf, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken },
             async (item, token) =>
             {
-                var buffer = buffers.Rent();
+                var buffer = buffers.Rent(manifest.ChunkSize);
                 try
                 {
                     await work(item, buffer, token).ConfigureAwait(false);

@@ -142,7 +142,7 @@ public sealed class WriteBehindTests : IDisposable
         var length = 64L * Page;
         var expected = new byte[length];
         var random = new Random(3);
-        var aligned = new AlignedChunkBuffers(8 * Page);
+        var aligned = new AlignedChunkBuffers(maxRetainedBytes: 0, TimeSpan.FromSeconds(1));
         await using (var writer = NewImageWriter(_scratch.PathOf("image"), length))
         {
             for (var i = 0; i < 200; i++)
@@ -151,7 +151,7 @@ public sealed class WriteBehindTests : IDisposable
                 var direct = i % 2 == 0;
                 var offset = direct ? random.Next(0, 56) * (long)Page : random.Next(0, (int)length - 3 * Page);
                 var count = direct ? random.Next(1, 9) * Page : random.Next(1, 3 * Page);
-                Memory<byte> data = direct ? aligned.Rent()[..count] : new byte[count + 1].AsMemory(1, count);
+                Memory<byte> data = direct ? aligned.Rent(8 * Page)[..count] : new byte[count + 1].AsMemory(1, count);
                 random.NextBytes(data.Span);
                 await writer.WriteAsync(offset, data, CancellationToken.None);
                 data.Span.CopyTo(expected.AsSpan((int)offset, count));

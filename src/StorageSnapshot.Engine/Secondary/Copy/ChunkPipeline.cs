@@ -57,7 +57,7 @@ internal static class ChunkPipeline
     {
         var buffersInFlight = 3 * parallelism;
         // Page-aligned, so that a store on a local filesystem can write the chunks straight to the device.
-        var pool = new AlignedChunkBuffers(chunkSize);
+        var pool = AlignedChunkBuffers.Shared;
         using var slots = new SemaphoreSlim(buffersInFlight);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = failure.Token;
@@ -85,7 +85,7 @@ internal static class ChunkPipeline
                 await foreach (var index in chunkIndices.WithCancellation(token))
                 {
                     await slots.WaitAsync(token);
-                    var buffer = pool.Rent();
+                    var buffer = pool.Rent(chunkSize);
                     var offset = index * chunkSize;
                     var chunkLength = (int)Math.Min(chunkSize, length - offset);
                     await ReadChunkAsync(source, offset, buffer[..chunkLength], token);
