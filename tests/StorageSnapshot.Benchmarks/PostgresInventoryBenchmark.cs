@@ -61,6 +61,11 @@ internal static class PostgresInventoryBenchmark
                 // cores 50-80 ms instead of 28 ms) — the floor then moved between runs. Serial plans for everyone
                 // (ours and floor alike) make runs compare; --parallel keeps the server's default.
                 await ExecuteAsync(connectionString, $"ALTER DATABASE {database} SET max_parallel_workers_per_gather = 0");
+                // A database setting reaches only sessions started after it: the seeding's connection, still in Npgsql's
+                // pool, would otherwise come back as the floor's connection with parallel query on — the floor's
+                // 10,000-row listing then ran the parallel plan (50-80 ms) in the runs where the estimate passed
+                // ~9,800 rows, while ours, on sessions of its own, ran the serial one.
+                NpgsqlConnection.ClearAllPools();
                 Console.WriteLine("Parallel query off in the benchmark database (max_parallel_workers_per_gather = 0; --parallel keeps the default).");
             }
             if (settle) await SettleAsync(connectionString, ct);
@@ -75,6 +80,9 @@ internal static class PostgresInventoryBenchmark
             await using var inventory = await PostgresInventory.OpenAsync(connectionString, ct);
             await using var raw = new NpgsqlConnection(connectionString);
             await raw.OpenAsync(ct);
+            await using (var show = new NpgsqlCommand("SHOW max_parallel_workers_per_gather", raw))
+                if (!parallel && (string?)await show.ExecuteScalarAsync(ct) != "0")
+                    throw new InvalidOperationException("The floor's session has parallel query on: it would not run the plan ours runs.");
             await using var watch = new NpgsqlConnection(connectionString);
             await watch.OpenAsync(ct);
             var conditions = new List<string>();
