@@ -111,8 +111,8 @@ internal static class PostgresInventoryBenchmark
             Console.WriteLine("floor = the same SQL as a raw Npgsql command on one open connection, stepping rows without mapping them; ours opens a pooled");
             Console.WriteLine("connection per read and maps every column. Target: ours ≤ 2x the floor (p95).");
             Console.WriteLine();
-            Console.WriteLine("| during the measurement of | .NET GCs (gen 0/1/2) | checkpoints completed | autovacuum workers seen (before/after) |");
-            Console.WriteLine("|---|---|---:|---|");
+            Console.WriteLine("| during the measurement of | .NET GCs (gen 0/1/2) | checkpoints completed | buffers written by the checkpointer / by backends | autovacuum workers seen (before/after) |");
+            Console.WriteLine("|---|---|---:|---|---|");
             foreach (var line in conditions) Console.WriteLine(line);
             Console.WriteLine($"Query measurements ended {DateTime.UtcNow:HH:mm:ss} UTC (compare with the server log's checkpoint lines).");
             Console.WriteLine();
@@ -251,15 +251,21 @@ internal static class PostgresInventoryBenchmark
             $"Settled: CHECKPOINT {checkpointed.TotalSeconds:0.0} s,{checkpointNote} autovacuum off on snapshots and volumes, {(workers == 0 ? "no autovacuum worker running" : $"{workers} autovacuum worker(s) still running after 60 s")} at {clock.Elapsed.TotalSeconds:0.0} s, full GC."));
     }
 
-    /// <summary>Checkpoints completed so far (timed and requested) and the autovacuum workers running now, server-wide.</summary>
-    private static async Task<(long Checkpoints, int AutovacuumWorkers)> ServerActivityAsync(NpgsqlConnection connection)
+    private readonly record struct ServerActivity(long Checkpoints, long CheckpointBuffers, long BackendBuffers, int AutovacuumWorkers);
+
+    /// <summary>
+    /// Server-wide: checkpoints completed so far, buffers written by the checkpointer (reported while a spread
+    /// checkpoint runs, not only at its end) and by backends (evicting a dirty buffer to read a page), and the
+    /// autovacuum workers running now.
+    /// </summary>
+    private static async Task<ServerActivity> ServerActivityAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter), (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'autovacuum worker')",
+            "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint, buffers_backend, (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'autovacuum worker') FROM pg_stat_bgwriter",
             connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetInt32(1));
+        return new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt32(3));
     }
 
     private static async Task<int> StepAsync(NpgsqlConnection connection, string sql, params (string Name, string Value)[] parameters)
@@ -290,7 +296,7 @@ internal static class PostgresInventoryBenchmark
         }
         var oursMs = new double[iterations];
         var floorMs = new double[iterations];
-        var (checkpointsBefore, autovacuumBefore) = await ServerActivityAsync(watch);
+        var before = await ServerActivityAsync(watch);
         var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         for (var i = 0; i < iterations; i++)
         {
@@ -304,8 +310,8 @@ internal static class PostgresInventoryBenchmark
             }
         }
         var gcs = $"{GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}";
-        var (checkpointsAfter, autovacuumAfter) = await ServerActivityAsync(watch);
-        conditions.Add($"| {scenario} | {gcs} | {checkpointsAfter - checkpointsBefore} | {autovacuumBefore}/{autovacuumAfter} |");
+        var after = await ServerActivityAsync(watch);
+        conditions.Add($"| {scenario} | {gcs} | {after.Checkpoints - before.Checkpoints} | {after.CheckpointBuffers - before.CheckpointBuffers} / {after.BackendBuffers - before.BackendBuffers} | {before.AutovacuumWorkers}/{after.AutovacuumWorkers} |");
         var (om, op) = Summarise(oursMs);
         var (fm, fp) = Summarise(floorMs);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
