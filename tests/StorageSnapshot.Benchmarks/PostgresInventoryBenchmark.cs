@@ -395,6 +395,10 @@ internal static class PostgresInventoryBenchmark
                 : normalised >= 0.8 ? $"not met: CPU-bound (utilisation {busy:P0}); creates per CPU-s {normalised:0.00} of one host's: no serialisation cost beyond CPU"
                 : $"not met: CPU-bound (utilisation {busy:P0}), and a create costs more CPU at four hosts (creates per CPU-s {normalised:0.00} of one host's)";
             Console.WriteLine($"Verdict: {verdict}.");
+            // The most four hosts could make if they had every core to themselves at their measured CPU per create.
+            var ceiling = cores * four.CreatesPerCpuSecond;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"CPU ceiling: {cores} cores × {four.CreatesPerCpuSecond:0.0} creates per CPU-s = {ceiling:0}/s = {ceiling / (4 * one.Rate):0.00} of 4 × one host; the four hosts made {four.Rate / ceiling:P0} of it."));
         }
         finally
         {
