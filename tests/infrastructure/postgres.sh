@@ -107,7 +107,8 @@ EOF
 # asked for does not write through its measurements. Granted on start too, for clusters made before this line.
 grant_checkpoint() {
   as_postgres "$(bindir)/psql" -h "$DIR" -p "$(cat "$DIR/port")" -U postgres -d postgres -v ON_ERROR_STOP=1 -q -c \
-    "DO \$\$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') THEN GRANT pg_checkpoint TO storagesnapshot; END IF; END \$\$" >/dev/null
+    "DO \$\$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') THEN GRANT pg_checkpoint TO storagesnapshot; END IF; END \$\$" >/dev/null \
+    || log "could not grant pg_checkpoint to storagesnapshot: the benchmark's CHECKPOINT will be refused"
 }
 
 start_server() {
