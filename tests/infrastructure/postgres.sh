@@ -94,12 +94,21 @@ EOF
   as_postgres "$bin/psql" -h "$DIR" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE storagesnapshot LOGIN CREATEDB PASSWORD '$password'" \
     -c "GRANT pg_signal_backend TO storagesnapshot" >/dev/null
+  grant_checkpoint
   rm -f "$DIR/pwfile"
   umask 077
   echo "Host=127.0.0.1;Port=$port;Username=storagesnapshot;Password=$password;Database=postgres" >"$DIR/connection"
   touch "$DIR/created"
   [ -n "$owner" ] && echo "$owner" >"$DIR/created-by"
   log "created the cluster in $DIR (port $port)"
+}
+
+# pg_checkpoint (PostgreSQL 15+): the benchmark runs CHECKPOINT after seeding, so that a checkpoint the seeding's WAL
+# asked for does not write through its measurements. Granted on start too, for clusters made before this line.
+grant_checkpoint() {
+  as_postgres "$(bindir)/psql" -h "$DIR" -p "$(cat "$DIR/port")" -U postgres -d postgres -v ON_ERROR_STOP=1 -q -c \
+    "DO \$\$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'pg_checkpoint') THEN GRANT pg_checkpoint TO storagesnapshot; END IF; END \$\$" >/dev/null \
+    || log "could not grant pg_checkpoint to storagesnapshot: the benchmark's CHECKPOINT will be refused"
 }
 
 start_server() {
@@ -121,6 +130,7 @@ cmd_start() {
       log "resumed the stopped server in $DIR"
       [ -n "$owner" ] && echo "$owner" >"$DIR/resumed-by"
     fi
+    grant_checkpoint
   else
     if [ -d "$DIR" ]; then
       log "removing the incomplete $DIR"
