@@ -1,4 +1,5 @@
 using StorageSnapshot.Engine.Secondary;
+using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Verify;
 using static StorageSnapshot.Engine.Tests.Secondary.SecondaryOps;
 using StorageSnapshot.Engine.Tests.Infrastructure;
@@ -61,5 +62,27 @@ public sealed class ConcurrentCopyTests : IDisposable
         var id = Assert.Single(await check.ListManifestsAsync(CancellationToken.None));
         Assert.All(results, r => Assert.Equal(id, r.Manifest.CopyId));
         Assert.Equal(2, results.Count(r => r.AlreadyCopied));
+    }
+
+    [Fact]
+    public async Task Commands_creating_one_new_repository_at_once_all_open_the_same_one()
+    {
+        // Each round: eight openers of a repository that does not exist yet, started together, as separate commands
+        // registering or first copying to it would be. The one that loses the race must read the winner's format file,
+        // not find the directory "not empty" (it failed so in CI when a copy's store came second).
+        for (var round = 0; round < 25; round++)
+        {
+            var root = _scratch.PathOf($"race{round}");
+            Directory.CreateDirectory(root);
+            using var start = new ManualResetEventSlim();
+            var openers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                return await FileSystemChunkStore.OpenOrCreateAsync(root, new RepositoryFormat { ChunkSize = Chunk }, CancellationToken.None);
+            })).ToArray();
+            start.Set();
+            var stores = await Task.WhenAll(openers);
+            Assert.Single(stores.Select(s => s.Format.Id).Distinct());
+        }
     }
 }

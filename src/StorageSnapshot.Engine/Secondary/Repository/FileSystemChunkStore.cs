@@ -108,8 +108,8 @@ internal sealed class FileSystemChunkStore : IChunkStore
                 if (create is null) throw RepositoryDirectory.NotARepository(root);
                 var problems = create.Validate();
                 if (problems.Count > 0) throw new ValidationException(ErrorIds.InvalidArgument, problems, root);
-                RepositoryDirectory.PrepareForNewRepository(root, createMissingDirectory);
-                await WriteFormatFileAsync(root, create with { Id = create.Id ?? RepositoryFormat.NewId(), CreatedUtc = DateTime.UtcNow }, replace: false, cancellationToken);
+                if (PrepareUnlessCreatedMeanwhile(root, formatPath, createMissingDirectory))
+                    await WriteFormatFileAsync(root, create with { Id = create.Id ?? RepositoryFormat.NewId(), CreatedUtc = DateTime.UtcNow }, replace: false, cancellationToken);
             }
 
             var format = await ReadFormatFileAsync(root, formatPath, cancellationToken);
@@ -135,20 +135,34 @@ internal sealed class FileSystemChunkStore : IChunkStore
         }
     }
 
+    /// <summary>
+    /// Checks that a new repository may be created at <paramref name="root"/> (creating the directory when asked);
+    /// false when another command created it since this one looked — its format file is now there, and the empty
+    /// check sees it — so that both read the one repository, as when they cross later at the format file's move.
+    /// </summary>
+    private static bool PrepareUnlessCreatedMeanwhile(string root, string formatPath, bool createMissingDirectory)
+    {
+        try
+        {
+            RepositoryDirectory.PrepareForNewRepository(root, createMissingDirectory);
+            return true;
+        }
+        catch (ValidationException) when (File.Exists(formatPath))
+        {
+            return false;
+        }
+    }
+
     private static async Task WriteFormatFileAsync(string root, RepositoryFormat format, bool replace, CancellationToken cancellationToken)
     {
         var temporary = Path.Combine(root, RepositoryFileNames.NewTemporaryFormatFile());
         await WriteDurablyAsync(temporary, Encoding.UTF8.GetBytes(JsonConvert.SerializeObject(format, Formatting.Indented) + "\n"), cancellationToken);
-        try
-        {
-            // No overwrite when creating: when two processes create the repository at once, the first format
-            // file wins and both then read it.
-            File.Move(temporary, Path.Combine(root, FormatFileName), overwrite: replace);
-        }
-        catch (IOException) when (!replace && File.Exists(Path.Combine(root, FormatFileName)))
-        {
-            File.Delete(temporary);
-        }
+        var target = Path.Combine(root, FormatFileName);
+        if (replace) File.Move(temporary, target, overwrite: true);
+        // No overwrite when creating: when two commands create the repository at once, the first format file wins
+        // and both then read it. Atomically (renameat2 RENAME_NOREPLACE): File.Move's refusal is a check before a
+        // rename, and two creators racing through it each replaced the other's file and opened different ids.
+        else if (!DurableFileSystem.TryRenameNoReplace(temporary, target)) File.Delete(temporary);
         DurableFileSystem.SyncDirectory(root);
     }
 
