@@ -299,14 +299,8 @@ internal sealed class FileSystemChunkStore : IChunkStore
                 DurableFileSystem.CreateDirectoryInExistingParent(directory);
                 _knownFanOutDirectories.TryAdd(directory, true);
             }
-            try
-            {
-                File.Move(chunk.Temporary, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                TryDelete(chunk.Temporary);
-            }
+            // Another copy stored the same chunk first: same bytes by definition, so its file stays.
+            if (!DurableFileSystem.TryRenameNoReplace(chunk.Temporary, path)) TryDelete(chunk.Temporary);
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
