@@ -4,7 +4,8 @@
 # Kept apart from run.sh so that tests/StorageSnapshot.TestCommand.Tests can run it over crafted results.
 #
 # Usage: summarise-results.sh <results folder> <floors file> [--partial]
-# Every failed test is named on a "FAILED <suite>: <test>" line above the last line.
+# Every failed test is named on a "FAILED <suite>: <test>" line above the last line, followed (xunit) by a line
+# "  because: <first line of its failure message>".
 #
 # <results folder>/<suite>/ holds, for each suite that was started:
 #   exit-code   the runner's exit code (written by run.sh when the runner returned)
@@ -66,6 +67,31 @@ if [ -d "$results" ]; then
   done
 fi
 
+# failure_reasons <trx>: "<test name>\t<first line of its failure message>" for each failed test, so that the reason
+# is in the last lines CI shows, not only in the runner's output far above.
+failure_reasons() {
+  awk '
+    function decode(text) {
+      gsub(/&#xD;|&#xA;|\r/, "", text); gsub(/&quot;/, "\"", text); gsub(/&apos;/, "'"'"'", text)
+      gsub(/&lt;/, "<", text); gsub(/&gt;/, ">", text); gsub(/&amp;/, "\\&", text)
+      return text
+    }
+    /<UnitTestResult / {
+      name = ""
+      if ($0 ~ /outcome="(Failed|Error|Timeout|Aborted)"/ && match($0, /testName="[^"]*"/)) name = substr($0, RSTART + 10, RLENGTH - 11)
+    }
+    name != "" && /<Message>/ {
+      text = substr($0, index($0, "<Message>") + 9)
+      end = index(text, "</Message>"); if (end > 0) text = substr(text, 1, end - 1)
+      text = decode(text)
+      if (length(text) > 400) text = substr(text, 1, 400) "..."
+      print name "\t" text
+      name = ""
+    }
+    /<\/UnitTestResult>/ { name = "" }
+  ' "$1"
+}
+
 counter() { # counter <name> <Counters element text>: the attribute's value, 0 when absent
   local pattern=" $1=\"([0-9]+)\""
   if [[ $2 =~ $pattern ]]; then echo "${BASH_REMATCH[1]}"; else echo 0; fi
@@ -77,6 +103,7 @@ for suite in "${suites[@]}"; do
   notes=()
   skipped_names=()
   failed_names=()
+  declare -A reason=()
   unreadable=false
   if [ ! -d "$dir" ] || [ ! -f "$dir/exit-code" ]; then
     problem "$suite: did not run (no results)"
@@ -120,6 +147,9 @@ for suite in "${suites[@]}"; do
       while IFS= read -r name; do
         [ -n "$name" ] && failed_names+=("$name")
       done < <(grep -o 'testName="[^"]*"[^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" | sed 's/^testName="\([^"]*\)".*/\1/')
+      while IFS=$'\t' read -r name text; do
+        [ -n "$name" ] && reason[$name]=$text
+      done < <(failure_reasons "$trx")
     done
   elif [ -f "$dir/counts" ]; then
     p=$(sed -n 's/^passed \([0-9]*\)$/\1/p' "$dir/counts" | head -1)
@@ -164,7 +194,11 @@ for suite in "${suites[@]}"; do
   floor_text=""
   [ -n "${floor[$suite]+x}" ] && floor_text=" (floor ${floor[$suite]})"
   echo "$suite: $p passed, $f failed, $s skipped$floor_text"
-  for name in "${failed_names[@]}"; do problem "$suite: $name"; done
+  for name in "${failed_names[@]}"; do
+    problem "$suite: $name"
+    [ -n "${reason[$name]:-}" ] && problems+=("  because: ${reason[$name]}")
+  done
+  unset reason
   for note in "${notes[@]}"; do problem "$suite: $note"; done
   total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))
 done

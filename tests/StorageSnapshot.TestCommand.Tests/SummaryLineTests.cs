@@ -95,6 +95,23 @@ public sealed class SummaryLineTests : IDisposable
         Assert.Contains($"FAILED {Engine}: Inventory.Two", summary.Lines);
     }
 
+    [Fact]
+    public void Each_failed_xunit_test_is_followed_by_the_first_line_of_its_failure_message()
+    {
+        folder.Floors((Engine, 3), (Pester, 1))
+            .Xunit(Engine, 1, Trx.Of(total: 3, executed: 3, passed: 1, failed: 2, outcome: "Failed", failedTests: ["Inventory.One", "Inventory.Two"]))
+            .Pester(Pester, 0, "passed 1\nfailed 0\nskipped 0\n");
+
+        var summary = folder.Summarise();
+
+        var lines = summary.Lines.ToList();
+        var two = lines.IndexOf($"FAILED {Engine}: Inventory.Two");
+        Assert.True(two >= 0, string.Join("\n", lines));
+        Assert.Equal("  because: Assert.Equal() Failure: Inventory.Two <differs>", lines[two + 1]); // decoded, second line left out
+        Assert.Equal("  because: Assert.Equal() Failure: Inventory.One <differs>", lines[lines.IndexOf($"FAILED {Engine}: Inventory.One") + 1]);
+        Assert.Equal("2 passed, 2 failed, 0 skipped", summary.LastLine);
+    }
+
     [Theory]
     [InlineData("aborted")]
     [InlineData("notExecuted")]

@@ -23,16 +23,10 @@ internal static class S3Scenarios
             Console.Error.WriteLine($"unknown s3 scenario: {string.Join(' ', args)}");
             return 64;
         }
-        var properties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-        {
-            [S3Place.AccessKeyIdProperty] = Environment.GetEnvironmentVariable("STORAGESNAPSHOT_S3_ACCESS_KEY") ?? "",
-            [S3Place.SecretAccessKeyProperty] = Environment.GetEnvironmentVariable("STORAGESNAPSHOT_S3_SECRET_KEY") ?? "",
-            [S3Place.ForcePathStyleProperty] = "true",
-        };
         var timings = new S3LeaseTimings(Ms(lease), Ms(renew), TimeSpan.FromMilliseconds(100));
         try
         {
-            await using var store = await S3ChunkStore.OpenAsync(S3Place.Parse(location, properties, "child"), create: null, expectedId: null, timings, CancellationToken.None);
+            await using var store = await S3ChunkStore.OpenAsync(S3Place.Parse(location, Properties(), "child"), create: null, expectedId: null, timings, CancellationToken.None);
             await using (await store.LockRepositoryAsync(mode == "exclusive", TimeSpan.FromSeconds(30), CancellationToken.None))
             {
                 Console.Out.WriteLine("held");

@@ -16,7 +16,7 @@ public static class Trx
         var skipped = string.Concat(results.Select(test =>
             $"""
                 <UnitTestResult executionId="{Guid.NewGuid()}" testId="{Guid.NewGuid()}" testName="{test.Name}" computerName="vm" duration="00:00:00.0010000" startTime="2026-12-03T17:38:56.0000000+00:00" endTime="2026-12-03T17:38:56.0000000+00:00" testType="13cdc9d9-ddb5-4fa4-a97d-d965ccfc6d4b" outcome="{test.Outcome}" testListId="8c84fa94-04c1-424b-9868-57a2d4851a1d" relativeResultsDirectory="x">
-                  <Output><ErrorInfo><Message>needs root</Message></ErrorInfo></Output>
+                  <Output><ErrorInfo><Message>{(test.Outcome == "Failed" ? $"Assert.Equal() Failure: {test.Name} &lt;differs&gt;&#xD;\nExpected: 1" : "needs root")}</Message></ErrorInfo></Output>
                 </UnitTestResult>
 
             """));

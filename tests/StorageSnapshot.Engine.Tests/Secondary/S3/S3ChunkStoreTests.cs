@@ -18,6 +18,9 @@ public abstract class S3ChunkStoreContract : IAsyncLifetime
 {
     protected const int Chunk = 64 << 10;
     private protected static readonly S3LeaseTimings ShortLeases = new(TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
+
+    /// <summary>For the one who judges a live holder in another process: a loaded machine may delay its renewals by seconds.</summary>
+    private protected static readonly S3LeaseTimings LongLeases = new(TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(100));
     protected readonly SecondaryScratch _scratch = new();
     private S3TestBucket? _bucket;
 
@@ -222,42 +225,74 @@ public sealed class S3ChunkStoreTests : S3ChunkStoreContract
     }
 
     [S3Fact]
-    public async Task Collection_waits_for_a_copy_in_another_process_and_not_for_one_killed_after_its_lease()
+    public async Task Collection_waits_for_a_copy_in_another_process_and_not_for_one_killed()
     {
-        await using var store = await OpenAsync(timings: ShortLeases);
+        // The observer's lease is long (20 s), so a live child's renewals delayed by a loaded machine still count, and
+        // the killed child is told dead at once by its pid, well within that lease.
+        await using var store = await OpenAsync(timings: LongLeases);
         var image = _scratch.RandomImage("volume", 4L * Chunk, seed: 11);
         var copy = await CopyFileAsync(store, image, "S1");
         await store.DeleteManifestAsync(copy.Manifest.CopyId, CancellationToken.None); // its chunks are now unreferenced
         var collector = new ChunkCollector(store);
 
         // A live copy in another process: its intent is renewed, so collection cannot start.
-        using (var child = StartLockHolder(store.Place, "shared", holdMs: 60_000))
+        using (var child = StartLockHolder(store.Place, "shared", LongLeases, holdMs: 60_000))
         {
             await WaitForLineAsync(child, "held");
             var busy = await Assert.ThrowsAsync<ConflictException>(() => collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(5), new RecordingOutput(), CancellationToken.None));
             Assert.Equal(ErrorKind.ResourceBusy, busy.Kind);
             Assert.Equal(4, (await store.ListChunksAsync(CancellationToken.None).ToListAsync()).Count);
 
-            // Killed: nobody renews its intent; after the lease collection runs and removes the stale intent.
+            // Killed: its intent names a process of this host that is gone, so nobody waits out its lease.
             child.Kill();
             await child.WaitForExitAsync();
         }
         var clock = Stopwatch.StartNew();
-        var result = await collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(30), new RecordingOutput(), CancellationToken.None);
+        var result = await collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(60), new RecordingOutput(), CancellationToken.None);
 
         Assert.Equal(4, result.ChunksDeleted);
-        Assert.True(result.AbandonedWritesDeleted >= 1, $"the killed copy's intent was not collected: {string.Join(", ", (await Bucket.ObjectsAsync("repo/intents/")).Select(o => $"{o.Key} {o.LastModified:O}"))} now {DateTime.UtcNow:O}");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"collection waited {clock.Elapsed} for a lease of 3 s");
+        Assert.True(result.AbandonedWritesDeleted >= 1, $"the killed copy's intent was not collected: {await IntentsAsync()} now {DateTime.UtcNow:O}");
+        Assert.True(clock.Elapsed < LongLeases.Lease * 0.75, $"collection waited {clock.Elapsed} for a killed copy (lease {LongLeases.Lease})");
         Assert.Empty(await Bucket.ObjectsAsync("repo/chunks/"));
+        Assert.Empty(await Bucket.ObjectsAsync("repo/intents/"));
+    }
+
+    [S3Fact]
+    public async Task An_intent_of_another_host_that_nobody_renews_blocks_collection_for_its_lease_and_is_then_collected()
+    {
+        var timings = ShortLeases with { Lease = TimeSpan.FromSeconds(8) }; // long enough that the first look falls inside it on a loaded machine
+        await using var store = await OpenAsync(timings: timings);
+        var stale = $"repo/intents/copy.{Guid.NewGuid():N}.json";
+        using (var client = Target.Client())
+        {
+            // As a copy on another machine writes it; nothing renews it, and its pid means nothing here.
+            await client.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+            {
+                BucketName = Bucket.Name, Key = stale, ContentBody = """{"purpose":"copy","host":"another-host.example","pid":1,"startedUtc":"2026-01-01T00:00:00Z"}""",
+            });
+        }
+        var written = (await Bucket.ObjectsAsync(stale)).Single().LastModified!.Value.ToUniversalTime();
+        var collector = new ChunkCollector(store);
+
+        var busy = await Assert.ThrowsAsync<ConflictException>(() => collector.CollectAsync(TimeSpan.Zero, TimeSpan.Zero, new RecordingOutput(), CancellationToken.None));
+        var result = await collector.CollectAsync(TimeSpan.Zero, TimeSpan.FromSeconds(60), new RecordingOutput(), CancellationToken.None);
+        var ended = DateTime.UtcNow;
+
+        Assert.Equal(ErrorKind.ResourceBusy, busy.Kind);
+        Assert.Contains("another process holds the lock", busy.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, result.AbandonedWritesDeleted);
+        // It waited for the lease by the server's clock (one clock here: the gateway runs on this machine).
+        Assert.True(ended - written >= timings.Lease - TimeSpan.FromMilliseconds(500), $"collection ended {ended - written} after the intent was written, within its lease of {timings.Lease}");
         Assert.Empty(await Bucket.ObjectsAsync("repo/intents/"));
     }
 
     [S3Fact]
     public async Task A_copy_in_another_process_waits_for_a_running_collection()
     {
+        // The child judges the collection's intent with a long lease: renewals here delayed by a loaded machine still count.
         await using var store = await OpenAsync(timings: ShortLeases);
         var collection = await store.LockRepositoryAsync(exclusive: true, TimeSpan.FromSeconds(5), CancellationToken.None);
-        using var child = StartLockHolder(store.Place, "shared", holdMs: 0);
+        using var child = StartLockHolder(store.Place, "shared", LongLeases, holdMs: 0);
         var firstLine = child.StandardOutput.ReadLineAsync();
 
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -271,18 +306,23 @@ public sealed class S3ChunkStoreTests : S3ChunkStoreContract
         Assert.Equal(0, child.ExitCode);
     }
 
-    private static Process StartLockHolder(S3Place place, string mode, int holdMs)
+    private async Task<string> IntentsAsync() =>
+        string.Join(", ", (await Bucket.ObjectsAsync("repo/intents/")).Select(o => $"{o.Key} {o.LastModified:O}"));
+
+    private static Process StartLockHolder(S3Place place, string mode, S3LeaseTimings timings, int holdMs)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { TestHostProcess.AssemblyPath, "s3", "lock", place.Location, mode, "3000", "500", holdMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { TestHostProcess.AssemblyPath, "s3", "lock", place.Location, mode, Ms(timings.Lease), Ms(timings.Renew), holdMs.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(a);
         info.Environment["STORAGESNAPSHOT_S3_ACCESS_KEY"] = S3TestServer.AccessKey;
         info.Environment["STORAGESNAPSHOT_S3_SECRET_KEY"] = S3TestServer.SecretKey;
         return Process.Start(info)!;
     }
+
+    private static string Ms(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task WaitForLineAsync(Process process, string expected)
     {
