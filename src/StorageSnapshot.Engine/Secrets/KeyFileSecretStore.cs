@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using StorageSnapshot.Engine.Platform;
+using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Secrets;
 
@@ -106,13 +107,12 @@ internal sealed class KeyFileSecretStore : ISecretStore
                 stream.Write(fresh);
                 stream.Flush(flushToDisk: true);
             }
-            // No overwrite: if another process made the key first, its key is the one.
-            try
+            // No overwrite, atomically (renameat2 RENAME_NOREPLACE, as the repository's format file): if another process
+            // made the key first, its key is the one. The directory is synced so that a key secrets were sealed with
+            // survives a crash.
+            if (DurableFileSystem.TryRenameNoReplace(temporary, KeyFile))
             {
-                File.Move(temporary, KeyFile, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(KeyFile))
-            {
+                DurableFileSystem.SyncDirectory(Path.GetDirectoryName(KeyFile)!);
             }
         }
         finally
