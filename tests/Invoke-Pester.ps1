@@ -13,7 +13,8 @@
     the secondary-storage tests copy to a bucket on the RADOS Gateway instead of a folder (skipped without the
     gateway; under STORAGESNAPSHOT_INTEGRATION=required the run fails at once).
     Writes NUnit XML to -ResultsPath and the counts tests/summarise-results.sh reads to -CountsPath:
-        passed <n> / failed <n> / skipped <n>, then one "fail <test>" or "skip <test>" line per such test.
+        passed <n> / failed <n> / skipped <n>, then one "fail <test>" or "skip <test>" line per such test, each
+        "fail" line followed by "because <first line of its error>".
     Exits non-zero when a test, a block or a container failed.
 #>
 [CmdletBinding()]
@@ -131,6 +132,17 @@ finally {
     }
 }
 
+# "because <first line of the first error>" after a "fail" line, so that the reason is in the summary CI shows last.
+function Get-FailureReason($errorRecords) {
+    $first = @($errorRecords) | Select-Object -First 1
+    if ($null -eq $first) { return }
+    $text = if ($first.Exception) { $first.Exception.Message } else { "$first" }
+    $line = @($text -split "\r?\n" | Where-Object { $_.Trim() }) | Select-Object -First 1
+    if (-not $line) { return }
+    if ($line.Length -gt 400) { $line = $line.Substring(0, 400) + '...' }
+    "because $line"
+}
+
 # Tests that could not run count as failed: a broken BeforeAll or a file that does not parse fails a block or a
 # container, whose tests are otherwise unseen. NotRun tests (filtered out or stopped) count as skipped, so that
 # under STORAGESNAPSHOT_INTEGRATION=required the summariser fails them like any other skip.
@@ -139,9 +151,9 @@ $lines = @(
     "passed $($result.PassedCount)"
     "failed $failed"
     "skipped $($result.SkippedCount + $result.NotRunCount)"
-    $result.Failed | ForEach-Object { "fail $($_.ExpandedPath)" }
-    $result.FailedBlocks | ForEach-Object { "fail $($_.ExpandedPath) (block)" }
-    $result.FailedContainers | ForEach-Object { "fail $($_.Item) (container)" }
+    $result.Failed | ForEach-Object { "fail $($_.ExpandedPath)"; Get-FailureReason $_.ErrorRecord }
+    $result.FailedBlocks | ForEach-Object { "fail $($_.ExpandedPath) (block)"; Get-FailureReason $_.ErrorRecord }
+    $result.FailedContainers | ForEach-Object { "fail $($_.Item) (container)"; Get-FailureReason $_.ErrorRecord }
     $result.Skipped | ForEach-Object { "skip $($_.ExpandedPath)" }
     $result.NotRun | ForEach-Object { "skip $($_.ExpandedPath) (not run)" }
 )

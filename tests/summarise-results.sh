@@ -4,13 +4,14 @@
 # Kept apart from run.sh so that tests/StorageSnapshot.TestCommand.Tests can run it over crafted results.
 #
 # Usage: summarise-results.sh <results folder> <floors file> [--partial]
-# Every failed test is named on a "FAILED <suite>: <test>" line above the last line, followed (xunit) by a line
-# "  because: <first line of its failure message>".
+# Every failed test is named on a "FAILED <suite>: <test>" line above the last line, followed by a line
+# "  because: <first line of its failure message>" where the results give one.
 #
 # <results folder>/<suite>/ holds, for each suite that was started:
 #   exit-code   the runner's exit code (written by run.sh when the runner returned)
 #   *.trx       xunit results (VSTest TRX), or
-#   counts      "passed N", "failed N", "skipped N", then "fail <test>" / "skip <test>" lines (Pester)
+#   counts      "passed N", "failed N", "skipped N", then "fail <test>" / "skip <test>" lines (Pester), a "fail"
+#               line followed by "because <first line of its error>"
 # <floors file> lines "<suite> <minimum number of tests>" (# comments): the suites that must run, and how many
 # tests each must at least report (passed + failed + skipped).
 #
@@ -162,9 +163,13 @@ for suite in "${suites[@]}"; do
     while IFS= read -r name; do
       [ -n "$name" ] && skipped_names+=("$name")
     done < <(sed -n 's/^skip //p' "$dir/counts")
-    while IFS= read -r name; do
-      [ -n "$name" ] && failed_names+=("$name")
-    done < <(sed -n 's/^fail //p' "$dir/counts")
+    last_failed=""
+    while IFS= read -r line; do
+      case "$line" in
+        "fail "*) last_failed=${line#fail }; failed_names+=("$last_failed") ;;
+        "because "*) [ -n "$last_failed" ] && reason[$last_failed]=${line#because } ;;
+      esac
+    done <"$dir/counts"
   else
     notes+=("no results (no .trx, no counts)")
     f=$((f + 1))

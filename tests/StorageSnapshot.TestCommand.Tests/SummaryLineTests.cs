@@ -112,6 +112,22 @@ public sealed class SummaryLineTests : IDisposable
         Assert.Equal("2 passed, 2 failed, 0 skipped", summary.LastLine);
     }
 
+    [Fact]
+    public void Each_failed_pester_test_is_followed_by_the_reason_its_counts_file_gives()
+    {
+        folder.Floors((Engine, 1), (Pester, 3))
+            .Xunit(Engine, 0, Trx.Passed(1))
+            .Pester(Pester, 1, "passed 1\nfailed 2\nskipped 0\nfail Pipelines.clones\nbecause Expected 2, but got 1.\nfail Pipelines.removes (block)\n");
+
+        var summary = folder.Summarise();
+
+        var lines = summary.Lines.ToList();
+        Assert.Equal("  because: Expected 2, but got 1.", lines[lines.IndexOf("FAILED Pester: Pipelines.clones") + 1]);
+        var block = lines.IndexOf("FAILED Pester: Pipelines.removes (block)");
+        Assert.True(block >= 0 && (block + 1 == lines.Count || !lines[block + 1].StartsWith("  because:", StringComparison.Ordinal)), string.Join("\n", lines));
+        Assert.Equal("2 passed, 2 failed, 0 skipped", summary.LastLine);
+    }
+
     [Theory]
     [InlineData("aborted")]
     [InlineData("notExecuted")]
