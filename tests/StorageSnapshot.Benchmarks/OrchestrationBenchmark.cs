@@ -4,6 +4,7 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.Directory;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Operations;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -99,10 +100,4 @@ internal static class OrchestrationBenchmark
     }
 
     private static string Ms(double milliseconds) => milliseconds.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
 }
