@@ -10,6 +10,7 @@ using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 using static StorageSnapshot.Benchmarks.Support.Figures;
+using static StorageSnapshot.Benchmarks.Support.Sampling;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -348,20 +349,6 @@ internal static class LocalDriversBenchmark
     {
         Tool.Run("sync");
         if (dropCaches && Environment.UserName == "root") File.WriteAllText("/proc/sys/vm/drop_caches", "3");
-    }
-
-    private static async Task<double> MedianAsync(int count, Func<Task> work)
-    {
-        await work(); // warm-up
-        var samples = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await work();
-            samples[i] = watch.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(samples);
-        return samples[count / 2];
     }
 
     private static void Print(string title, List<(string What, string Figure, string Goal)> rows)
