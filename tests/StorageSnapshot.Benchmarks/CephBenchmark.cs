@@ -4,6 +4,8 @@ using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.CephRbd;
 using StorageSnapshot.Engine.Drivers.CephRbd.Native;
 using StorageSnapshot.Engine.Facade;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
+using static StorageSnapshot.Benchmarks.Support.Figures;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -101,14 +103,14 @@ internal static class CephBenchmark
             for (var run = 0; run < 2; run++)
             {
                 File.Delete(exportFile);
-                Run("sync");
-                bestExport = Min(bestExport, Time(() => { Rbd(conf, "export", "--no-progress", spec, exportFile); Run("sync"); }));
+                Tool.Run("sync");
+                bestExport = Min(bestExport, Time(() => { Rbd(conf, "export", "--no-progress", spec, exportFile); Tool.Run("sync"); }));
                 var repository = Path.Combine(root, $"repo{run}");
                 await engine.RegisterSecondaryStorageAsync(new RegisterSecondaryStorageRequest($"repo{run}", repository) { CreateDirectory = true }, unattended);
-                Run("sync");
+                Tool.Run("sync");
                 var clock = Stopwatch.StartNew();
                 fullCopy = await engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(SnapshotSelector.Of(first), $"repo{run}", Full: true), unattended);
-                Run("sync");
+                Tool.Run("sync");
                 bestCopy = Min(bestCopy, clock.Elapsed);
             }
             rows.Add(("full copy: rbd export + sync", Describe(size, bestExport), ""));
@@ -126,12 +128,12 @@ internal static class CephBenchmark
             for (var run = 0; run < 2; run++)
             {
                 File.Delete(diffFile);
-                Run("sync");
-                bestDiff = Min(bestDiff, Time(() => { Rbd(conf, "export-diff", "--no-progress", "--from-snap", rawName, $"{pool}/{nameSpace}/vm1@{secondName}", diffFile); Run("sync"); }));
+                Tool.Run("sync");
+                bestDiff = Min(bestDiff, Time(() => { Rbd(conf, "export-diff", "--no-progress", "--from-snap", rawName, $"{pool}/{nameSpace}/vm1@{secondName}", diffFile); Tool.Run("sync"); }));
                 // A copy of the changed snapshot exists after the first run; each run copies into its own repository.
                 var clock = Stopwatch.StartNew();
                 incremental = await engine.CopySnapshotToSecondaryAsync(new CopySnapshotRequest(SnapshotSelector.Of(second), $"repo{run}"), unattended);
-                Run("sync");
+                Tool.Run("sync");
                 bestIncremental = Min(bestIncremental, clock.Elapsed);
             }
             var rounded = changedChunks * (4L << 20);
@@ -145,7 +147,7 @@ internal static class CephBenchmark
             TimeSpan bestImport = TimeSpan.MaxValue, bestRestore = TimeSpan.MaxValue;
             for (var run = 0; run < 2; run++)
             {
-                Run("sync");
+                Tool.Run("sync");
                 bestImport = Min(bestImport, Time(() => Rbd(conf, "import", "--no-progress", exportFile, $"{pool}/{nameSpace}/imported{run}")));
                 var clock = Stopwatch.StartNew();
                 await engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest($"restored{run}", fullCopy!.Id), unattended);
@@ -155,7 +157,7 @@ internal static class CephBenchmark
             rows.Add(("restore: New-StorageVolume -FromCopy (engine)", $"{Describe(size, bestRestore)}, {bestImport / bestRestore:0.00}x rbd import", ">= 0.9x"));
             var restoredFile = Path.Combine(root, "restored.img");
             Rbd(conf, "export", "--no-progress", $"{pool}/{nameSpace}/restored0", restoredFile);
-            Run("cmp", exportFile, restoredFile);
+            Tool.Run("cmp", exportFile, restoredFile);
             rows.Add(("  restored image equals the snapshot (rbd export + cmp)", "yes", ""));
         }
         finally
@@ -164,7 +166,7 @@ internal static class CephBenchmark
             Directory.Delete(root, recursive: true);
         }
 
-        Print(rows);
+        PrintRows(rows);
         return 0;
     }
 
@@ -263,37 +265,5 @@ internal static class CephBenchmark
         Rbd(conf, "namespace", "remove", $"{pool}/{nameSpace}");
     }
 
-    private static void Print(List<(string What, string Figure, string Goal)> rows)
-    {
-        var width = rows.Max(r => r.What.Length);
-        var figureWidth = rows.Max(r => r.Figure.Length);
-        Console.WriteLine($"  {"step".PadRight(width)}  {"figure".PadRight(figureWidth)}  goal");
-        foreach (var (what, figure, goal) in rows) Console.WriteLine($"  {what.PadRight(width)}  {figure.PadRight(figureWidth)}  {goal}");
-    }
-
-    private static string Describe(long bytes, TimeSpan elapsed) => $"{Ms(elapsed)} ({bytes / elapsed.TotalSeconds / 1e6:0} MB/s)";
-
-    private static string Ms(TimeSpan elapsed) => $"{elapsed.TotalMilliseconds:0} ms";
-
-    private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):0.0} MiB";
-
-    private static string Rbd(string conf, params string[] arguments) => Run("rbd", new[] { "--conf", conf }.Concat(arguments).ToArray());
-
-    private static string Run(string tool, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed: {stderr.Trim()}");
-        return stdout.Result;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
+    private static string Rbd(string conf, params string[] arguments) => Tool.Run("rbd", new[] { "--conf", conf }.Concat(arguments).ToArray());
 }

@@ -4,14 +4,17 @@ using System.IO.Compression;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary.Repository;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
+using static StorageSnapshot.Benchmarks.Support.Figures;
 
 namespace StorageSnapshot.Benchmarks;
 
 /// <summary>
 /// Copies to secondary storage against `cp` + `sync` of the same bytes to the same filesystem, in one run,
 /// through the engine's journaled operations (what Copy-SnapshotToSecondary, New-StorageVolume -FromCopy and
-/// Test-SnapshotCopy run): a volume of random data on a directory backend (on an XFS loop filesystem when root,
-/// so snapshots are reflinks and changed ranges exact; else in --path), a repository on the same filesystem.
+/// Test-SnapshotCopy run): a volume of random data on a directory backend (on an XFS loop filesystem when root —
+/// <see cref="PerfLoopFilesystem"/>, a direct-I/O loop device, so that `sync` means on the disk for cp as for the
+/// engine; snapshots are reflinks and changed ranges exact — else in --path), a repository on the same filesystem.
 /// Measures: full copy, incremental copies after 1 % and 10 % change, a second full copy of an unchanged
 /// volume (repository growth), restore into a new volume, verify, peak memory per phase, and the chunk
 /// compression options on random and on typical data. Page caches are dropped before each timed step when
@@ -29,24 +32,19 @@ internal static class CopyBenchmark
         var isRoot = Environment.UserName == "root";
         var rows = new List<(string What, string Figure, string Goal)>();
 
-        string? loopImage = null, loopDevice = null, mountPoint = null;
+        PerfLoopFilesystem? filesystem = null;
         var basePath = Option(args, "--path");
         try
         {
             if (basePath is null && isRoot)
             {
-                loopImage = Path.Combine(Path.GetTempPath(), $"storagesnapshot-copybench-{Guid.NewGuid():N}.img");
-                using (var file = new FileStream(loopImage, FileMode.CreateNew)) file.SetLength(4 * size + (4L << 30));
-                loopDevice = Run("losetup", "-f", "--show", loopImage).Trim();
-                Run("mkfs.xfs", "-f", "-q", "-m", "reflink=1", loopDevice);
-                mountPoint = Directory.CreateTempSubdirectory("storagesnapshot-copybench-mnt-").FullName;
-                Run("mount", loopDevice, mountPoint);
-                basePath = mountPoint;
+                filesystem = PerfLoopFilesystem.Create(4 * size + (4L << 30), LoopFilesystemKind.XfsReflink);
+                basePath = filesystem.MountPoint;
             }
             basePath ??= Path.GetTempPath();
             var root = Directory.CreateDirectory(Path.Combine(basePath, $"storagesnapshot-copybench-{Guid.NewGuid():N}")).FullName;
             Console.WriteLine($"copy benchmark: {size >> 20} MiB volume of random data, {chunkSize >> 20} MiB chunks, " +
-                $"compression {compression}, {Environment.ProcessorCount} cores, through the engine's operations, on {(mountPoint is null ? basePath : "an XFS loop filesystem")}" +
+                $"compression {compression}, {Environment.ProcessorCount} cores, through the engine's operations, on {(filesystem is null ? basePath : "an XFS loop filesystem")}" +
                 (isRoot ? "" : " (not root: page caches not dropped)"));
 
             await using (var bench = await BenchEngine.CreateAsync(root, chunkSize, compression))
@@ -61,11 +59,11 @@ internal static class CopyBenchmark
                 // Baseline: cp + sync of the snapshot image to the same filesystem.
                 var cp = Measure(isRoot, () =>
                 {
-                    Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline.img"));
-                    Run("sync");
+                    Tool.Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline.img"));
+                    Tool.Run("sync");
                 });
                 File.Delete(Path.Combine(root, "baseline.img"));
-                Run("sync");
+                Tool.Run("sync");
                 rows.Add(("baseline: cp + sync", Describe(size, cp.Elapsed), ""));
 
                 // Full copy.
@@ -104,17 +102,17 @@ internal static class CopyBenchmark
                 // Restore into a new volume (New-StorageVolume -FromCopy) vs cp + sync of the image.
                 var cpRestore = Measure(isRoot, () =>
                 {
-                    Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline-restore.img"));
-                    Run("sync");
+                    Tool.Run("cp", "--reflink=never", s1.Location!, Path.Combine(root, "baseline-restore.img"));
+                    Tool.Run("sync");
                 });
                 File.Delete(Path.Combine(root, "baseline-restore.img"));
-                Run("sync");
+                Tool.Run("sync");
                 var restore = await MeasureAsync(isRoot, async () =>
                     (await bench.Engine.NewVolumeFromCopyAsync(new NewVolumeFromCopyRequest("restored", full.Result.Id), BenchEngine.Context))!);
                 rows.Add(("baseline: cp + sync (before restore)", Describe(size, cpRestore.Elapsed), ""));
                 rows.Add(("restore into a new volume", $"{Describe(size, restore.Elapsed)}, {cpRestore.Elapsed / restore.Elapsed:0.00}x cp + sync", ">= 0.9x"));
                 rows.Add(("  peak memory", Mib(restore.PeakRss), ""));
-                Run("cmp", s1.Location!, restore.Result.Location!);
+                Tool.Run("cmp", s1.Location!, restore.Result.Location!);
                 rows.Add(("  restored image equals the snapshot (cmp)", "yes", ""));
 
                 // Test-SnapshotCopy: re-hash every chunk.
@@ -126,12 +124,10 @@ internal static class CopyBenchmark
         }
         finally
         {
-            if (mountPoint is not null) { Run("umount", mountPoint); Directory.Delete(mountPoint); }
-            if (loopDevice is not null) Run("losetup", "-d", loopDevice);
-            if (loopImage is not null) File.Delete(loopImage);
+            filesystem?.Dispose();
         }
 
-        Print(rows);
+        PrintRows(rows);
         Console.WriteLine();
         Compression();
         return 0;
@@ -200,7 +196,7 @@ internal static class CopyBenchmark
             }
         }
         Console.WriteLine("chunk compression (one core, 4 MiB chunks)");
-        Print(rows);
+        PrintRows(rows);
     }
 
     private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakRss);
@@ -224,7 +220,7 @@ internal static class CopyBenchmark
     /// <summary>Flushes dirty pages, drops the page cache (root) and resets the RSS high-water mark (clear_refs 5).</summary>
     private static void Prepare(bool dropCaches)
     {
-        Run("sync");
+        Tool.Run("sync");
         if (dropCaches) File.WriteAllText("/proc/sys/vm/drop_caches", "3");
         GC.Collect();
         try
@@ -248,38 +244,4 @@ internal static class CopyBenchmark
         new DirectoryInfo(repository).EnumerateFiles("*", SearchOption.AllDirectories)
             .Where(f => !f.FullName.Contains($"{Path.DirectorySeparatorChar}locks{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Sum(f => f.Length);
-
-    private static void Print(List<(string What, string Figure, string Goal)> rows)
-    {
-        var width = rows.Max(r => r.What.Length);
-        var figureWidth = rows.Max(r => r.Figure.Length);
-        Console.WriteLine($"  {"step".PadRight(width)}  {"figure".PadRight(figureWidth)}  goal");
-        foreach (var (what, figure, goal) in rows) Console.WriteLine($"  {what.PadRight(width)}  {figure.PadRight(figureWidth)}  {goal}");
-    }
-
-    private static string Describe(long bytes, TimeSpan elapsed) => $"{Ms(elapsed)} ({bytes / elapsed.TotalSeconds / 1e6:0} MB/s)";
-
-    private static string Ms(TimeSpan elapsed) => $"{elapsed.TotalMilliseconds:0} ms";
-
-    private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):0.0} MiB";
-
-    private static string Run(string tool, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed: {stderr.Trim()}");
-        return stdout;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-
 }

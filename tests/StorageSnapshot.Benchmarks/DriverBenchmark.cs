@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.Directory;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -39,13 +40,13 @@ internal static class DriverBenchmark
                 }
                 await writer.FlushAsync(CancellationToken.None);
             }
-            rows.Add(("fill volume (write + fsync)", Rate(size, fill.Elapsed)));
+            rows.Add(("fill volume (write + fsync)", Figures.Rate(size, fill.Elapsed)));
 
             var baseline = Stopwatch.StartNew();
-            Run("cp", volume.Location, Path.Combine(root, "baseline-copy.img"));
-            Run("sync");
+            Tool.Run("cp", volume.Location, Path.Combine(root, "baseline-copy.img"));
+            Tool.Run("sync");
             baseline.Stop();
-            rows.Add(("baseline: cp + sync of the image", $"{Ms(baseline.Elapsed)}  ({Rate(size, baseline.Elapsed)})"));
+            rows.Add(("baseline: cp + sync of the image", $"{Ms(baseline.Elapsed)}  ({Figures.Rate(size, baseline.Elapsed)})"));
             File.Delete(Path.Combine(root, "baseline-copy.img"));
 
             var snap = Stopwatch.StartNew();
@@ -118,24 +119,8 @@ internal static class DriverBenchmark
         return false;
     }
 
-    private static void Run(string tool, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(tool) { UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} exited with {process.ExitCode}");
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
     private static string Ms(TimeSpan elapsed) => $"{elapsed.TotalMilliseconds:0.0} ms";
 
+    // Two decimals, where Figures.Mib has one: this suite has always printed its changed bytes so.
     private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):0.00} MiB";
-
-    private static string Rate(long bytes, TimeSpan elapsed) => $"{bytes / elapsed.TotalSeconds / 1e6:0} MB/s";
 }

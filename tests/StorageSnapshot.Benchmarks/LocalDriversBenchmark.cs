@@ -8,6 +8,9 @@ using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Secondary;
 using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
+using static StorageSnapshot.Benchmarks.Support.Figures;
+using static StorageSnapshot.Benchmarks.Support.Sampling;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -19,7 +22,8 @@ namespace StorageSnapshot.Benchmarks;
 /// (btrfs) or `qemu-img convert -O raw` (qcow2) of the snapshot; an incremental copy after 1 % changed in 256 KiB
 /// blocks (bytes read against the changed chunks); for btrfs the send stream from the ioctl against `btrfs send
 /// --no-data`, for qcow2 reads through the layer files against reads through qemu-nbd.
-/// btrfs runs on a loop filesystem (root); qcow2 in --path (default: the temp folder). Page caches are dropped
+/// btrfs runs on a loop filesystem (root; <see cref="PerfLoopFilesystem"/>, a direct-I/O loop device, so that the
+/// baseline's `sync` means on the disk); qcow2 in --path (default: the temp folder). Page caches are dropped
 /// before cold steps when root.
 /// Usage: local-drivers [--size-mib N] [--repeat N] [--driver btrfs|qcow2|both] [--path DIR]
 /// </summary>
@@ -45,16 +49,10 @@ internal static class LocalDriversBenchmark
 
     private static async Task BtrfsAsync(long size, int repeat)
     {
-        var image = Path.Combine(Path.GetTempPath(), $"storagesnapshot-localbench-{Guid.NewGuid():N}.img");
-        string? device = null, mount = null;
         var rows = new List<(string, string, string)>();
-        try
+        using (var filesystem = PerfLoopFilesystem.Create(4 * size + (2L << 30), LoopFilesystemKind.Btrfs))
         {
-            using (var file = new FileStream(image, FileMode.CreateNew)) file.SetLength(4 * size + (2L << 30));
-            device = Run("losetup", "-f", "--show", image).Trim();
-            Run("mkfs.btrfs", "-f", "-q", device);
-            mount = Directory.CreateTempSubdirectory("storagesnapshot-localbench-mnt-").FullName;
-            Run("mount", device, mount);
+            var mount = filesystem.MountPoint;
             var backendPath = Directory.CreateDirectory(Path.Combine(mount, "backend")).FullName;
             var properties = new Dictionary<string, string> { [BtrfsDriver.PathProperty] = backendPath };
             await using var backend = await new BtrfsDriver().OpenBackendAsync("bench", properties, CancellationToken.None);
@@ -69,7 +67,7 @@ internal static class LocalDriversBenchmark
             {
                 var name = $"s{rawNames.Count}";
                 rawNames.Add(name);
-                Run("btrfs", "subvolume", "snapshot", "-r", subvolume, Path.Combine(scratch, name));
+                Tool.Run("btrfs", "subvolume", "snapshot", "-r", subvolume, Path.Combine(scratch, name));
                 return Task.CompletedTask;
             });
             foreach (var name in rawNames) Engine.Platform.Linux.BtrfsIoctls.DeleteSubvolume(scratch, name);
@@ -80,8 +78,8 @@ internal static class LocalDriversBenchmark
             var s1 = await backend.CreateSnapshotAsync(volume, "COPY1", CancellationToken.None);
             var cp = Measure(true, () =>
             {
-                Run("cp", "--reflink=never", s1.Location, Path.Combine(mount, "baseline.img"));
-                Run("sync");
+                Tool.Run("cp", "--reflink=never", s1.Location, Path.Combine(mount, "baseline.img"));
+                Tool.Run("sync");
             });
             File.Delete(Path.Combine(mount, "baseline.img"));
             await CopiesAsync(rows, backend, volume, store, s1, size, cp, "cp + sync of the image");
@@ -103,16 +101,6 @@ internal static class LocalDriversBenchmark
             rows.Add(("  send stream: BTRFS_IOC_SEND (kept)", Ms(ioctl), ""));
             rows.Add(("  send stream: btrfs send --no-data -p | parser", $"{Ms(cli)} = {cli / ioctl:0.00}x the ioctl", ""));
         }
-        finally
-        {
-            if (mount is not null)
-            {
-                Run("umount", mount);
-                Directory.Delete(mount);
-            }
-            if (device is not null) Run("losetup", "-d", device);
-            File.Delete(image);
-        }
         Print($"btrfs driver: {size >> 20} MiB volume of random data, {repeat} repetitions per median, on a btrfs loop filesystem", rows);
     }
 
@@ -131,7 +119,7 @@ internal static class LocalDriversBenchmark
             var rawIndex = 0;
             var raw = await MedianAsync(repeat, () =>
             {
-                Run("qemu-img", "create", "-q", "-f", "qcow2", "-o", Qcow2Backend.CreateOptions, "-b", volume.Location, "-F", "qcow2", "-u",
+                Tool.Run("qemu-img", "create", "-q", "-f", "qcow2", "-o", Qcow2Backend.CreateOptions, "-b", volume.Location, "-F", "qcow2", "-u",
                     Path.Combine(root, $"raw{rawIndex++}.qcow2"), size.ToString(CultureInfo.InvariantCulture));
                 return Task.CompletedTask;
             });
@@ -142,8 +130,8 @@ internal static class LocalDriversBenchmark
             var s1 = await backend.CreateSnapshotAsync(volume, "COPY1", CancellationToken.None);
             var convert = Measure(isRoot, () =>
             {
-                Run("qemu-img", "convert", "-f", "qcow2", "-O", "raw", s1.Location, Path.Combine(root, "baseline.raw"));
-                Run("sync");
+                Tool.Run("qemu-img", "convert", "-f", "qcow2", "-O", "raw", s1.Location, Path.Combine(root, "baseline.raw"));
+                Tool.Run("sync");
             });
             File.Delete(Path.Combine(root, "baseline.raw"));
             await CopiesAsync(rows, backend, volume, store, s1, size, convert, "qemu-img convert -O raw + sync");
@@ -335,7 +323,7 @@ internal static class LocalDriversBenchmark
     private static string RawImage(string image, string folder)
     {
         var raw = Path.Combine(folder, $"diff-{Guid.NewGuid():N}.raw");
-        Run("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", image, raw);
+        Tool.Run("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", image, raw);
         return raw;
     }
 
@@ -359,59 +347,18 @@ internal static class LocalDriversBenchmark
 
     private static void Prepare(bool dropCaches)
     {
-        Run("sync");
+        Tool.Run("sync");
         if (dropCaches && Environment.UserName == "root") File.WriteAllText("/proc/sys/vm/drop_caches", "3");
-    }
-
-    private static async Task<double> MedianAsync(int count, Func<Task> work)
-    {
-        await work(); // warm-up
-        var samples = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await work();
-            samples[i] = watch.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(samples);
-        return samples[count / 2];
     }
 
     private static void Print(string title, List<(string What, string Figure, string Goal)> rows)
     {
         Console.WriteLine(title);
-        var width = rows.Max(r => r.What.Length);
-        var figureWidth = rows.Max(r => r.Figure.Length);
-        Console.WriteLine($"  {"step".PadRight(width)}  {"figure".PadRight(figureWidth)}  goal");
-        foreach (var (what, figure, goal) in rows) Console.WriteLine($"  {what.PadRight(width)}  {figure.PadRight(figureWidth)}  {goal}");
+        PrintRows(rows);
         Console.WriteLine();
     }
 
-    private static string Run(string tool, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed: {stderr.Result.Trim()}");
-        return stdout;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-    private static string Describe(long bytes, TimeSpan elapsed) => $"{elapsed.TotalMilliseconds:0} ms ({bytes / elapsed.TotalSeconds / 1e6:0} MB/s)";
-
-    private static string Rate(long bytes, TimeSpan elapsed) => $"{bytes / elapsed.TotalSeconds / 1e6:0} MB/s";
-
     private static string Ms(double milliseconds) => milliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms";
-
-    private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):0.0} MiB";
 
     private sealed class SilentOutput : IOperationOutput
     {

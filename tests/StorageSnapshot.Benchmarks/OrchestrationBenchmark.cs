@@ -1,9 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Drivers.Directory;
 using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Operations;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
+using static StorageSnapshot.Benchmarks.Support.Sampling;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -84,25 +85,5 @@ internal static class OrchestrationBenchmark
         }
     }
 
-    private static async Task<double> MedianAsync(int count, Func<Task> work)
-    {
-        await work(); // warm-up
-        var samples = new double[count];
-        for (var i = 0; i < count; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await work();
-            samples[i] = watch.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(samples);
-        return samples[count / 2];
-    }
-
     private static string Ms(double milliseconds) => milliseconds.ToString("0.000", CultureInfo.InvariantCulture) + " ms";
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
 }

@@ -8,6 +8,7 @@ using StorageSnapshot.Engine.Facade;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Inventory.Postgres;
 using StorageSnapshot.Engine.Naming;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -519,10 +520,4 @@ internal static class PostgresInventoryBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
-    }
 }

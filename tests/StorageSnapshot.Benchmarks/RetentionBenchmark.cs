@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using StorageSnapshot.Engine.Inventory;
 using StorageSnapshot.Engine.Policies;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -83,11 +84,5 @@ internal static class RetentionBenchmark
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var value) ? value : fallback;
     }
 }

@@ -6,6 +6,8 @@ using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using StorageSnapshot.Engine.Drivers;
 using StorageSnapshot.Engine.Facade;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
+using static StorageSnapshot.Benchmarks.Support.Figures;
 
 namespace StorageSnapshot.Benchmarks;
 
@@ -23,8 +25,8 @@ namespace StorageSnapshot.Benchmarks;
 /// that step alone — runtime, JIT, GC heaps, buffers — measured from outside, not a GC estimate. An idle child
 /// gives the runtime's own floor. Page caches are dropped before every step.
 ///
-/// Needs root (an XFS loop filesystem under /tmp/storagesnapshot-scalebench-*: ext4 cannot hold a file over
-/// 16 TiB). Usage: scale [--volume-gib N] [--data-mib N] [--chunk-mib N] [--skip phase,phase] [--no-reference]
+/// Needs root (an XFS loop filesystem, <see cref="PerfLoopFilesystem"/>: ext4 cannot hold a file over 16 TiB).
+/// Usage: scale [--volume-gib N] [--data-mib N] [--chunk-mib N] [--skip phase,phase] [--no-reference]
 /// </summary>
 internal static class ScaleBenchmark
 {
@@ -48,17 +50,11 @@ internal static class ScaleBenchmark
             return 77;
         }
 
-        var loopImage = Path.Combine(Path.GetTempPath(), $"storagesnapshot-scalebench-{Guid.NewGuid():N}.img");
-        string? loopDevice = null, mountPoint = null;
         var results = new List<(string Volume, PhaseResult Result)>();
         long idlePeak;
-        try
+        using (var filesystem = PerfLoopFilesystem.Create(8 * dataBytes + (8L << 30), LoopFilesystemKind.XfsReflink))
         {
-            using (var file = new FileStream(loopImage, FileMode.CreateNew)) file.SetLength(8 * dataBytes + (8L << 30));
-            loopDevice = Run("losetup", "-f", "--show", loopImage).Trim();
-            Run("mkfs.xfs", "-f", "-q", "-m", "reflink=1", loopDevice);
-            mountPoint = Directory.CreateTempSubdirectory("storagesnapshot-scalebench-mnt-").FullName;
-            Run("mount", loopDevice, mountPoint);
+            var mountPoint = filesystem.MountPoint;
             Console.WriteLine($"scale benchmark: {Size(volumeBytes)} sparse volume with {Size(dataBytes)} of data in {Extents} extents, " +
                 $"{chunkSize >> 20} MiB chunks, {Environment.ProcessorCount} cores, XFS loop filesystem; reference: a {Size(dataBytes)} volume full of data");
 
@@ -77,7 +73,7 @@ internal static class ScaleBenchmark
             {
                 foreach (var (name, _) in volumes)
                 {
-                    Run("sync");
+                    Tool.Run("sync");
                     File.WriteAllText("/proc/sys/vm/drop_caches", "3");
                     var result = await RunPhaseInChildAsync(specs[name] with { Phase = phase });
                     specs[name] = Remember(specs[name], result);
@@ -86,12 +82,6 @@ internal static class ScaleBenchmark
                     Console.WriteLine($"  {name,-9} {phase,-17} {result.Seconds,8:0.00} s  peak {Mib(result.PeakBytes),10}  {result.Note}");
                 }
             }
-        }
-        finally
-        {
-            if (mountPoint is not null) { Run("umount", mountPoint); Directory.Delete(mountPoint); }
-            if (loopDevice is not null) Run("losetup", "-d", loopDevice);
-            File.Delete(loopImage);
         }
 
         Console.WriteLine();
@@ -327,26 +317,6 @@ internal static class ScaleBenchmark
 
     private static long LSeek(SafeFileHandle handle, long offset, int whence) => LSeekNative((int)handle.DangerousGetHandle(), offset, whence);
 
-    private static string Run(string tool, params string[] arguments)
-    {
-        var info = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed: {stderr.Trim()}");
-        return stdout;
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-    private static string Mib(long bytes) => $"{bytes / (double)(1 << 20):0.0} MiB";
-
     private static string Size(long bytes) => bytes >= 1L << 40 ? $"{bytes >> 40} TiB" : bytes >= 1L << 30 ? $"{bytes >> 30} GiB" : $"{bytes >> 20} MiB";
 
     /// <summary>What a child is asked to do (serialized to a file).</summary>
@@ -374,5 +344,4 @@ internal static class ScaleBenchmark
         public string? Location { get; init; }
         public string Note { get; init; } = "";
     }
-
 }

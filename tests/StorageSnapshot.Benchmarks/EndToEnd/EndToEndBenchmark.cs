@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks.EndToEnd;
 
@@ -56,7 +57,7 @@ internal static class EndToEndBenchmark
     private static Task<RunResult> RunOnceAsync(string pwshPath, string manifest, long size, int seed)
     {
         // Room for the volume, its snapshots' changes, one restored image per tool at a time, and three repositories.
-        using var filesystem = PerfLoopFilesystem.Create(10 * size + (1L << 30));
+        using var filesystem = PerfLoopFilesystem.Create(10 * size + (1L << 30), LoopFilesystemKind.XfsReflink);
         var layout = new RunLayout(Path.Combine(filesystem.MountPoint, "run"));
         var result = new RunResult();
         var pwsh = PowerShellHost.Create(pwshPath, manifest, layout.Directory("home"), new Dictionary<string, string>
@@ -175,11 +176,5 @@ internal static class EndToEndBenchmark
             if (File.Exists(Path.Combine(directory.FullName, "StorageSnapshot.sln"))) return directory.FullName;
         }
         throw new InvalidOperationException("Run the benchmark from the repository (no StorageSnapshot.sln above it).");
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

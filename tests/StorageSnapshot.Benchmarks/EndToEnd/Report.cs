@@ -59,7 +59,7 @@ internal static class Report
         var read = MedianOf(runs, r => r.DeviceRead);
         var write = MedianOf(runs, r => r.DeviceWrite);
         Console.WriteLine();
-        Console.WriteLine($"device (dd, O_DIRECT, 4 MiB blocks, same filesystem): read {Rate(size, read)}, write {Rate(size, write)}; " +
+        Console.WriteLine($"device (dd, O_DIRECT, 4 MiB blocks, same filesystem): read {Figures.Rate(size, read)}, write {Figures.Rate(size, write)}; " +
                           $"so reading + writing {size >> 20} MiB takes at least {Seconds(read + write)} s when they do not overlap");
         Console.WriteLine($"StorageSnapshot peak RSS (pwsh process, any step): {peak / (double)(1 << 20):0} MiB");
 
@@ -92,8 +92,6 @@ internal static class Report
     }
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.00}";
-
-    private static string Rate(long bytes, TimeSpan t) => $"{bytes / t.TotalSeconds / 1e6:0} MB/s";
 
     private static void Table(string[] header, List<string[]> rows)
     {

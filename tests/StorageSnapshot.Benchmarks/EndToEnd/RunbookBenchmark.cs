@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks.EndToEnd;
 
@@ -29,7 +30,7 @@ internal static class RunbookBenchmark
         Console.WriteLine($"runbook benchmark: {volumes} volumes of {volumeSize >> 20} MiB random data, {Environment.ProcessorCount} cores, " +
                           $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at start");
 
-        using var filesystem = PerfLoopFilesystem.Create(3 * volumes * volumeSize + (2L << 30));
+        using var filesystem = PerfLoopFilesystem.Create(3 * volumes * volumeSize + (2L << 30), LoopFilesystemKind.XfsReflink);
         var layout = new RunLayout(Path.Combine(filesystem.MountPoint, "run"));
         var backend = layout.Directory("volumes");
         var pwsh = PowerShellHost.Create(pwshPath, manifest, layout.Directory("home"), new Dictionary<string, string>
@@ -101,11 +102,5 @@ internal static class RunbookBenchmark
         Tool.DropCaches();
         warm?.Run("Get-StorageBackend | Out-Null");
         return step();
-    }
-
-    private static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

@@ -7,6 +7,7 @@ using StorageSnapshot.Engine.Secondary.Copy;
 using StorageSnapshot.Engine.Secondary.Repository;
 using StorageSnapshot.Engine.Secondary.Restore;
 using StorageSnapshot.Engine.Secondary.S3;
+using static StorageSnapshot.Benchmarks.Support.BenchmarkArguments;
 
 namespace StorageSnapshot.Benchmarks.S3;
 
@@ -178,12 +179,6 @@ internal static class S3Benchmark
         return await new SnapshotCopier(store).CopyAsync(
             new CopyRequest { Source = reader, Identity = identity, CopyId = copyId, BaseCopyId = baseCopyId, ChangedRanges = changed },
             new Silent(), CancellationToken.None);
-    }
-
-    internal static string? Option(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 
     private sealed class Silent : IOperationOutput

@@ -35,7 +35,7 @@ internal static class S3CmdletBenchmark
         for (var run = 1; run <= runs; run++)
         {
             Console.WriteLine($"cmdlets in pwsh 7.6.10, run {run}/{runs}:");
-            using var filesystem = PerfLoopFilesystem.Create(4 * size + (1L << 30));
+            using var filesystem = PerfLoopFilesystem.Create(4 * size + (1L << 30), LoopFilesystemKind.XfsReflink);
             var home = Directory.CreateDirectory(Path.Combine(filesystem.MountPoint, "home")).FullName;
             var volumes = Directory.CreateDirectory(Path.Combine(filesystem.MountPoint, "volumes")).FullName;
             var pwsh = PowerShellHost.Create(pwshPath, manifest, home, new Dictionary<string, string>

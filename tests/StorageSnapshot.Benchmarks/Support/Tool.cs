@@ -1,17 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace StorageSnapshot.Benchmarks.EndToEnd;
-
-/// <summary>What one timed command took: wall-clock time and the peak resident memory of its process.</summary>
-internal sealed record Timing(TimeSpan Elapsed, long PeakRssBytes)
-{
-    public static Timing operator +(Timing a, Timing b) => new(a.Elapsed + b.Elapsed, Math.Max(a.PeakRssBytes, b.PeakRssBytes));
-}
+namespace StorageSnapshot.Benchmarks.Support;
 
 /// <summary>
-/// Runs external commands (ArgumentList, never a shell string), timed from start to exit, under GNU time for the
-/// process's peak RSS (the benchmark's setup installs it with restic and borg).
+/// Runs external commands for every benchmark suite (ArgumentList, never a shell string); <see cref="Timed"/> runs one
+/// timed from start to exit, under GNU time for the process's peak RSS (the e2e suite's setup installs it with restic
+/// and borg).
 /// </summary>
 internal static class Tool
 {
@@ -59,10 +54,12 @@ internal static class Tool
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
         process.StandardInput.Close();
+        // Both pipes are drained at once: reading one to its end first would deadlock with a child that fills the
+        // other pipe's buffer (64 KiB) and waits for it to be read.
+        var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        return (process.ExitCode, stdout, stderr.GetAwaiter().GetResult());
+        return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
     }
 
     private static string Tail(string text) => text.Length <= 2000 ? text.Trim() : text[^2000..].Trim();

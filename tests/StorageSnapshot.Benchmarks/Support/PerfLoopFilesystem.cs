@@ -1,14 +1,26 @@
-namespace StorageSnapshot.Benchmarks.EndToEnd;
+namespace StorageSnapshot.Benchmarks.Support;
+
+/// <summary>The filesystem a <see cref="PerfLoopFilesystem"/> is made with.</summary>
+internal enum LoopFilesystemKind
+{
+    /// <summary>XFS with reflink on: cheap snapshots for the directory driver, files over 16 TiB (ext4 stops there).</summary>
+    XfsReflink,
+
+    /// <summary>btrfs, for the btrfs driver's subvolumes.</summary>
+    Btrfs,
+}
 
 /// <summary>
-/// An XFS filesystem (reflink on) on a loop device with direct I/O (no second page cache) over a sparse file
+/// A filesystem for the benchmarks on a loop device with direct I/O (no second page cache) over a sparse file
 /// /tmp/storagesnapshot-perf-*.img, mounted on /tmp/storagesnapshot-perf-mnt-*: the names the test infrastructure's
-/// cleanup knows. Dispose unmounts, detaches and deletes it, also after a failed step.
+/// cleanup knows. Every suite that needs a loop filesystem makes it here. Dispose unmounts, detaches and deletes it,
+/// also after a failed step (a failed mkfs or mount included).
 /// </summary>
 internal sealed class PerfLoopFilesystem : IDisposable
 {
     private readonly string _image;
     private string? _device;
+    private bool _mounted;
 
     private PerfLoopFilesystem(string image, string mountPoint)
     {
@@ -22,7 +34,7 @@ internal sealed class PerfLoopFilesystem : IDisposable
     /// <summary>The loop device.</summary>
     public string Device => _device ?? "";
 
-    public static PerfLoopFilesystem Create(long sizeBytes)
+    public static PerfLoopFilesystem Create(long sizeBytes, LoopFilesystemKind kind)
     {
         var id = Guid.NewGuid().ToString("N");
         var filesystem = new PerfLoopFilesystem($"/tmp/storagesnapshot-perf-{id}.img", $"/tmp/storagesnapshot-perf-mnt-{id}");
@@ -33,13 +45,24 @@ internal sealed class PerfLoopFilesystem : IDisposable
             // every block passes through a second page cache (the backing file's), and `sync` can return while the
             // bytes it pushed into that cache are not yet on the VM's disk: `cp` + `sync` of 2 GiB then "finished"
             // in 1.7-1.9 s where dd measured 2.0 s to write 2 GiB directly, while an fsync through the loop device
-            // (what the cmdlets do) waits for the real disk.
+            // (what the engine and the cmdlets do) waits for the real disk. So the cp + sync baselines were flattering.
             filesystem._device = Tool.Run("losetup", "-f", "--show", "--direct-io=on", filesystem._image).Trim();
             var directIo = File.ReadAllText($"/sys/block/{Path.GetFileName(filesystem._device)}/loop/dio").Trim() == "1";
             if (!directIo) Console.WriteLine($"note: {filesystem._device} runs without direct I/O (the filesystem of /tmp refused it): cp + sync may not reach the disk");
-            Tool.Run("mkfs.xfs", "-f", "-q", "-m", "reflink=1", filesystem._device);
+            switch (kind)
+            {
+                case LoopFilesystemKind.XfsReflink:
+                    Tool.Run("mkfs.xfs", "-f", "-q", "-m", "reflink=1", filesystem._device);
+                    break;
+                case LoopFilesystemKind.Btrfs:
+                    Tool.Run("mkfs.btrfs", "-f", "-q", filesystem._device);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "no such loop filesystem");
+            }
             Directory.CreateDirectory(filesystem.MountPoint);
             Tool.Run("mount", filesystem._device, filesystem.MountPoint);
+            filesystem._mounted = true;
             return filesystem;
         }
         catch
@@ -51,7 +74,7 @@ internal sealed class PerfLoopFilesystem : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(MountPoint))
+        if (_mounted)
         {
             try
             {
@@ -61,9 +84,14 @@ internal sealed class PerfLoopFilesystem : IDisposable
             {
                 Tool.Run("umount", "-l", MountPoint);
             }
-            Directory.Delete(MountPoint);
+            _mounted = false;
         }
-        if (_device is not null) Tool.Run("losetup", "-d", _device);
+        if (Directory.Exists(MountPoint)) Directory.Delete(MountPoint);
+        if (_device is not null)
+        {
+            Tool.Run("losetup", "-d", _device);
+            _device = null;
+        }
         File.Delete(_image);
     }
 }
