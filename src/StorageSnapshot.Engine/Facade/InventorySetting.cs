@@ -35,7 +35,11 @@ internal sealed record InventorySetting(InventoryKind Kind, string? Path, string
         }
     }
 
-    /// <summary>Writes the setting (owner-only), replacing the file whole.</summary>
+    /// <summary>
+    /// Writes the setting (owner-only), replacing the file whole and durably: written to a temporary of its own,
+    /// fsynced, renamed over the file, and the folder fsynced — after a crash the file holds the old choice or the new
+    /// one, never an empty file, and commands choosing at once each leave a whole file (the last rename wins).
+    /// </summary>
     public void Write(string homeDirectory)
     {
         Platform.FilePermissions.OwnerOnly.CreateDirectory(homeDirectory);
@@ -44,20 +48,31 @@ internal sealed record InventorySetting(InventoryKind Kind, string? Path, string
         if (Path is not null) json["path"] = Path;
         if (ConnectionString is not null) json["connectionString"] = ConnectionString;
         if (ProtectedPassword is not null) json["password"] = ProtectedPassword;
-        var temporary = file + ".new";
-        using (var stream = new FileStream(temporary, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, FileShare.None, FileMode.Create, bufferSize: 4096)))
-        using (var writer = new StreamWriter(stream))
+        var temporary = $"{file}.{Guid.NewGuid():N}.new";
+        try
         {
-            writer.Write(json.ToString(Formatting.Indented));
+            using (var stream = new FileStream(temporary, Platform.FilePermissions.OwnerOnly.NewFile(FileAccess.Write, FileShare.None, FileMode.CreateNew, bufferSize: 4096)))
+            {
+                using (var writer = new StreamWriter(stream, leaveOpen: true)) writer.Write(json.ToString(Formatting.Indented));
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, file, overwrite: true);
         }
-        File.Move(temporary, file, overwrite: true);
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+        Platform.Linux.DurableFileSystem.SyncDirectory(homeDirectory);
     }
 
-    /// <summary>Removes the setting: the default inventory is used again.</summary>
+    /// <summary>Removes the setting, durably: the default inventory is used again.</summary>
     public static void Clear(string homeDirectory)
     {
         var file = System.IO.Path.Combine(homeDirectory, FileName);
-        if (File.Exists(file)) File.Delete(file);
+        if (!File.Exists(file)) return;
+        File.Delete(file);
+        Platform.Linux.DurableFileSystem.SyncDirectory(homeDirectory);
     }
 
     /// <summary>The setting for a PostgreSQL connection string: its password, if any, moved out of it and protected.</summary>
