@@ -22,7 +22,8 @@
 #
 # Settings (environment):
 #   STORAGESNAPSHOT_PG_DIR=/tmp/storagesnapshot-pg-cluster   data, log, port, connection
-#   STORAGESNAPSHOT_PG_PORT=                                  a fixed port (default: the first free one from 55432)
+#   STORAGESNAPSHOT_PG_PORT=                                  a fixed port (default: the first free one from 25432,
+#                                                             below the ephemeral range: tests/infrastructure/ports.sh)
 #   STORAGESNAPSHOT_PG_SKIP_INSTALL=1                         do not touch apt
 set -euo pipefail
 
@@ -56,16 +57,13 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-port_busy() {
-  if command -v ss >/dev/null; then ss -Hltn "sport = :$1" | grep -q .
-  else grep -qi ":$(printf '%04X' "$1") " /proc/net/tcp 2>/dev/null; fi
-}
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
+# free_port [after]: $STORAGESNAPSHOT_PG_PORT, or the first free port of 25432..25532 (after the one given).
 free_port() {
-  local p=${STORAGESNAPSHOT_PG_PORT:-}
-  if [ -n "$p" ]; then echo "$p"; return; fi
-  for p in $(seq 55432 55532); do port_busy "$p" || { echo "$p"; return; }; done
-  die "no free port in 55432..55532"
+  if [ -n "${STORAGESNAPSHOT_PG_PORT:-}" ]; then echo "$STORAGESNAPSHOT_PG_PORT"; return; fi
+  first_free_port "$(( ${1:-25431} + 1 ))" 25532 || die "no free port in 25432..25532"
 }
 
 running() { [ -f "$DATA/postmaster.pid" ] && as_postgres "$(bindir)/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
@@ -91,6 +89,7 @@ logging_collector = off
 EOF
   echo "$port" >"$DIR/port"
   start_server
+  port=$(cat "$DIR/port") # moved if another socket took it meanwhile
   as_postgres "$bin/psql" -h "$DIR" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE storagesnapshot LOGIN CREATEDB PASSWORD '$password'" \
     -c "GRANT pg_signal_backend TO storagesnapshot" >/dev/null
@@ -112,11 +111,28 @@ grant_checkpoint() {
 }
 
 start_server() {
-  local bin
+  local bin attempt
   bin=$(bindir)
-  # setsid: its own session, so a CI step's process-group signal does not reach it; 9>&-: no inherited lock.
-  as_postgres setsid "$bin/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 start </dev/null >/dev/null 9>&- \
-    || { tail -n 30 "$DIR/server.log" >&2; die "the server did not start"; }
+  for attempt in 1 2 3; do
+    as_postgres truncate -s 0 "$DIR/server.log" # this attempt's log only (written by the server's user)
+    # setsid: its own session, so a CI step's process-group signal does not reach it; 9>&-: no inherited lock.
+    as_postgres setsid "$bin/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 start </dev/null >/dev/null 9>&- && return 0
+    # Another socket took the port after it was checked (ports.sh): move on to the next free one.
+    grep -q "Address already in use" "$DIR/server.log" && [ -z "${STORAGESNAPSHOT_PG_PORT:-}" ] || break
+    move_to_next_free_port
+  done
+  tail -n 30 "$DIR/server.log" >&2
+  die "the server did not start"
+}
+
+move_to_next_free_port() {
+  local old new
+  old=$(cat "$DIR/port")
+  new=$(free_port "$old")
+  sed -i "s/^port = .*/port = $new/" "$DATA/postgresql.conf"
+  echo "$new" >"$DIR/port"
+  if [ -f "$DIR/connection" ]; then sed -i "s/;Port=[0-9]*;/;Port=$new;/" "$DIR/connection"; fi
+  log "port $old was taken by another socket: listening on $new instead"
 }
 
 cmd_start() {

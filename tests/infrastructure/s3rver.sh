@@ -24,15 +24,12 @@ T0=$EPOCHREALTIME
 log() { printf '[s3rver %6.2fs] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{print b-a}')" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-port_busy() {
-  if command -v ss >/dev/null; then ss -Hltn "sport = :$1" | grep -q .
-  else grep -qi ":$(printf '%04X' "$1") " /proc/net/tcp 2>/dev/null; fi
-}
+# shellcheck source=ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
+# free_port [after]: the first free port of 24569..24669 (after the one given), below the ephemeral range (ports.sh).
 free_port() {
-  local p
-  for p in $(seq 54569 54669); do port_busy "$p" || { echo "$p"; return; }; done
-  die "no free port in 54569..54669"
+  first_free_port "$(( ${1:-24568} + 1 ))" 24669 || die "no free port in 24569..24669"
 }
 
 running() { [ -f "$DIR/pid" ] && kill -0 "$(cat "$DIR/pid")" 2>/dev/null; }
@@ -45,24 +42,31 @@ install() {
 }
 
 cmd_start() {
-  local owner=$1 port i
+  local owner=$1 port i attempt
   install
   if running; then log "s3rver in $DIR is running: using it as it is"; return 0; fi
   rm -rf "$DIR"
   mkdir -p "$DIR/data"
-  port=$(free_port)
-  echo "$port" >"$DIR/port"
-  # setsid: its own session, so a CI step's process-group signal does not reach it; 9>&-: no inherited lock.
-  setsid "$BIN" --address 127.0.0.1 --port "$port" --directory "$DIR/data" --silent </dev/null >"$DIR/server.log" 2>&1 9>&- &
-  echo $! >"$DIR/pid"
   [ -n "$owner" ] && echo "$owner" >"$DIR/started-by"
-  for i in $(seq 1 100); do
-    port_busy "$port" && { log "ready: http://127.0.0.1:$port (eval \"\$(bash $0 env)\")"; return 0; }
-    running || { cat "$DIR/server.log" >&2; die "s3rver exited"; }
-    sleep 0.1
+  port=$(free_port)
+  for attempt in 1 2 3; do
+    echo "$port" >"$DIR/port"
+    # setsid: its own session, so a CI step's process-group signal does not reach it; 9>&-: no inherited lock.
+    setsid "$BIN" --address 127.0.0.1 --port "$port" --directory "$DIR/data" --silent </dev/null >"$DIR/server.log" 2>&1 9>&- &
+    echo $! >"$DIR/pid"
+    for i in $(seq 1 100); do
+      port_listening "$port" && { log "ready: http://127.0.0.1:$port (eval \"\$(bash $0 env)\")"; return 0; }
+      running || break
+      sleep 0.1
+    done
+    running && { cat "$DIR/server.log" >&2; die "s3rver did not listen on $port within 10 s"; }
+    # Another socket took the port after it was checked (ports.sh): move on to the next free one.
+    grep -q "EADDRINUSE" "$DIR/server.log" || break
+    log "port $port was taken by another socket: trying the next free one"
+    port=$(free_port "$port")
   done
   cat "$DIR/server.log" >&2
-  die "s3rver did not listen on $port within 10 s"
+  die "s3rver exited"
 }
 
 cmd_stop() {

@@ -60,7 +60,14 @@ internal sealed record InventorySetting(InventoryKind Kind, string? Path, string
         }
         catch
         {
-            File.Delete(temporary);
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The first failure is the one to report; the temporary has a name of its own and harms nothing.
+            }
             throw;
         }
         Platform.Linux.DurableFileSystem.SyncDirectory(homeDirectory);

@@ -106,7 +106,7 @@ public sealed class S3TestTarget
 
     /// <summary>s3rver (npm), which takes the fixed key pair it documents (S3RVER/S3RVER).</summary>
     public static S3TestTarget S3rver { get; } = new("s3rver",
-        () => Environment.GetEnvironmentVariable("STORAGESNAPSHOT_S3RVER_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:54569",
+        () => Environment.GetEnvironmentVariable("STORAGESNAPSHOT_S3RVER_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:24569",
         () => "S3RVER", () => "S3RVER", "s3rver (`bash tests/infrastructure/s3rver.sh start; eval \"$(bash tests/infrastructure/s3rver.sh env)\"`)");
 
     public string Name { get; }
