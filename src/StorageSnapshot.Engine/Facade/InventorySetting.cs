@@ -60,14 +60,7 @@ internal sealed record InventorySetting(InventoryKind Kind, string? Path, string
         }
         catch
         {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The first failure is the one to report; the temporary has a name of its own and harms nothing.
-            }
+            Platform.StrayFiles.TryDelete(temporary);
             throw;
         }
         Platform.Linux.DurableFileSystem.SyncDirectory(homeDirectory);

@@ -118,13 +118,7 @@ internal sealed class KeyFileSecretStore : ISecretStore
         finally
         {
             CryptographicOperations.ZeroMemory(fresh);
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (IOException)
-            {
-            }
+            StrayFiles.TryDelete(temporary);
         }
     }
 

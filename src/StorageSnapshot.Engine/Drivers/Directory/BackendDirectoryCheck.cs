@@ -1,3 +1,5 @@
+using StorageSnapshot.Engine.Platform;
+
 namespace StorageSnapshot.Engine.Drivers.Directory;
 
 /// <summary>What is wrong with a backend directory, one sentence per problem.</summary>
@@ -30,7 +32,7 @@ internal static class BackendDirectoryCheck
         }
         finally
         {
-            ImageCloner.TryDelete(probe);
+            StrayFiles.TryDelete(probe);
         }
     }
 }

@@ -57,7 +57,7 @@ internal sealed class DirectoryBackend : IDriverBackend
         }
         finally
         {
-            ImageCloner.TryDelete(probe);
+            StrayFiles.TryDelete(probe);
         }
         if (problems.Count == 0 && filesystem.Free is { } free && sizeBytes > free)
         {
@@ -103,7 +103,7 @@ internal sealed class DirectoryBackend : IDriverBackend
         }
         catch
         {
-            ImageCloner.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
         DurableFileSystem.SyncDirectory(layout.VolumesDirectory);
@@ -160,7 +160,7 @@ internal sealed class DirectoryBackend : IDriverBackend
         if (!DurableFileSystem.TryRenameNoReplace(temporary, target))
         {
             // Made meanwhile by a replay of this same create: that one is complete, keep it.
-            ImageCloner.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             return ImageObject(target, method: null);
         }
         DurableFileSystem.SyncDirectory(folder);
@@ -206,7 +206,7 @@ internal sealed class DirectoryBackend : IDriverBackend
         }
         catch
         {
-            ImageCloner.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
         DurableFileSystem.SyncDirectory(Path.GetDirectoryName(target)!);
@@ -226,7 +226,7 @@ internal sealed class DirectoryBackend : IDriverBackend
         var method = await cloner.CloneToNewFileAsync(source, temporary, cancellationToken).ConfigureAwait(false);
         if (!DurableFileSystem.TryRenameNoReplace(temporary, target))
         {
-            ImageCloner.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw AlreadyExists(newVolumeName, target);
         }
         DurableFileSystem.SyncDirectory(layout.VolumesDirectory);

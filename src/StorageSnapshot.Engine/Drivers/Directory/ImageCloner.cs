@@ -55,23 +55,8 @@ internal sealed class ImageCloner
         }
         catch
         {
-            TryDelete(temporaryPath);
+            StrayFiles.TryDelete(temporaryPath);
             throw;
-        }
-    }
-
-    /// <summary>Removes a temporary file on a failure path; the original error matters more than this one.</summary>
-    public static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

@@ -36,8 +36,8 @@ internal static class ReflinkProbe
         }
         finally
         {
-            ImageCloner.TryDelete(source);
-            ImageCloner.TryDelete(clone);
+            StrayFiles.TryDelete(source);
+            StrayFiles.TryDelete(clone);
         }
     }
 }

@@ -58,18 +58,6 @@ internal static class LayerFiles
         output.Flush(flushToDisk: true);
     }
 
-    /// <summary>Removes a file on a failure path; the original error matters more than this one.</summary>
-    public static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
     /// <summary>Unlinks a file and fsyncs its folder; already gone is fine.</summary>
     public static void DeleteDurably(string path)
     {

@@ -1,3 +1,4 @@
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Drivers.Qcow2;
@@ -63,7 +64,7 @@ internal static class LayerMerge
             }
             catch
             {
-                LayerFiles.TryDelete(temporary);
+                StrayFiles.TryDelete(temporary);
                 throw;
             }
             DurableFileSystem.SyncDirectory(layout.ImagesDirectory);

@@ -81,7 +81,7 @@ internal sealed class Qcow2Backend : IDriverBackend
         var temporary = await NewImageAsync(file, sizeBytes, backing: null, permissions.File, cancellationToken).ConfigureAwait(false);
         if (!DurableFileSystem.TryRenameNoReplace(temporary, target))
         {
-            LayerFiles.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw AlreadyExists(volumeName, target);
         }
         DurableFileSystem.SyncDirectory(layout.ImagesDirectory);
@@ -158,7 +158,7 @@ internal sealed class Qcow2Backend : IDriverBackend
         }
         catch
         {
-            LayerFiles.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
         DurableFileSystem.SyncDirectory(layout.ImagesDirectory);
@@ -213,7 +213,7 @@ internal sealed class Qcow2Backend : IDriverBackend
         }
         catch
         {
-            LayerFiles.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
         DurableFileSystem.SyncDirectory(layout.ImagesDirectory);
@@ -246,7 +246,7 @@ internal sealed class Qcow2Backend : IDriverBackend
         }
         catch
         {
-            LayerFiles.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
         DurableFileSystem.SyncDirectory(layout.ImagesDirectory);
@@ -390,7 +390,7 @@ internal sealed class Qcow2Backend : IDriverBackend
     private void RemoveLeftovers()
     {
         if (!System.IO.Directory.Exists(layout.ImagesDirectory)) return;
-        foreach (var entry in System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, ".*.tmp")) LayerFiles.TryDelete(entry);
+        foreach (var entry in System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, ".*.tmp")) StrayFiles.TryDelete(entry);
         foreach (var entry in System.IO.Directory.EnumerateFiles(layout.ImagesDirectory, "*@*" + Qcow2Layout.Extension))
         {
             var name = Path.GetFileName(entry);
@@ -422,7 +422,7 @@ internal sealed class Qcow2Backend : IDriverBackend
         }
         catch
         {
-            LayerFiles.TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
     }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Newtonsoft.Json;
+using StorageSnapshot.Engine.Platform;
 using StorageSnapshot.Engine.Platform.Linux;
 
 namespace StorageSnapshot.Engine.Secondary.Repository;
@@ -300,16 +301,16 @@ internal sealed class FileSystemChunkStore : IChunkStore
                 _knownFanOutDirectories.TryAdd(directory, true);
             }
             // Another copy stored the same chunk first: same bytes by definition, so its file stays.
-            if (!DurableFileSystem.TryRenameNoReplace(chunk.Temporary, path)) TryDelete(chunk.Temporary);
+            if (!DurableFileSystem.TryRenameNoReplace(chunk.Temporary, path)) StrayFiles.TryDelete(chunk.Temporary);
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
-            TryDelete(chunk.Temporary);
+            StrayFiles.TryDelete(chunk.Temporary);
             throw SecondaryStorageErrors.From(e, Root, $"storing chunk {chunk.Digest}");
         }
         catch
         {
-            TryDelete(chunk.Temporary);
+            StrayFiles.TryDelete(chunk.Temporary);
             throw;
         }
     }
@@ -477,12 +478,12 @@ internal sealed class FileSystemChunkStore : IChunkStore
         }
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
-            TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw SecondaryStorageErrors.From(e, Root, $"committing copy {manifest.CopyId}");
         }
         catch
         {
-            TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
             throw;
         }
     }
@@ -674,7 +675,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         catch
         {
             await stream.DisposeAsync();
-            TryDelete(path);
+            StrayFiles.TryDelete(path);
             throw;
         }
     }
@@ -699,7 +700,7 @@ internal sealed class FileSystemChunkStore : IChunkStore
         catch
         {
             // A half-written temporary is nobody's: it goes now, not at the next collection.
-            TryDelete(path);
+            StrayFiles.TryDelete(path);
             throw;
         }
     }
@@ -715,18 +716,6 @@ internal sealed class FileSystemChunkStore : IChunkStore
         catch (Exception e) when (SecondaryStorageErrors.IsStorageFailure(e))
         {
             throw SecondaryStorageErrors.From(e, Root, what);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // A stray temporary file is collected later; never fail a copy over it.
         }
     }
 

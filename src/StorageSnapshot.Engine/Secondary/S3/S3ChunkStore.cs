@@ -9,6 +9,7 @@ using Amazon.Runtime.Internal.Util;
 using Amazon.S3.Model;
 using Newtonsoft.Json;
 using StorageSnapshot.Engine.Secondary.Repository;
+using StorageSnapshot.Engine.Platform;
 
 namespace StorageSnapshot.Engine.Secondary.S3;
 
@@ -461,7 +462,7 @@ internal sealed class S3ChunkStore : IChunkStore
         }
         finally
         {
-            TryDelete(temporary);
+            StrayFiles.TryDelete(temporary);
         }
     }
 
@@ -691,18 +692,6 @@ internal sealed class S3ChunkStore : IChunkStore
             MD5Digest = Convert.ToBase64String(MD5.HashData(body.Span)), IfNoneMatch = ifNoneMatch ? "*" : null,
             ContentType = "application/octet-stream", DisableDefaultChecksumValidation = true,
         }, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // A stray temporary file on this host; harmless.
-        }
     }
 
     private static bool IsValidId(string id) => id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
