@@ -50,8 +50,12 @@ public sealed partial class StorageSnapshotEngine
         var name = request.Name ?? SnapshotNames.Default(volume.Name, now);
         if (request.Name is not null)
         {
-            // The token's own snapshot may carry this name: phase one answers for the token before it checks names.
-            if (!tokenCreating && await Inventory.FindSnapshotByNameAsync(volume.Id, name, cancellationToken).ConfigureAwait(false) is not null)
+            // The token's own snapshot may carry this name — made by another create of the same token since the token
+            // was looked up above (another host's, in the same moment): phase one answers for the token before it
+            // checks names, so only a snapshot of another token (or none) is refused here.
+            if (!tokenCreating
+                && await Inventory.FindSnapshotByNameAsync(volume.Id, name, cancellationToken).ConfigureAwait(false) is { } sameName
+                && (request.ClientToken is null || !string.Equals(sameName.ClientToken, request.ClientToken, StringComparison.Ordinal)))
                 throw EngineErrors.AlreadyExists($"{TargetNames.Capitalize(TargetNames.Volume(volume))} already has a snapshot named '{name}'.", name);
         }
         else
