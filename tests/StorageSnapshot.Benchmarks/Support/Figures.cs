@@ -16,7 +16,7 @@ internal static class Figures
     public static string Rate(long bytes, TimeSpan elapsed) => $"{bytes / elapsed.TotalSeconds / 1e6:0} MB/s";
 
     /// <summary>Time and rate of moving <paramref name="bytes"/>: "4817 ms (445 MB/s)".</summary>
-    public static string Describe(long bytes, TimeSpan elapsed) => $"{Ms(elapsed)} ({bytes / elapsed.TotalSeconds / 1e6:0} MB/s)";
+    public static string Describe(long bytes, TimeSpan elapsed) => $"{Ms(elapsed)} ({Rate(bytes, elapsed)})";
 
     /// <summary>A step/figure/goal table, two spaces in from the left, the columns padded to their widest entry.</summary>
     public static void PrintRows(IReadOnlyList<(string What, string Figure, string Goal)> rows)
